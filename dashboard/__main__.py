@@ -1,0 +1,4 @@
+"""``python -m dashboard …``: see dashboard/cli.py."""
+from dashboard.cli import main
+
+main()

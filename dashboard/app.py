@@ -1,0 +1,58 @@
+"""The app factory: one Dash app (with its Flask server) wired to a storage, a cache and its pages.
+
+Everything the browser loads is served by this app (no CDN): Dash's own scripts, ``assets/`` and the
+geometry routes.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import dash
+from dash import dcc, html
+from flask import jsonify
+from flask_caching import Cache
+
+import callbacks
+from dashboard import api
+from dashboard.config import PROJECT_DIR, Config
+from dashboard.errors import api_error
+from dashboard.i18n import t
+from data.storage import Storage, make_engine
+from geo import routes as geo_routes
+from layouts import ids, map_page
+
+
+def create_app(config: Config | None = None) -> dash.Dash:
+    config = config or Config()
+    storage = Storage(make_engine(config.database_url))
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(PROJECT_DIR / "assets"),
+        serve_locally=True,
+        title=t("app_title"),
+        update_title=None,
+        suppress_callback_exceptions=True,
+    )
+    server = app.server
+    server.config["SECRET_KEY"] = config.secret_key
+    server.config["DASHBOARD"] = config
+    cache = Cache(server, config=config.cache_settings())
+    server.register_blueprint(geo_routes.make_blueprint(storage, cache))
+    server.register_blueprint(api.make_blueprint(storage))
+
+    @server.get("/healthz")
+    def healthz():
+        try:
+            loaded = storage.is_loaded()
+        except Exception as error:  # the database is unreachable: say so, with 503
+            return api_error(503, f"database unavailable: {error.__class__.__name__}")
+        return jsonify({"status": "ok" if loaded else "empty", "data_version": storage.data_version()
+                        if loaded else None})
+
+    dash.register_page("map", path=map_page.PATH, name=t("nav_map"), layout=partial(map_page.layout, storage))
+    app.layout = html.Div([dcc.Location(id=ids.URL, refresh="callback-nav"), dash.page_container])
+    callbacks.register_all(app, storage)
+    app.storage = storage
+    return app

@@ -1,0 +1,79 @@
+"""The command line: ``python -m dashboard init|serve|regions|import``.
+
+``init`` creates or migrates the schema and loads the region hierarchy of a scale (real provinces,
+prefectures and counties; illustrative townships and villages in the counties in scope). ``serve``
+runs gunicorn on the same app the Procfile starts.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import click
+
+from dashboard.config import Config
+from data.codes import LEVELS
+from data.scales import SCALES
+from data.storage import Storage, make_engine, migrate
+
+
+def _storage(config: Config) -> Storage:
+    return Storage(make_engine(config.database_url))
+
+
+@click.group()
+def main() -> None:
+    """常态化精准帮扶监测分析平台 — command line."""
+
+
+@main.command()
+@click.option("--scale", type=click.Choice(list(SCALES)), default="demo", show_default=True)
+@click.option("--seed", type=int, default=20260101, show_default=True)
+@click.option("--if-absent", is_flag=True, help="Do nothing when the database already holds data.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
+    """Create the schema and load regions, boundaries and demo data."""
+    from data.loader import load_regions
+
+    config = Config()
+    storage = _storage(config)
+    if if_absent and storage.is_loaded():
+        click.echo(f"database already loaded ({config.database_url}); nothing to do")
+        return
+    started = time.perf_counter()
+    migrate(storage.engine)
+    load_regions(storage, scale, seed, progress=not quiet)
+    counts = storage.counts_by_level()
+    click.echo(f"loaded scale={scale} seed={seed} in {time.perf_counter() - started:.1f}s: "
+               + ", ".join(f"{level} {counts.get(level, 0)}" for level in LEVELS))
+
+
+
+
+@main.command()
+def upgrade() -> None:
+    """Apply pending schema migrations."""
+    migrate(_storage(Config()).engine)
+    click.echo("schema up to date")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 8050)), show_default="$PORT or 8050")
+@click.option("--workers", type=int, default=2, show_default=True)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with gunicorn."""
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--no-control-socket",
+                               "--bind", f"{host}:{port}", "--workers", str(workers),
+                               "--timeout", "120", "dashboard.server:server"])
+
+
+@main.command()
+@click.option("--level", default=None)
+@click.option("--parent", default=None)
+def regions(level: str | None, parent: str | None) -> None:
+    """Print regions as JSON lines (like GET /api/v1/regions)."""
+    for row in _storage(Config()).regions(level=level, parent=parent):
+        click.echo(json.dumps(row, ensure_ascii=False))

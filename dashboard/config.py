@@ -1,0 +1,40 @@
+"""Configuration from the environment, with defaults that work on a fresh checkout.
+
+``DATABASE_URL`` (default: SQLite under ``instance/``), ``REDIS_URL`` (cache backend when set, else a
+filesystem cache under ``instance/cache``), ``DASHBOARD_INSTANCE`` (the instance folder),
+``SECRET_KEY``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Config:
+    instance_dir: Path = field(default_factory=lambda: Path(
+        os.environ.get("DASHBOARD_INSTANCE", PROJECT_DIR / "instance")).resolve())
+    database_url: str = ""
+    redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
+    secret_key: str = field(default_factory=lambda: os.environ.get("SECRET_KEY", ""))
+
+    def __post_init__(self):
+        if not self.secret_key:  # one key shared by every worker of this instance
+            key_file = self.instance_dir / "secret_key"
+            if not key_file.exists():
+                key_file.parent.mkdir(parents=True, exist_ok=True)
+                key_file.write_text(secrets.token_hex(32))
+            self.secret_key = key_file.read_text().strip()
+        if not self.database_url:
+            self.database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{self.instance_dir / 'dashboard.db'}"
+
+    def cache_settings(self) -> dict:
+        """Flask-Caching settings: Redis when configured (shared by all workers), else the filesystem."""
+        if self.redis_url:
+            return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": self.redis_url, "CACHE_DEFAULT_TIMEOUT": 0}
+        return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(self.instance_dir / "cache"),
+                "CACHE_DEFAULT_TIMEOUT": 0, "CACHE_THRESHOLD": 2000}

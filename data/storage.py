@@ -1,0 +1,194 @@
+"""Storage: the engine, schema migrations, and every query the app makes of regions and boundaries.
+
+SQLite (the embedded default, a file under ``instance/``) and PostgreSQL run the same code. All
+reads go through :class:`Storage`; later issues bind its ``scope`` argument to the signed-in user, so
+that a region outside the caller's scope is refused here, in the data layer, not in the UI.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy.engine import Engine
+
+from data import codes
+from data.schema import LAYERS, boundaries, boundary_lines, meta, metadata, regions
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+INSERT_CHUNK = 2000
+REGION_FIELDS = ("code", "name", "level", "parent_code", "national_key_county", "provincial_key_county",
+                 "former_poverty_county", "source", "flag_source")
+
+
+class NotFound(LookupError):
+    """A region (or other key) that does not exist."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a database URL; SQLite gets foreign keys and a parent folder."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+    return engine
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` with Alembic."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The regions a caller may see: ``None`` is everything, else a set of 12-digit codes (and below)."""
+
+    roots: frozenset[str] | None = None
+
+    def allows(self, ancestors: dict[str, str | None]) -> bool:
+        return self.roots is None or any(code in self.roots for code in ancestors.values() if code)
+
+
+EVERYTHING = Scope()
+
+
+class Storage:
+    """Reads and writes of the region hierarchy and its boundaries."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    # -- writing ---------------------------------------------------------------------------------
+    def replace_regions(self, records: Iterable[dict], outlines: Iterable[dict],
+                        lines: Iterable[dict], facts: dict[str, str]) -> None:
+        """Replace the whole hierarchy, its outlines and boundary lines in one transaction."""
+        records, outlines, lines = list(records), list(outlines), list(lines)
+        records.sort(key=lambda r: len(r["code"].rstrip("0")))  # parents before children
+        with self.engine.begin() as connection:
+            for table in (boundary_lines, boundaries):
+                connection.execute(table.delete())
+            connection.execute(regions.update().values(parent_code=None))
+            connection.execute(regions.delete())
+            for table, rows in ((regions, records), (boundaries, outlines), (boundary_lines, lines)):
+                for start in range(0, len(rows), INSERT_CHUNK):
+                    connection.execute(table.insert(), rows[start:start + INSERT_CHUNK])
+            version = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:12]
+            self._put_meta(connection, {**facts, "data_version": version})
+
+    def _put_meta(self, connection, values: dict[str, str]) -> None:
+        connection.execute(meta.delete().where(meta.c.key.in_(list(values))))
+        connection.execute(meta.insert(), [{"key": k, "value": str(v)} for k, v in values.items()])
+
+    # -- reading ---------------------------------------------------------------------------------
+    def is_loaded(self) -> bool:
+        inspector = sa.inspect(self.engine)
+        if not inspector.has_table("regions"):
+            return False
+        with self.engine.connect() as connection:
+            return connection.execute(sa.select(sa.func.count()).select_from(regions)).scalar_one() > 0
+
+    def facts(self) -> dict[str, str]:
+        with self.engine.connect() as connection:
+            return dict(connection.execute(sa.select(meta.c.key, meta.c.value)).all())
+
+    def data_version(self) -> str:
+        return self.facts().get("data_version", "empty")
+
+    def region(self, code: str, scope: Scope = EVERYTHING) -> dict:
+        """One region by full code or significant prefix; :class:`NotFound` if absent or out of scope."""
+        full = codes.normalize(code)
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(regions).where(regions.c.code == full)).mappings().first()
+        if row is None or not scope.allows(_ancestors(row)):
+            raise NotFound(f"没有这个区划 / no such region: {code}")
+        return _region_dict(row)
+
+    def lineage(self, code: str, scope: Scope = EVERYTHING) -> list[dict]:
+        """The region and its parents, from the province down (for the breadcrumb)."""
+        chain = [self.region(code, scope)]
+        while chain[0]["parent_code"]:
+            chain.insert(0, self.region(chain[0]["parent_code"]))
+        return chain
+
+    def regions(self, level: str | None = None, parent: str | None = None,
+                scope: Scope = EVERYTHING) -> list[dict]:
+        """Regions filling ``level`` (every level if None) under ``parent`` (direct children if no level).
+
+        Raises :class:`NotFound` for an unknown parent and ``ValueError`` for an unknown level.
+        """
+        query = sa.select(regions).order_by(regions.c.code)
+        if level is not None:
+            query = query.where(_layer_column(level) == regions.c.code)
+        if parent is not None:
+            parent_row = self.region(parent, scope)
+            if level is None:
+                query = query.where(regions.c.parent_code == parent_row["code"])
+            else:
+                query = query.where(_layer_column(parent_row["layers"][-1]) == parent_row["code"])
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [_region_dict(r) for r in rows if scope.allows(_ancestors(r))]
+
+    def outlines(self, layer: str, parent: str | None = None, fine: bool = True,
+                 scope: Scope = EVERYTHING) -> list[tuple[str, str, str]]:
+        """(code, name, GeoJSON geometry) of the units on ``layer`` under ``parent`` (all if None)."""
+        geometry = boundaries.c.geometry_fine if fine else sa.func.coalesce(
+            boundaries.c.geometry_coarse, boundaries.c.geometry_fine)
+        query = (sa.select(regions, geometry.label("geometry"))
+                 .join(boundaries, boundaries.c.code == regions.c.code)
+                 .where(boundaries.c.layer == _check_layer(layer))
+                 .order_by(regions.c.code))
+        if parent is not None:
+            parent_row = self.region(parent, scope)
+            query = query.where(_layer_column(parent_row["layers"][-1]) == parent_row["code"])
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [(r["code"], r["name"], r["geometry"]) for r in rows if scope.allows(_ancestors(r))]
+
+    def boundary_lines(self) -> list[tuple[str, str]]:
+        with self.engine.connect() as connection:
+            return [tuple(r) for r in connection.execute(
+                sa.select(boundary_lines.c.name, boundary_lines.c.geometry).order_by(boundary_lines.c.id))]
+
+    def counts_by_level(self) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(regions.c.level, sa.func.count()).group_by(regions.c.level)).all()
+        return {level: count for level, count in rows}
+
+
+def _check_layer(layer: str) -> str:
+    if layer not in LAYERS:
+        raise ValueError(f"未知级别 / unknown level {layer!r}; one of {', '.join(LAYERS)}")
+    return layer
+
+
+def _layer_column(layer: str) -> sa.Column:
+    return regions.c[f"{_check_layer(layer)}_code"]
+
+
+def _ancestors(row) -> dict[str, str | None]:
+    return {layer: row[f"{layer}_code"] for layer in LAYERS}
+
+
+def _region_dict(row) -> dict:
+    record = {field: row[field] for field in REGION_FIELDS}
+    # The layers the region fills, top down: its own level, and lower ones where it has no children there.
+    record["layers"] = [layer for layer in LAYERS if row[f"{layer}_code"] == row["code"]]
+    record["illustrative"] = row["source"] == "illustrative"
+    return record

@@ -1,0 +1,1 @@
+"""Geometry: packaged and imported boundaries, simplification, illustrative subdivisions, web routes."""

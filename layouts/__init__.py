@@ -1,0 +1,1 @@
+"""Page layouts (pure functions of their URL parameters) and the figures they show."""

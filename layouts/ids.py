@@ -1,0 +1,8 @@
+"""Component ids: tests, callbacks and deep links rely on these names."""
+URL = "url"
+BREADCRUMB = "breadcrumb"
+LANGUAGE_LINK = "language-link"
+MAP = "map"
+METRIC = "metric"
+MAP_STATE = "map-state"
+SUMMARY = "summary"
