@@ -15,7 +15,7 @@ from geo import packaged, shapes, subdivide
 
 def load_regions(storage: Storage, scale: str, seed: int, progress: bool = True) -> dict[str, Region]:
     """Build and store every region and outline of ``scale``; returns the regions by code."""
-    regions = build_real_hierarchy()
+    regions = dict(build_real_hierarchy())
     in_scope = select_counties(regions, scale, seed)
     settings = SCALES[scale]
     rng = np.random.default_rng(seed)

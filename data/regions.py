@@ -17,6 +17,7 @@ SOURCES.md); a deployment imports the full list through the regions table.
 from __future__ import annotations
 
 import csv
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,8 +58,12 @@ def read_key_counties() -> dict[str, str]:
         }
 
 
+@functools.cache
 def build_real_hierarchy() -> dict[str, Region]:
-    """Provinces, prefectures and counties of the whole country, keyed by 12-digit code."""
+    """Provinces, prefectures and counties of the whole country, keyed by 12-digit code.
+
+    Cached: the result is shared, so callers copy the mapping before adding to it.
+    """
     province_layer = packaged.load_layer("province")
     city_layer = packaged.load_layer("city")
     county_layer = packaged.load_layer("county")

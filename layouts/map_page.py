@@ -25,7 +25,8 @@ def layout(storage: Storage, region: str | None = None, metric: str | None = Non
         return shell.frame(html.Div(className="card", children=[
             html.H2(f"{t('not_found', lang)}: {region}"),
             dcc.Link(t("back_to_nation", lang), href=shell.href(PATH, lang=lang))]), lang, PATH, [], {})
-    state = {"metric": metric if metric != METRICS[0] else None}
+    state = {"region": view.region["code"] if view.region else None,
+             "metric": metric if metric != METRICS[0] else None}
     values = figures.flag_values(view.units, metric, view.in_scope)
     lines = boundary_line_geometries(storage) if view.region is None else None
     figure = figures.map_figure(view.units, values, view.geojson_url, metric, lang, lines)

@@ -1,0 +1,44 @@
+# Two commands: `make run` (install, build the demo database if absent, serve) and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8050
+SCALE ?= demo
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+
+.PHONY: run test install install-test fonts browser serve clean
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+# A CJK font so that Chinese never renders as boxes (screenshots, exports, a browser on this machine).
+fonts:
+	@fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && $(APT_INSTALL) fonts-wqy-microhei fontconfig; \
+	  else echo "please install fonts-wqy-microhei (as root)"; fi; }
+
+# Debian's Chromium and its driver for the offline browser tests (no browser download).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  apt-get update -qq && $(APT_INSTALL) chromium chromium-driver; }
+
+run: install fonts
+	$(PY) -m dashboard init --scale $(SCALE) --if-absent
+	PORT=$(PORT) $(PY) -m dashboard serve --port $(PORT)
+
+test: install-test fonts browser
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

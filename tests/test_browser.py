@@ -1,0 +1,176 @@
+"""The served app in Debian's headless Chromium, offline: draw, drill by clicking, recolour, deep-link.
+
+Every test records failed requests and console errors and asserts there are none (this catches any
+CDN or tile-server dependency). Screenshots land in docs/screenshots/.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+PATHS = "#map .choroplethlocation"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(tiny_instance):
+    port = _free_port()
+    env = {**os.environ, "DASHBOARD_INSTANCE": str(tiny_instance.instance_dir),
+           "DATABASE_URL": tiny_instance.database_url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--no-control-socket", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "dashboard.server:server"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=1)
+            break
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError(server.stderr.read().decode())
+            time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser):
+    """A page that records every failed request and console error; the test fails if any occurred."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    problems: list[str] = []
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url} {request.failure}"))
+    page.on("response", lambda response: response.status >= 400 and problems.append(
+        f"HTTP {response.status}: {response.url}"))
+    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    yield page
+    page.close()
+    assert problems == []
+
+
+def _api(base_url: str, path: str) -> dict:
+    with urllib.request.urlopen(base_url + path) as response:
+        return json.load(response)
+
+
+def _wait_for_map(page, count: int) -> None:
+    page.wait_for_function(f"document.querySelectorAll('{PATHS}').length === {count}", timeout=20_000)
+
+
+def _click_region(page, code: str) -> None:
+    """Click a point that lies inside the drawn region (hit-tested in the page)."""
+    point = page.evaluate("""(code) => {
+        const path = [...document.querySelectorAll('#map .choroplethlocation')].find(p => p.__data__.loc === code);
+        const box = path.getBBox(), matrix = path.getScreenCTM();
+        for (let step = 0; step < 2000; step++) {
+            const local = new DOMPoint(box.x + box.width * ((step * 0.618034) % 1),
+                                       box.y + box.height * ((step * 0.381966 + 0.5) % 1));
+            if (path.isPointInFill(local)) { const p = local.matrixTransform(matrix); return [p.x, p.y]; }
+        }
+        return null;
+    }""", code)
+    assert point, f"region {code} has no clickable point"
+    page.mouse.move(*point)
+    page.mouse.click(*point)
+
+
+def test_national_county_map_draws_every_county(page, base_url):
+    counties = _api(base_url, "/api/v1/regions?level=county")["count"]
+    started = time.perf_counter()
+    page.goto(base_url + "/")
+    _wait_for_map(page, counties)
+    print(f"national county map painted in {time.perf_counter() - started:.2f}s")
+    assert page.inner_text("h1") == "常态化精准帮扶监测分析平台"
+    assert "国家乡村振兴重点帮扶县" in page.inner_text("#summary")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "map-national.png"))
+
+
+def test_drill_from_prefecture_to_village_by_clicking(page, base_url):
+    in_scope = [r for r in _api(base_url, "/api/v1/regions?parent=5227")["regions"]
+                if _api(base_url, f"/api/v1/regions?parent={r['code']}")["count"]]
+    county = in_scope[0]["code"]
+    page.goto(base_url + "/?region=5227")
+    _wait_for_map(page, _api(base_url, "/api/v1/regions?level=county&parent=5227")["count"])
+
+    _click_region(page, county)
+    page.wait_for_url(f"**region={county}**")
+    towns = _api(base_url, f"/api/v1/regions?parent={county}")["regions"]
+    _wait_for_map(page, len(towns))
+    page.screenshot(path=str(SCREENSHOTS / "map-county-townships.png"))
+
+    _click_region(page, towns[0]["code"])
+    page.wait_for_url(f"**region={towns[0]['code']}**")
+    villages = _api(base_url, f"/api/v1/regions?parent={towns[0]['code']}")["regions"]
+    _wait_for_map(page, len(villages))
+
+    _click_region(page, villages[0]["code"])
+    page.wait_for_url(f"**region={villages[0]['code']}**")
+    page.wait_for_selector(f"#breadcrumb >> text={villages[0]['name']}")
+    crumbs = page.inner_text("#breadcrumb")
+    for name in ("全国", "贵州省", in_scope[0]["name"], towns[0]["name"], villages[0]["name"]):
+        assert name in crumbs
+
+    page.click(f"#breadcrumb >> text={in_scope[0]['name']}")
+    page.wait_for_url(f"**region={county}")
+    _wait_for_map(page, len(towns))
+
+
+def test_metric_change_recolours_and_is_kept_in_the_url(page, base_url):
+    page.goto(base_url + "/?region=52")
+    _wait_for_map(page, 88)
+    fills_before = page.eval_on_selector_all(PATHS, "ps => ps.map(p => p.style.fill)")
+    page.click("#metric")
+    page.click("text=已有农户明细数据的县")
+    page.wait_for_url("**metric=in_scope**")
+    page.wait_for_function(
+        f"JSON.stringify([...document.querySelectorAll('{PATHS}')].map(p => p.style.fill)) !== {json.dumps(json.dumps(fills_before))}")
+    assert page.eval_on_selector_all(PATHS, "ps => ps.length") == 88
+
+
+def test_deep_link_in_english(page, base_url):
+    page.goto(base_url + "/?region=52&metric=former_poverty_county&lang=en")
+    _wait_for_map(page, 88)
+    assert page.inner_text("h1") == "Normalized Precise Assistance Dashboard"
+    assert "Poverty-exited county" in page.inner_text("#metric")
+    assert "贵州省" in page.inner_text("#breadcrumb")
+    page.click("#language-link")
+    page.wait_for_function("document.querySelector('h1').innerText === '常态化精准帮扶监测分析平台'")
+    assert "metric=former_poverty_county" in page.url and "region=52" in page.url
+
+
+def test_unknown_region_gets_a_page_not_a_crash(browser, base_url):
+    page = browser.new_page()
+    page.goto(base_url + "/?region=99")
+    page.wait_for_selector("text=没有这个区划")
+    page.close()

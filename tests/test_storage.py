@@ -1,0 +1,73 @@
+"""Storage on SQLite and PostgreSQL: the same loads, queries, refusals and atomic writes."""
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from data.schema import regions as regions_table
+from data.storage import NotFound, Scope, migrate
+
+
+def test_whole_national_hierarchy_is_loaded_at_tiny_scale(tiny_storage):
+    counts = tiny_storage.counts_by_level()
+    assert counts["province"] == 34
+    assert len(tiny_storage.regions(level="county")) == 2891
+
+
+def test_counties_in_scope_have_five_townships_of_five_villages_with_outlines(tiny_storage):
+    in_scope = json.loads(tiny_storage.facts()["counties_in_scope"])
+    assert len(in_scope) == 3
+    for county in in_scope:
+        towns = tiny_storage.regions(parent=county)
+        assert len(towns) >= 5 and {t["level"] for t in towns} == {"township"}
+        assert len(tiny_storage.outlines("township", county)) == len(towns)
+        for town in towns:
+            villages = tiny_storage.regions(parent=town["code"])
+            assert len(villages) >= 5 and all(v["illustrative"] for v in villages)
+            assert len(tiny_storage.outlines("village", town["code"])) == len(villages)
+
+
+def test_prefix_lookup_and_lineage(tiny_storage):
+    assert tiny_storage.region("52")["name"] == "贵州省"
+    assert [r["code"] for r in tiny_storage.lineage("522725")] == [
+        "520000000000", "522700000000", "522725000000"]
+
+
+def test_layer_under_parent_is_exactly_its_descendants(tiny_storage):
+    guizhou = tiny_storage.regions(level="county", parent="52")
+    assert len(guizhou) == 88 and all(r["code"].startswith("52") for r in guizhou)
+    chongqing = tiny_storage.regions(level="county", parent="500100")
+    assert "500243000000" in {r["code"] for r in chongqing}
+
+
+def test_unknown_region_and_level_are_refused(tiny_storage):
+    with pytest.raises(NotFound):
+        tiny_storage.region("99")
+    with pytest.raises(ValueError):
+        tiny_storage.regions(level="galaxy")
+
+
+def test_scope_hides_regions_outside_it(tiny_storage):
+    guizhou_only = Scope(frozenset({"520000000000"}))
+    assert {r["code"][:2] for r in tiny_storage.regions(level="county", scope=guizhou_only)} == {"52"}
+    with pytest.raises(NotFound):
+        tiny_storage.region("53", scope=guizhou_only)
+
+
+def test_migrating_again_changes_nothing(tiny_storage):
+    before = tiny_storage.counts_by_level()
+    migrate(tiny_storage.engine)
+    assert tiny_storage.counts_by_level() == before
+
+
+def test_a_failed_replace_leaves_the_database_as_it_was(tiny_storage):
+    before = tiny_storage.counts_by_level()
+    version = tiny_storage.data_version()
+    bad = [{"code": "990000000000", "name": "x", "level": "province", "parent_code": None,
+            "national_key_county": False, "provincial_key_county": False, "former_poverty_county": False,
+            "source": "test", "flag_source": None}] * 2  # a duplicate key fails mid-write
+    with pytest.raises(sa.exc.IntegrityError):
+        tiny_storage.replace_regions(bad, [], [], {"scale": "broken"})
+    assert tiny_storage.counts_by_level() == before and tiny_storage.data_version() == version
+    with tiny_storage.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(regions_table)).scalar_one() > 3000
