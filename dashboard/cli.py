@@ -77,3 +77,24 @@ def regions(level: str | None, parent: str | None) -> None:
     """Print regions as JSON lines (like GET /api/v1/regions)."""
     for row in _storage(Config()).regions(level=level, parent=parent):
         click.echo(json.dumps(row, ensure_ascii=False))
+
+
+@main.command("import")
+@click.argument("table", type=click.Choice(["boundaries"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--code-field", default=None, help="The property holding the region code.")
+@click.option("--name-field", default=None, help="The property holding the name.")
+def import_table(table: str, file: str, code_field: str | None, name_field: str | None) -> None:
+    """Import TABLE from FILE (all or nothing; every problem is reported)."""
+    from geo.importer import ImportRejected, import_boundaries
+
+    try:
+        counts = import_boundaries(_storage(Config()), file, code_field, name_field)
+    except ImportRejected as rejected:
+        click.echo(f"导入被拒绝，数据未改动 / import rejected, nothing changed ({len(rejected.problems)} problems):",
+                   err=True)
+        for problem in rejected.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"imported {counts['township']} townships and {counts['village']} villages "
+               f"in {counts['counties']} counties from {file}")

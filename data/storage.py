@@ -90,6 +90,39 @@ class Storage:
             version = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:12]
             self._put_meta(connection, {**facts, "data_version": version})
 
+    def replace_subdivisions(self, county_codes: list[str], records: list[dict], outlines: list[dict]) -> None:
+        """Replace every township and village of ``county_codes`` by ``records`` in one transaction.
+
+        ``records`` carry code, name, level, parent_code, source and their township code; the county's
+        ancestors are copied from the stored county.
+        """
+        with self.engine.begin() as connection:
+            counties = {r["code"]: r for r in connection.execute(
+                sa.select(regions).where(regions.c.code.in_(county_codes))).mappings()}
+            below = sa.and_(regions.c.county_code.in_(county_codes), regions.c.level.in_(("township", "village")))
+            old = sa.select(regions.c.code).where(below)
+            connection.execute(boundaries.delete().where(boundaries.c.code.in_(old)))
+            connection.execute(regions.update().where(below).values(parent_code=None))
+            connection.execute(regions.delete().where(below))
+            rows = []
+            for record in sorted(records, key=lambda r: r["code"]):
+                county = counties[record["code"][:6] + "000000"]
+                row = {field: False for field in ("national_key_county", "provincial_key_county",
+                                                  "former_poverty_county")}
+                row.update({k: record[k] for k in ("code", "name", "level", "parent_code", "source")})
+                row["flag_source"] = None
+                row.update({f"{layer}_code": county[f"{layer}_code"] for layer in ("province", "city", "county")})
+                row["township_code"] = record["township"]
+                row["village_code"] = record["code"] if record["level"] == "village" else None
+                rows.append(row)
+            for table, chunk_rows in ((regions, rows), (boundaries, outlines)):
+                for start in range(0, len(chunk_rows), INSERT_CHUNK):
+                    connection.execute(table.insert(), chunk_rows[start:start + INSERT_CHUNK])
+            facts = dict(connection.execute(sa.select(meta.c.key, meta.c.value)).all())
+            stamp = hashlib.sha256((facts.get("data_version", "") + json.dumps(sorted(county_codes))
+                                    + str(len(rows))).encode()).hexdigest()[:12]
+            self._put_meta(connection, {"data_version": stamp})
+
     def _put_meta(self, connection, values: dict[str, str]) -> None:
         connection.execute(meta.delete().where(meta.c.key.in_(list(values))))
         connection.execute(meta.insert(), [{"key": k, "value": str(v)} for k, v in values.items()])
