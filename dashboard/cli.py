@@ -98,3 +98,12 @@ def import_table(table: str, file: str, code_field: str | None, name_field: str 
         sys.exit(1)
     click.echo(f"imported {counts['township']} townships and {counts['village']} villages "
                f"in {counts['counties']} counties from {file}")
+
+
+@main.command()
+@click.option("--repeats", type=int, default=30, show_default=True)
+def bench(repeats: int) -> None:
+    """Measure geometry payloads and route latencies; prints JSON (see docs/performance.md)."""
+    from dashboard import bench as benchmarks
+
+    click.echo(json.dumps(benchmarks.run(Config(), repeats), ensure_ascii=False, indent=2))

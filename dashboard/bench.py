@@ -1,0 +1,63 @@
+"""Benchmarks (not timed tests): ``python -m dashboard bench`` prints JSON measured on this machine.
+
+Geometry: the raw and gzipped size of each layer the map asks for, the cold build time of each answer
+(outlines read from storage, assembled and gzipped) and warm latency percentiles through the WSGI app.
+Results are recorded in docs/performance.md.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import statistics
+import time
+
+from dashboard.app import create_app
+from dashboard.config import Config
+
+GEOMETRY_REQUESTS = (
+    ("national provinces", "/geo/province.geojson"),
+    ("national prefectures", "/geo/city.geojson"),
+    ("national counties", "/geo/county.geojson"),
+    ("Guizhou counties", "/geo/county.geojson?parent=52"),
+    ("national boundary lines", "/geo/lines.geojson"),
+)
+
+
+def _percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def run(config: Config | None = None, repeats: int = 30) -> dict:
+    app = create_app(config)
+    client = app.server.test_client()
+    for cache in app.server.extensions.get("cache", {}):
+        cache.clear()  # cold numbers mean cold
+    requests = list(GEOMETRY_REQUESTS)
+    in_scope = app.storage.regions(level="township")
+    if in_scope:
+        county = in_scope[0]["code"][:6]
+        requests.append(("one county's townships", f"/geo/township.geojson?parent={county}"))
+        requests.append(("one township's villages", f"/geo/village.geojson?parent={in_scope[0]['code'][:9]}"))
+    results = []
+    for label, url in requests:
+        started = time.perf_counter()
+        response = client.get(url, headers={"Accept-Encoding": "gzip"})
+        cold = time.perf_counter() - started
+        warm = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            client.get(url, headers={"Accept-Encoding": "gzip"})
+            warm.append(time.perf_counter() - started)
+        results.append({
+            "layer": label, "url": url, "status": response.status_code,
+            "features": len(json.loads(gzip.decompress(response.data))["features"]),
+            "raw_kb": round(len(gzip.decompress(response.data)) / 1024, 1),
+            "gzip_kb": round(len(response.data) / 1024, 1),
+            "cold_build_ms": round(cold * 1000, 1),
+            "warm_p50_ms": round(statistics.median(warm) * 1000, 2),
+            "warm_p95_ms": round(_percentile(warm, 0.95) * 1000, 2),
+        })
+    return {"database": app.storage.engine.dialect.name, "facts": {
+        k: v for k, v in app.storage.facts().items() if k in ("scale", "seed", "boundary_source")},
+        "geometry": results}
