@@ -35,6 +35,7 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
     """Create the schema and load regions, boundaries and demo data."""
+    from data.demo import load_demo
     from data.loader import load_regions
 
     config = Config()
@@ -44,10 +45,12 @@ def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
         return
     started = time.perf_counter()
     migrate(storage.engine)
-    load_regions(storage, scale, seed, progress=not quiet)
+    regions = load_regions(storage, scale, seed, progress=not quiet)
+    rows = load_demo(storage, regions, scale, seed, progress=not quiet)
     counts = storage.counts_by_level()
     click.echo(f"loaded scale={scale} seed={seed} in {time.perf_counter() - started:.1f}s: "
-               + ", ".join(f"{level} {counts.get(level, 0)}" for level in LEVELS))
+               + ", ".join(f"{level} {counts.get(level, 0)}" for level in LEVELS) + "; "
+               + ", ".join(f"{table} {count}" for table, count in rows.items() if table != "seconds"))
 
 
 

@@ -6,8 +6,11 @@ single description the code reads and writes through.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
+    Date,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -18,7 +21,7 @@ from sqlalchemy import (
     Text,
 )
 
-from data import codes
+from data import codes, contract
 
 LAYERS = codes.LEVELS
 metadata = MetaData()
@@ -72,4 +75,69 @@ meta = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+
+# -- the interchange tables (data/contract.py), stored with the same column names -----------------
+_TYPES = {"str": lambda c: String(64 if not c.personal else 32), "code": lambda c: String(12),
+          "int": lambda c: Integer(), "money": lambda c: BigInteger(), "bool": lambda c: Boolean(),
+          "date": lambda c: Date(), "period": lambda c: String(7), "enum": lambda c: String(32),
+          "enums": lambda c: String(200), "year": lambda c: Integer()}
+_REFERENCES = {
+    ("households", "village_code"): "regions.code",
+    ("members", "household_id"): "households.household_id",
+    ("monitoring", "household_id"): "households.household_id",
+    ("assistance", "household_id"): "households.household_id",
+    ("income", "household_id"): "households.household_id",
+    ("employment", "person_id"): "members.person_id",
+    ("employment", "household_id"): "households.household_id",
+    ("projects", "county_code"): "regions.code",
+    ("projects", "village_code"): "regions.code",
+    ("funds", "county_code"): "regions.code",
+    ("collaboration", "west_code"): "regions.code",
+    ("teams", "village_code"): "regions.code",
+}
+_INDEXED = {("households", "village_code"), ("members", "household_id"), ("employment", "household_id"),
+            ("projects", "county_code")}
+
+
+def _contract_table(spec) -> Table:
+    columns = []
+    for column in spec.all_columns:
+        reference = _REFERENCES.get((spec.name, column.name))
+        args = [ForeignKey(reference)] if reference else []
+        columns.append(Column(column.name, _TYPES[column.kind](column), *args,
+                              primary_key=column.name in spec.key,
+                              nullable=not (column.required or column.name in spec.key),
+                              index=(spec.name, column.name) in _INDEXED))
+    return Table(spec.name, metadata, *columns)
+
+
+data_tables = {name: _contract_table(spec) for name, spec in contract.TABLES.items()}
+
+import_log = Table(
+    "import_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("table_name", String(32), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("imported_by", String(64), nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+    Column("rows_added", Integer, nullable=False),
+    Column("rows_updated", Integer, nullable=False),
+    Column("rows_unchanged", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # accepted | rejected | rolled_back
+    Column("problems", Text, nullable=True),  # JSON list of the first problems of a rejected file
+)
+
+# What an accepted import changed, so that it can be rolled back: the key of each row it added, and the
+# previous values of each row it updated.
+import_changes = Table(
+    "import_changes",
+    metadata,
+    Column("import_id", Integer, ForeignKey("import_log.id", ondelete="CASCADE"), primary_key=True),
+    Column("row_key", String(200), primary_key=True),
+    Column("previous", Text, nullable=True),  # JSON of the row before; NULL: the import added it
 )

@@ -123,6 +123,10 @@ class Storage:
                                     + str(len(rows))).encode()).hexdigest()[:12]
             self._put_meta(connection, {"data_version": stamp})
 
+    def put_facts(self, connection, values: dict[str, str]) -> None:
+        """Record facts about the loaded data, inside the caller's transaction."""
+        self._put_meta(connection, values)
+
     def _put_meta(self, connection, values: dict[str, str]) -> None:
         connection.execute(meta.delete().where(meta.c.key.in_(list(values))))
         connection.execute(meta.insert(), [{"key": k, "value": str(v)} for k, v in values.items()])

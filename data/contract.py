@@ -1,0 +1,151 @@
+"""The interchange tables of DATA_CONTRACT.md, declared once.
+
+Each :class:`TableSpec` names its canonical English columns with the Chinese header, the type and the
+allowed values, and the key that makes an import idempotent. The storage schema, validation, header
+matching of imports, exports and templates all read these declarations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RISK_TYPES = ("illness", "disability", "schooling", "disaster", "accident", "unstable_employment",
+              "lack_of_labour", "industry_failure", "housing", "drinking_water", "other")
+MEASURES = ("industry", "employment", "dibao", "special_support", "temporary_relief", "education", "health",
+            "housing", "drinking_water", "microcredit", "public_welfare_post", "work_relief", "other")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    zh: str
+    kind: str  # str | code | int | money | bool | date | period | enum | enums (';'-separated) | year
+    required: bool = True
+    values: tuple[str, ...] = ()
+    minimum: float | None = 0
+    maximum: float | None = None
+    personal: bool = False  # stored masked; never exported whole
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    zh: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    extra_exported: tuple[Column, ...] = field(default=())  # stored-only columns a round trip needs
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        return self.columns + self.extra_exported
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.all_columns if c.name == name)
+
+
+YEAR = dict(minimum=2000, maximum=2100)
+TABLES: dict[str, TableSpec] = {t.name: t for t in (
+    TableSpec("households", "农户", ("household_id",), (
+        Column("household_id", "户编码", "str"),
+        Column("village_code", "村代码", "code"),
+        Column("size", "家庭人口", "int", minimum=1, maximum=30),
+        Column("labour_count", "劳动力人数", "int", maximum=30),
+        Column("former_poor", "是否脱贫户", "bool"),
+        Column("head_name", "户主姓名", "str", personal=True, note="stored masked: 张*"),
+        Column("head_id_number", "户主身份证号", "str", personal=True,
+               note="a full 18-digit number is checked, then stored masked (first 6 + ******** + last 4)"),
+    ), extra_exported=(Column("head_id_hash", "身份证号哈希", "str", required=False,
+                              note="HMAC-SHA256 of the full number, for matching without storing it"),)),
+    TableSpec("members", "家庭成员", ("person_id",), (
+        Column("person_id", "人员编码", "str"),
+        Column("household_id", "户编码", "str"),
+        Column("age", "年龄", "int", maximum=120),
+        Column("sex", "性别", "enum", values=("male", "female")),
+        Column("labour_capacity", "劳动能力", "enum", values=("full", "weak", "none")),
+        Column("health", "健康状况", "enum", values=("healthy", "chronic", "serious", "disabled")),
+        Column("schooling", "在校情况", "enum",
+               values=("not_in_school", "preschool", "primary", "junior", "senior", "vocational", "college")),
+    )),
+    TableSpec("monitoring", "监测对象", ("household_id", "identified_on"), (
+        Column("household_id", "户编码", "str"),
+        Column("category", "监测对象类别", "enum", values=("unstable_former_poor", "marginal", "sudden_hardship")),
+        Column("identified_on", "识别日期", "date"),
+        Column("channel", "识别方式", "enum", values=("self_report", "cadre_visit", "department_screening")),
+        Column("risk_types", "风险类型", "enums", values=RISK_TYPES),
+        Column("risk_status", "风险状态", "enum", values=("not_eliminated", "eliminated")),
+        Column("eliminated_on", "风险消除日期", "date", required=False),
+    )),
+    TableSpec("assistance", "帮扶措施", ("household_id", "measure", "started_on"), (
+        Column("household_id", "户编码", "str"),
+        Column("measure", "帮扶措施", "enum", values=MEASURES),
+        Column("started_on", "开始日期", "date"),
+        Column("amount_yuan", "金额", "money"),
+    )),
+    TableSpec("income", "收入", ("household_id", "year"), (
+        Column("household_id", "户编码", "str"),
+        Column("year", "年度", "year", **YEAR),
+        Column("per_capita_net_income", "人均纯收入", "money", minimum=None),
+        Column("wage", "工资性收入", "money"),
+        Column("operating", "经营性收入", "money", minimum=None, note="may be negative (a loss)"),
+        Column("property", "财产性收入", "money"),
+        Column("transfer", "转移性收入", "money"),
+    )),
+    TableSpec("employment", "务工就业", ("person_id", "period"), (
+        Column("person_id", "人员编码", "str"),
+        Column("household_id", "户编码", "str"),
+        Column("period", "月份", "period"),
+        Column("employed", "是否务工", "bool"),
+        Column("location", "务工地点", "enum", required=False,
+               values=("in_county", "in_province", "out_of_province", "paired_east")),
+        Column("mode", "就业方式", "enum", required=False,
+               values=("outbound", "local", "workshop", "public_post", "work_relief", "self_employed")),
+        Column("monthly_wage", "月工资", "money", required=False),
+    )),
+    TableSpec("projects", "产业项目", ("project_id",), (
+        Column("project_id", "项目编码", "str"),
+        Column("county_code", "县代码", "code"),
+        Column("village_code", "村代码", "code", required=False),
+        Column("name", "项目名称", "str"),
+        Column("type", "产业类型", "enum",
+               values=("planting", "breeding", "processing", "tourism", "ecommerce", "workshop", "other")),
+        Column("year", "年度", "year", **YEAR),
+        Column("fund_connection", "衔接资金", "money"),
+        Column("fund_east_west", "东西部协作资金", "money"),
+        Column("fund_targeted", "定点帮扶资金", "money"),
+        Column("fund_social", "社会资金", "money"),
+        Column("status", "项目状态", "enum", values=("construction", "operating", "idle", "failed")),
+        Column("jobs_created", "带动就业", "int"),
+        Column("households_linked", "联农带农户数", "int"),
+        Column("output_value", "产值", "money"),
+    )),
+    TableSpec("funds", "衔接资金", ("county_code", "year", "use"), (
+        Column("county_code", "县代码", "code"),
+        Column("year", "年度", "year", **YEAR),
+        Column("use", "资金用途", "enum", values=("industry", "employment", "infrastructure", "other")),
+        Column("allocated", "下达金额", "money"),
+        Column("spent", "支出金额", "money"),
+    )),
+    TableSpec("collaboration", "东西部协作", ("east_region", "west_code", "year"), (
+        Column("east_region", "东部地区", "str"),
+        Column("west_code", "西部地区代码", "code"),
+        Column("year", "年度", "year", **YEAR),
+        Column("fiscal_aid", "财政援助资金", "money"),
+        Column("cadres_sent", "选派干部", "int"),
+        Column("talent_sent", "专业技术人才", "int"),
+        Column("enterprises_landed", "引导落地企业", "int"),
+        Column("investment", "实际投资额", "money"),
+        Column("labour_transferred", "劳务协作转移就业", "int"),
+        Column("consumption_sales", "消费帮扶金额", "money"),
+    )),
+    TableSpec("teams", "驻村工作队", ("village_code", "year"), (
+        Column("village_code", "村代码", "code"),
+        Column("year", "年度", "year", **YEAR),
+        Column("first_secretary", "第一书记", "str", personal=True, note="stored masked: 张*"),
+        Column("team_size", "队员人数", "int", minimum=1, maximum=50),
+        Column("dispatch_level", "派出单位层级", "enum", values=("central", "province", "city", "county")),
+        Column("days_on_site", "在岗天数", "int", maximum=366),
+    )),
+)}
+# Import order: a table's references are loaded before it.
+LOAD_ORDER = ("households", "members", "monitoring", "assistance", "income", "employment", "projects",
+              "funds", "collaboration", "teams")

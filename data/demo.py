@@ -1,0 +1,51 @@
+"""Builds and stores the demo data of a scale, after the regions are loaded (``init``)."""
+from __future__ import annotations
+
+import json
+import time
+
+from tqdm import tqdm
+
+from data import contract, generator, records
+from data.regions import Region
+from data.schema import data_tables
+from data.storage import Storage
+
+FLOOD_COUNTIES = 3  # counties hit by the July–August 2025 flood (the first key counties by seed)
+
+
+def contexts(regions: dict[str, Region], in_scope: list[str], seed: int) -> list[generator.CountyContext]:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    key = [c for c in in_scope if regions[c].national_key_county]
+    flooded = set(rng.choice(key, size=min(FLOOD_COUNTIES, len(key)), replace=False).tolist()) if key else set()
+    result = []
+    for code in in_scope:
+        county = regions[code]
+        city = regions[county.parent_code]
+        province = regions[county.ancestors["province"]]
+        villages = sorted(r.code for r in regions.values() if r.level == "village" and r.ancestors.get("county") == code)
+        result.append(generator.CountyContext(code, county.name, province.code, province.name, city.name,
+                                              county.national_key_county, villages, code in flooded))
+    return result
+
+
+def load_demo(storage: Storage, regions: dict[str, Region], scale: str, seed: int, progress: bool = True) -> dict:
+    """Generate every table for the counties in scope and store it in one transaction."""
+    in_scope = json.loads(storage.facts()["counties_in_scope"])
+    started = time.perf_counter()
+    county_contexts = contexts(regions, in_scope, seed)
+    frames = generator.generate(county_contexts, scale, seed)
+    counts = {}
+    with storage.engine.begin() as connection:
+        for table in reversed(contract.LOAD_ORDER):
+            connection.execute(data_tables[table].delete())
+        for table in tqdm(contract.LOAD_ORDER, desc="演示数据 demo data", unit="table", disable=not progress):
+            counts[table] = records.insert(connection, table, records.protect(table, frames[table]))
+        storage.put_facts(connection, {
+            "flood_counties": json.dumps(sorted(c.code for c in county_contexts if c.flooded)),
+            "sampling_ratio": str(generator.SAMPLING_RATIO),
+        })
+    counts["seconds"] = round(time.perf_counter() - started, 1)
+    return counts

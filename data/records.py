@@ -1,0 +1,72 @@
+"""Reading and writing the interchange tables as DataFrames in contract columns.
+
+``protect`` is the one place personal values are masked and hashed before storage, for generated and
+imported data alike; ``read_table`` is what exports and pages read, so nothing whole can leave.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from data import contract, personal
+from data.schema import data_tables
+
+INSERT_CHUNK = 20_000
+
+
+def protect(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Mask names and ID numbers (keeping a keyed hash of full ID numbers); already masked values pass."""
+    frame = frame.copy()
+    if table == "households":
+        numbers = frame["head_id_number"].astype(str)
+        full = numbers.map(personal.valid_id_number)
+        hashes = frame["head_id_hash"] if "head_id_hash" in frame else pd.Series(None, index=frame.index, dtype=object)
+        frame["head_id_hash"] = np.where(full, numbers.map(personal.hash_id), hashes)
+        frame["head_id_number"] = np.where(full, numbers.map(personal.mask_id), numbers)
+        frame["head_name"] = frame["head_name"].astype(str).map(personal.mask_name)
+    if table == "teams":
+        frame["first_secretary"] = frame["first_secretary"].astype(str).map(personal.mask_name)
+    return frame
+
+
+def to_rows(table: str, frame: pd.DataFrame) -> list[dict]:
+    """Plain Python rows (None for missing) in the stored columns of ``table``."""
+    columns = [c.name for c in contract.TABLES[table].all_columns]
+    frame = frame.reindex(columns=columns).astype(object)
+    frame = frame.where(pd.notna(frame), None)
+    return frame.to_dict("records")
+
+
+def insert(connection, table: str, frame: pd.DataFrame) -> int:
+    rows = to_rows(table, frame)
+    for start in range(0, len(rows), INSERT_CHUNK):
+        connection.execute(data_tables[table].insert(), rows[start:start + INSERT_CHUNK])
+    return len(rows)
+
+
+def read_table(engine, table: str) -> pd.DataFrame:
+    """A whole table in contract order, sorted by its key (the same bytes for the same data)."""
+    spec = contract.TABLES[table]
+    stored = data_tables[table]
+    query = sa.select(*[stored.c[c.name] for c in spec.all_columns]).order_by(*[stored.c[k] for k in spec.key])
+    with engine.connect() as connection:
+        frame = pd.DataFrame(connection.execute(query).all(), columns=[c.name for c in spec.all_columns])
+    return normalise(table, frame)
+
+
+def normalise(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Contract types: strings, nullable integers, booleans, ISO dates; the same from any backend."""
+    spec = contract.TABLES[table]
+    out = pd.DataFrame(index=frame.index)
+    for column in spec.all_columns:
+        values = frame[column.name] if column.name in frame else pd.Series(None, index=frame.index, dtype=object)
+        if column.kind in ("int", "money", "year"):
+            out[column.name] = pd.array(pd.to_numeric(values), dtype="Int64")
+        elif column.kind == "bool":
+            out[column.name] = values.astype("boolean")
+        elif column.kind == "date":
+            out[column.name] = pd.to_datetime(values).dt.strftime("%Y-%m-%d").astype("string")
+        else:
+            out[column.name] = values.astype("string")
+    return out
