@@ -14,9 +14,9 @@ import time
 import click
 
 from dashboard.config import Config
-from data.codes import LEVELS
+from data.codes import LEVELS, InvalidCode
 from data.scales import SCALES
-from data.storage import Storage, make_engine, migrate
+from data.storage import InvalidLevel, NotFound, Storage, make_engine, migrate
 
 
 def _storage(config: Config) -> Storage:
@@ -53,8 +53,6 @@ def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
                + ", ".join(f"{table} {count}" for table, count in rows.items() if table != "seconds"))
 
 
-
-
 @main.command()
 def upgrade() -> None:
     """Apply pending schema migrations."""
@@ -74,11 +72,15 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @main.command()
-@click.option("--level", default=None)
-@click.option("--parent", default=None)
+@click.option("--level", type=click.Choice(LEVELS), default=None)
+@click.option("--parent", default=None, help="A region code or its significant prefix.")
 def regions(level: str | None, parent: str | None) -> None:
     """Print regions as JSON lines (like GET /api/v1/regions)."""
-    for row in _storage(Config()).regions(level=level, parent=parent):
+    try:
+        rows = _storage(Config()).regions(level=level, parent=parent)
+    except (InvalidCode, InvalidLevel, NotFound) as error:
+        raise click.ClickException(str(error)) from error
+    for row in rows:
         click.echo(json.dumps(row, ensure_ascii=False))
 
 

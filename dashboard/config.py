@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+CACHE_SECONDS = 7 * 24 * 3600  # cached answers are keyed by data version; older versions age out
 
 
 @dataclass
@@ -35,6 +36,6 @@ class Config:
     def cache_settings(self) -> dict:
         """Flask-Caching settings: Redis when configured (shared by all workers), else the filesystem."""
         if self.redis_url:
-            return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": self.redis_url, "CACHE_DEFAULT_TIMEOUT": 0}
+            return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": self.redis_url, "CACHE_DEFAULT_TIMEOUT": CACHE_SECONDS}
         return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(self.instance_dir / "cache"),
-                "CACHE_DEFAULT_TIMEOUT": 0, "CACHE_THRESHOLD": 2000}
+                "CACHE_DEFAULT_TIMEOUT": CACHE_SECONDS, "CACHE_THRESHOLD": 2000}

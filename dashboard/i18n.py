@@ -13,6 +13,7 @@ TEXT = {
     "metric_in_scope": ("已有农户明细数据的县", "Counties with household-level data"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
+    "unknown": ("未知（名单不全）", "unknown (partial list)"),
     "level_province": ("省级", "province"),
     "level_city": ("地市级", "prefecture"),
     "level_county": ("县级", "county"),
@@ -30,8 +31,11 @@ TEXT = {
     ),
     "illustrative": ("示意边界", "illustrative boundary"),
     "flag_note": (
-        "重点帮扶县名单来自 data/reference/key_counties.csv（160 个中的 94 个，来源见 SOURCES.md）。",
-        "Key-county list: data/reference/key_counties.csv (94 of the 160; sources in SOURCES.md).",
+        "重点帮扶县名单来自 data/reference/key_counties.csv（160 个中的 94 个，来源见 SOURCES.md）；"
+        "名单不全的省份中未列入的县显示为“未知”。832 个脱贫县的完整名单尚未导入，可通过区划表导入。",
+        "Key-county list: data/reference/key_counties.csv (94 of the 160; sources in SOURCES.md); counties of "
+        "provinces whose list is partial show as unknown. The full list of the 832 poverty-exited counties is "
+        "not shipped; a deployment imports it through the regions table.",
     ),
     "not_found": ("没有这个区划", "No such region"),
     "back_to_nation": ("返回全国", "Back to China"),

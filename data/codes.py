@@ -10,7 +10,7 @@ import re
 
 LEVELS = ("province", "city", "county", "township", "village")  # also the map layers
 SIGNIFICANT_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
-_CODE_RE = re.compile(r"^\d+$")
+_CODE_RE = re.compile(r"^[0-9]+$")
 
 
 class InvalidCode(ValueError):
@@ -34,6 +34,6 @@ def significant(code: str, level: str) -> str:
 
 def from_adcode(adcode: str) -> str:
     """The 12-digit code of a 6-digit administrative code."""
-    if len(adcode) != 6 or not adcode.isdigit():
+    if not _CODE_RE.match(adcode) or len(adcode) != 6:
         raise InvalidCode(f"not a 6-digit adcode: {adcode!r}")
     return adcode + "000000"

@@ -8,9 +8,8 @@ from tqdm import tqdm
 
 from data.regions import Region, build_real_hierarchy
 from data.scales import SCALES, select_counties
-from data.schema import LAYERS
 from data.storage import Storage
-from geo import packaged, shapes, subdivide
+from geo import packaged, subdivide
 
 
 def load_regions(storage: Storage, scale: str, seed: int, progress: bool = True) -> dict[str, Region]:
@@ -24,41 +23,17 @@ def load_regions(storage: Storage, scale: str, seed: int, progress: bool = True)
         towns, villages = subdivide.subdivide_county(
             county_code, county.outlines["county"][0], rng, settings.townships, settings.villages)
         for town in towns:
-            regions[town.code] = _child(county, town, "township")
+            township = regions[town.code] = county.child(town.code, town.name, "township", subdivide.SOURCE,
+                                                         town.geometry)
             for village in villages[town.code]:
-                regions[village.code] = _child(regions[town.code], village, "village")
+                regions[village.code] = township.child(village.code, village.name, "village", subdivide.SOURCE,
+                                                       village.geometry)
     storage.replace_regions(
-        records=[_record(r) for r in regions.values()],
-        outlines=[_outline(r, layer) for r in regions.values() for layer in r.outlines],
+        records=[r.to_row() for r in regions.values()],
+        outlines=[r.outline_row(layer) for r in regions.values() for layer in r.outlines],
         lines=[{"name": name, "source": packaged.SOURCE, "geometry": geometry}
                for name, geometry in packaged.load_boundary_lines()],
         facts={"scale": scale, "seed": str(seed), "counties_in_scope": json.dumps(in_scope),
                "boundary_source": packaged.SOURCE, },
     )
     return regions
-
-
-def _child(parent: Region, unit: subdivide.Unit, level: str) -> Region:
-    return Region(unit.code, unit.name, level, parent.code, subdivide.SOURCE,
-                  {**parent.ancestors, level: unit.code}, outlines={level: (unit.geometry, None)})
-
-
-def _record(region: Region) -> dict:
-    record = {
-        "code": region.code, "name": region.name, "level": region.level, "parent_code": region.parent_code,
-        "national_key_county": region.national_key_county, "provincial_key_county": region.provincial_key_county,
-        "former_poverty_county": region.former_poverty_county, "source": region.source,
-        "flag_source": region.flag_source,
-    }
-    record.update({f"{layer}_code": region.ancestors.get(layer) for layer in LAYERS})
-    return record
-
-
-def _outline(region: Region, layer: str) -> dict:
-    fine, coarse = region.outlines[layer]
-    lon, lat = shapes.representative_lonlat(fine)
-    return {"code": region.code, "layer": layer, "source": region.source,
-            "illustrative": region.source == subdivide.SOURCE,
-            "geometry_fine": shapes.to_web(fine),
-            "geometry_coarse": None if coarse is None else shapes.to_web(coarse),
-            "lon": lon, "lat": lat}

@@ -3,8 +3,9 @@
 Codes are keys, names are labels. The packaged layers do not nest by code prefix everywhere, so the
 parent rules live here, in one place:
 
-* Municipalities, Hong Kong and Taiwan carry their province code on the prefecture layer; their
-  prefecture-level unit becomes ``PP0100`` (as in the statistical codes: 市辖区), holding all counties.
+* Municipalities, Hong Kong and Taiwan carry their province code on the prefecture layer. As in the
+  statistical codes, a municipality's prefecture-level units are ``PP0100`` 市辖区 and, for Chongqing,
+  ``500200`` 县 (outlined by the union of their counties); Hong Kong's and Taiwan's is ``PP0100``.
 * Counties administered directly by a province (``PP90CC``: 济源, 仙桃, Hainan's and Xinjiang's) sit under
   the statistical grouping ``PP9000`` 省直辖县级行政区划, whose outline is the union of its members.
 * A region with no children on a lower layer fills that layer itself (东莞, 中山, 儋州, 嘉峪关 and Macau
@@ -29,6 +30,26 @@ from geo import packaged, shapes
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
 PROVINCE_GROUP_NAME = "省直辖县级行政区划"
+MUNICIPALITIES = ("11", "12", "31", "50")
+# Where a "no" is known without the full lists. The 160 key counties lie in 10 western provinces [K4];
+# the reference list is complete for five of them (SOURCES.md, coverage table). The 832 former poverty
+# counties lay in the 22 central and western provinces [T2]; elsewhere no county was one.
+KEY_COUNTY_PROVINCES = {"15", "45", "50", "51", "52", "53", "61", "62", "63", "64"}
+KEY_LIST_COMPLETE_PROVINCES = {"15", "45", "50", "51", "52"}
+POVERTY_COUNTY_PROVINCES = {"13", "14", "15", "22", "23", "34", "36", "41", "42", "43", "45", "46", "50", "51",
+                            "52", "53", "54", "61", "62", "63", "64", "65"}
+
+
+def flag_state(region: dict, flag: str, complete_lists: frozenset[str] = frozenset()) -> float:
+    """1 yes, 0 no, 0.5 unknown: a county not on a partial list, in a province that has such counties."""
+    if region.get(flag):
+        return 1.0
+    if flag in complete_lists:
+        return 0.0
+    province = region["code"][:2]
+    unknown_in = {"national_key_county": KEY_COUNTY_PROVINCES - KEY_LIST_COMPLETE_PROVINCES,
+                  "former_poverty_county": POVERTY_COUNTY_PROVINCES}.get(flag, set())
+    return 0.5 if province in unknown_in else 0.0
 
 
 @dataclass
@@ -46,6 +67,28 @@ class Region:
     former_poverty_county: bool = False
     flag_source: str | None = None
     outlines: dict[str, tuple[shapely.Geometry, shapely.Geometry | None]] = field(default_factory=dict)
+
+    def to_row(self) -> dict:
+        """The stored ``regions`` row."""
+        row = {"code": self.code, "name": self.name, "level": self.level, "parent_code": self.parent_code,
+               "national_key_county": self.national_key_county, "provincial_key_county": self.provincial_key_county,
+               "former_poverty_county": self.former_poverty_county, "source": self.source,
+               "flag_source": self.flag_source}
+        row.update({f"{layer}_code": self.ancestors.get(layer) for layer in LAYERS})
+        return row
+
+    def child(self, code: str, name: str, level: str, source: str, outline: shapely.Geometry) -> "Region":
+        """A township or village inside this region, with its ancestors."""
+        return Region(code, name, level, self.code, source, {**self.ancestors, level: code},
+                      outlines={level: (outline, None)})
+
+    def outline_row(self, layer: str) -> dict:
+        """The stored ``boundaries`` row of one layer."""
+        fine, coarse = self.outlines[layer]
+        lon, lat = shapes.representative_lonlat(fine)
+        return {"code": self.code, "layer": layer, "source": self.source, "illustrative": self.source == "illustrative",
+                "geometry_fine": shapes.to_web(fine),
+                "geometry_coarse": None if coarse is None else shapes.to_web(coarse), "lon": lon, "lat": lat}
 
 
 def read_key_counties() -> dict[str, str]:
@@ -78,29 +121,30 @@ def build_real_hierarchy() -> dict[str, Region]:
                                outlines={"province": (fine, coarse)})
 
     county_adcodes = set(county_layer.adcodes)
-    groups: dict[str, list[tuple]] = {}
-    for adcode, name, fine, coarse in zip(city_layer.adcodes, city_layer.names, city_layer.fine, city_layer.coarse):
+    groups: dict[str, list[int]] = {}
+    for index, (adcode, name, fine, coarse) in enumerate(
+            zip(city_layer.adcodes, city_layer.names, city_layer.fine, city_layer.coarse)):
         province = codes.from_adcode(adcode[:2] + "0000")
         if adcode[2:4] == "90":  # a province-administered county: grouped under PP9000
-            groups.setdefault(adcode[:4] + "00", []).append((fine, coarse))
+            groups.setdefault(adcode[:4] + "00", []).append(index)
             continue
         if adcode.endswith("0000"):
-            has_counties = any(c[:2] == adcode[:2] and c != adcode for c in county_adcodes)
-            if not has_counties:  # Macau: the province fills the prefecture layer itself
+            prefixes = sorted({c[:4] for c in county_adcodes if c[:2] == adcode[:2] and c != adcode})
+            if not prefixes:  # Macau: the province fills the prefecture layer itself
                 regions[province].ancestors["city"] = province
                 regions[province].outlines["city"] = (fine, coarse)
-                continue
-            adcode = adcode[:2] + "0100"
-        code = codes.from_adcode(adcode)
-        regions[code] = Region(code, name, "city", province, source,
-                               {"province": province, "city": code}, outlines={"city": (fine, coarse)})
-    for group_adcode, parts in groups.items():
-        code = codes.from_adcode(group_adcode)
-        province = codes.from_adcode(group_adcode[:2] + "0000")
-        fine = shapes.snap([shapely.union_all([p[0] for p in parts])])[0]
-        coarse = shapes.snap([shapely.union_all([p[1] for p in parts])])[0]
-        regions[code] = Region(code, PROVINCE_GROUP_NAME, "city", province, source,
-                               {"province": province, "city": code}, outlines={"city": (fine, coarse)})
+            elif len(prefixes) == 1:
+                _add_city(regions, adcode[:2] + "0100", _municipal_name(prefixes[0], name), province, fine, coarse)
+            else:  # Chongqing: 市辖区 (5001) and 县 (5002), outlined by their counties
+                for prefix in prefixes:
+                    members = [i for i, c in enumerate(county_layer.adcodes) if c[:4] == prefix]
+                    _add_city(regions, prefix + "00", _municipal_name(prefix, name), province,
+                              *_union_outlines(county_layer, members))
+            continue
+        _add_city(regions, adcode, name, province, fine, coarse)
+    for group_adcode, members in groups.items():
+        _add_city(regions, group_adcode, PROVINCE_GROUP_NAME, codes.from_adcode(group_adcode[:2] + "0000"),
+                  *_union_outlines(city_layer, members))
 
     for adcode, name, fine, coarse in zip(
         county_layer.adcodes, county_layer.names, county_layer.fine, county_layer.coarse
@@ -118,6 +162,24 @@ def build_real_hierarchy() -> dict[str, Region]:
 
     _apply_key_county_flags(regions)
     return regions
+
+
+def _municipal_name(prefix: str, province_name: str) -> str:
+    """市辖区 / 县 for the four municipalities (as in the statistical codes), else the province's name."""
+    if prefix[:2] in MUNICIPALITIES:
+        return {"01": "市辖区", "02": "县"}.get(prefix[2:4], province_name)
+    return province_name
+
+
+def _add_city(regions: dict[str, Region], adcode: str, name: str, province: str, fine, coarse) -> None:
+    code = codes.from_adcode(adcode)
+    regions[code] = Region(code, name, "city", province, packaged.SOURCE,
+                           {"province": province, "city": code}, outlines={"city": (fine, coarse)})
+
+
+def _union_outlines(layer: packaged.PackagedLayer, members: list[int]) -> tuple:
+    return tuple(shapes.snap([shapely.union_all([outlines[i] for i in members])])[0]
+                 for outlines in (layer.fine, layer.coarse))
 
 
 def _county_parent(adcode: str, regions: dict[str, Region]) -> str:

@@ -30,6 +30,10 @@ class NotFound(LookupError):
     """A region (or other key) that does not exist."""
 
 
+class InvalidLevel(ValueError):
+    """A level name that is not a layer, or a layer that does not lie below the parent asked for."""
+
+
 def make_engine(url: str) -> Engine:
     """An engine for a database URL; SQLite gets foreign keys and a parent folder."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
@@ -78,7 +82,7 @@ class Storage:
                         lines: Iterable[dict], facts: dict[str, str]) -> None:
         """Replace the whole hierarchy, its outlines and boundary lines in one transaction."""
         records, outlines, lines = list(records), list(outlines), list(lines)
-        records.sort(key=lambda r: len(r["code"].rstrip("0")))  # parents before children
+        records.sort(key=lambda r: LAYERS.index(r["level"]))  # parents before children
         with self.engine.begin() as connection:
             for table in (boundary_lines, boundaries):
                 connection.execute(table.delete())
@@ -91,36 +95,18 @@ class Storage:
             self._put_meta(connection, {**facts, "data_version": version})
 
     def replace_subdivisions(self, county_codes: list[str], records: list[dict], outlines: list[dict]) -> None:
-        """Replace every township and village of ``county_codes`` by ``records`` in one transaction.
-
-        ``records`` carry code, name, level, parent_code, source and their township code; the county's
-        ancestors are copied from the stored county.
-        """
+        """Replace every township and village of ``county_codes`` by ``records`` in one transaction."""
         with self.engine.begin() as connection:
-            counties = {r["code"]: r for r in connection.execute(
-                sa.select(regions).where(regions.c.code.in_(county_codes))).mappings()}
             below = sa.and_(regions.c.county_code.in_(county_codes), regions.c.level.in_(("township", "village")))
-            old = sa.select(regions.c.code).where(below)
-            connection.execute(boundaries.delete().where(boundaries.c.code.in_(old)))
+            connection.execute(boundaries.delete().where(boundaries.c.code.in_(sa.select(regions.c.code).where(below))))
             connection.execute(regions.update().where(below).values(parent_code=None))
             connection.execute(regions.delete().where(below))
-            rows = []
-            for record in sorted(records, key=lambda r: r["code"]):
-                county = counties[record["code"][:6] + "000000"]
-                row = {field: False for field in ("national_key_county", "provincial_key_county",
-                                                  "former_poverty_county")}
-                row.update({k: record[k] for k in ("code", "name", "level", "parent_code", "source")})
-                row["flag_source"] = None
-                row.update({f"{layer}_code": county[f"{layer}_code"] for layer in ("province", "city", "county")})
-                row["township_code"] = record["township"]
-                row["village_code"] = record["code"] if record["level"] == "village" else None
-                rows.append(row)
-            for table, chunk_rows in ((regions, rows), (boundaries, outlines)):
-                for start in range(0, len(chunk_rows), INSERT_CHUNK):
-                    connection.execute(table.insert(), chunk_rows[start:start + INSERT_CHUNK])
-            facts = dict(connection.execute(sa.select(meta.c.key, meta.c.value)).all())
-            stamp = hashlib.sha256((facts.get("data_version", "") + json.dumps(sorted(county_codes))
-                                    + str(len(rows))).encode()).hexdigest()[:12]
+            for table, rows in ((regions, sorted(records, key=lambda r: LAYERS.index(r["level"]))),
+                                (boundaries, outlines)):
+                for start in range(0, len(rows), INSERT_CHUNK):
+                    connection.execute(table.insert(), rows[start:start + INSERT_CHUNK])
+            previous = connection.execute(sa.select(meta.c.value).where(meta.c.key == "data_version")).scalar() or ""
+            stamp = hashlib.sha256(f"{previous}{sorted(county_codes)}{len(records)}".encode()).hexdigest()[:12]
             self._put_meta(connection, {"data_version": stamp})
 
     def put_facts(self, connection, values: dict[str, str]) -> None:
@@ -176,7 +162,7 @@ class Storage:
             if level is None:
                 query = query.where(regions.c.parent_code == parent_row["code"])
             else:
-                query = query.where(_layer_column(parent_row["layers"][-1]) == parent_row["code"])
+                query = query.where(_under(parent_row, level))
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [_region_dict(r) for r in rows if scope.allows(_ancestors(r))]
@@ -188,14 +174,27 @@ class Storage:
             boundaries.c.geometry_coarse, boundaries.c.geometry_fine)
         query = (sa.select(regions, geometry.label("geometry"))
                  .join(boundaries, boundaries.c.code == regions.c.code)
-                 .where(boundaries.c.layer == _check_layer(layer))
+                 .where(boundaries.c.layer == check_layer(layer))
                  .order_by(regions.c.code))
         if parent is not None:
-            parent_row = self.region(parent, scope)
-            query = query.where(_layer_column(parent_row["layers"][-1]) == parent_row["code"])
+            query = query.where(_under(self.region(parent, scope), layer))
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [(r["code"], r["name"], r["geometry"]) for r in rows if scope.allows(_ancestors(r))]
+
+    def regions_by_codes(self, codes_wanted: list[str], scope: Scope = EVERYTHING) -> list[dict]:
+        """The regions with these 12-digit codes, in the order given (unknown codes left out)."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(regions).where(regions.c.code.in_(codes_wanted))).mappings().all()
+        found = {r["code"]: _region_dict(r) for r in rows if scope.allows(_ancestors(r))}
+        return [found[code] for code in codes_wanted if code in found]
+
+    def with_ancestors(self, codes_wanted: list[str]) -> set[str]:
+        """The codes given and every ancestor of theirs, in one query."""
+        columns = [regions.c[f"{layer}_code"] for layer in LAYERS]
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(*columns).where(regions.c.code.in_(codes_wanted))).all()
+        return {code for row in rows for code in row if code}
 
     def boundary_lines(self) -> list[tuple[str, str]]:
         with self.engine.connect() as connection:
@@ -209,14 +208,21 @@ class Storage:
         return {level: count for level, count in rows}
 
 
-def _check_layer(layer: str) -> str:
+def check_layer(layer: str) -> str:
     if layer not in LAYERS:
-        raise ValueError(f"未知级别 / unknown level {layer!r}; one of {', '.join(LAYERS)}")
+        raise InvalidLevel(f"未知级别 / unknown level {layer!r}; one of {', '.join(LAYERS)}")
     return layer
 
 
+def _under(parent: dict, layer: str):
+    """The condition "fills ``layer`` and lies within ``parent``"; the layer must be below the parent's level."""
+    if LAYERS.index(check_layer(layer)) <= LAYERS.index(parent["level"]):
+        raise InvalidLevel(f"级别须低于上级区划 / level {layer!r} is not below {parent['level']} {parent['code']}")
+    return _layer_column(parent["layers"][-1]) == parent["code"]
+
+
 def _layer_column(layer: str) -> sa.Column:
-    return regions.c[f"{_check_layer(layer)}_code"]
+    return regions.c[f"{check_layer(layer)}_code"]
 
 
 def _ancestors(row) -> dict[str, str | None]:
@@ -225,6 +231,7 @@ def _ancestors(row) -> dict[str, str | None]:
 
 def _region_dict(row) -> dict:
     record = {field: row[field] for field in REGION_FIELDS}
+    record["ancestors"] = {layer: row[f"{layer}_code"] for layer in LAYERS if row[f"{layer}_code"]}
     # The layers the region fills, top down: its own level, and lower ones where it has no children there.
     record["layers"] = [layer for layer in LAYERS if row[f"{layer}_code"] == row["code"]]
     record["illustrative"] = row["source"] == "illustrative"

@@ -1,17 +1,20 @@
 """View models: what a page shows for a region, read from storage as plain data.
 
-The map shows the children of the selected region on the layer below it: the whole country's
-counties at the top, a province's or prefecture's counties, a county's townships, a township's
-villages (a village shows its siblings).
+The map shows the units on the layer below the selected region: the whole country's counties at the
+top, a province's or prefecture's counties, a county's townships, a township's villages. A region with
+nothing below it (a village, a county without township detail, Macau) is shown among its siblings.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
+from data.regions import flag_state
+from data.schema import LAYERS
 from data.storage import EVERYTHING, Scope, Storage
 
 METRICS = ("national_key_county", "former_poverty_county", "in_scope")
+DEFAULT_METRIC = METRICS[0]
 
 
 @dataclass
@@ -19,9 +22,8 @@ class MapView:
     region: dict | None  # None: the whole country
     lineage: list[dict]
     layer: str
-    parent: str | None  # the parent whose units are drawn (None: national layer)
+    parent: str | None  # the region whose units are drawn (None: the national layer)
     units: list[dict]
-    in_scope: set[str]
     data_version: str
 
     @property
@@ -29,27 +31,41 @@ class MapView:
         parent = f"parent={self.parent}&" if self.parent else ""
         return f"/geo/{self.layer}.geojson?{parent}v={self.data_version}"
 
+    @property
+    def codes(self) -> list[str]:
+        return [u["code"] for u in self.units]
+
 
 def map_view(storage: Storage, code: str | None, scope: Scope = EVERYTHING) -> MapView:
     """The map view of region ``code`` (None: national). Raises NotFound / InvalidCode."""
-    facts = storage.facts()
-    in_scope = set(json.loads(facts.get("counties_in_scope", "[]")))
-    for county in list(in_scope):
-        in_scope.update(r["code"] for r in storage.lineage(county))
+    version = storage.data_version()
     if code is None:
-        return MapView(None, [], "county", None, storage.regions(level="county", scope=scope),
-                       in_scope, facts.get("data_version", "empty"))
+        return MapView(None, [], "county", None, storage.regions(level="county", scope=scope), version)
     lineage = storage.lineage(code, scope)
     region = lineage[-1]
-    deepest = region["layers"][-1] if region["layers"] else region["level"]
-    layer, parent = {"province": ("county", region["code"]), "city": ("county", region["code"]),
-                     "county": ("township", region["code"]), "township": ("village", region["code"]),
-                     "village": ("village", region["parent_code"])}[deepest]
-    units = storage.regions(level=layer, parent=parent, scope=scope)
-    if not units and deepest == "county":  # a county without township detail: show it among its siblings
-        layer, parent = "county", region["parent_code"]
-        units = storage.regions(level=layer, parent=parent, scope=scope)
-    return MapView(region, lineage, layer, parent, units, in_scope, facts.get("data_version", "empty"))
+    deepest = region["layers"][-1]
+    # Provinces and prefectures show their counties, like the national map; below that, the next layer.
+    below = "county" if deepest in ("province", "city") else (
+        LAYERS[LAYERS.index(deepest) + 1] if deepest != LAYERS[-1] else None)
+    units = storage.regions(level=below, parent=region["code"], scope=scope) if below else []
+    if units:
+        return MapView(region, lineage, below, region["code"], units, version)
+    if region["parent_code"]:
+        parent = region["parent_code"]
+        return MapView(region, lineage, deepest, parent,
+                       storage.regions(level=deepest, parent=parent, scope=scope), version)
+    return MapView(region, lineage, deepest, region["code"], [region], version)
+
+
+def map_values(storage: Storage, units: list[dict], metric: str) -> list[float]:
+    """The value of ``metric`` for each unit: 1 yes, 0 no, 0.5 unknown (a partial reference list)."""
+    facts = storage.facts()
+    if metric == "in_scope":
+        counties = json.loads(facts.get("counties_in_scope", "[]"))
+        covered = storage.with_ancestors(counties) if counties else set()
+        return [float(u["code"] in covered or u["code"][:6] + "000000" in covered) for u in units]
+    complete = frozenset(json.loads(facts.get("complete_lists", "[]")))
+    return [flag_state(u, metric, complete) for u in units]
 
 
 def boundary_line_geometries(storage: Storage) -> list[str]:

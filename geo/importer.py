@@ -16,6 +16,7 @@ import numpy as np
 
 from data import codes
 from data.storage import Storage
+from data.regions import Region
 from geo import shapes
 
 CODE_COLUMNS = ("code", "区划代码", "CODE", "Code")
@@ -99,10 +100,9 @@ def import_boundaries(storage: Storage, path: str | Path, code_field: str | None
         units[code] = {"code": code, "name": str(name).strip(), "level": level, "geometry": polygon, "row": row}
 
     counties = {code[:6] + "000000" for code in units}
-    known = {c: storage.region(c) if _exists(storage, c) else None for c in counties}
+    known = {c: r for c in counties for r in storage.regions_by_codes([c]) if "county" in r["layers"]}
     for unit in units.values():
-        county = known[unit["code"][:6] + "000000"]
-        if county is None or "county" not in county["layers"]:
+        if unit["code"][:6] + "000000" not in known:
             problems.append(Problem(unit["row"], code_column, unit["code"], "所属县不存在", "its county does not exist"))
         elif unit["level"] == "village" and unit["code"][:9] + "000" not in units:
             problems.append(Problem(unit["row"], code_column, unit["code"],
@@ -114,23 +114,14 @@ def import_boundaries(storage: Storage, path: str | Path, code_field: str | None
     simplified = shapes.snap(shapes.simplify_coverage(np.array([u["geometry"] for u in ordered], dtype=object),
                                                       IMPORTED_TOLERANCE))
     source = f"import:{path.name}"
-    records, outlines = [], []
-    for unit, geometry in zip(ordered, simplified):
+    placed: dict[str, Region] = {}
+    for unit, geometry in zip(ordered, simplified):  # townships sort before their villages
         county = known[unit["code"][:6] + "000000"]
-        parent = unit["code"][:9] + "000" if unit["level"] == "village" else county["code"]
-        records.append({"code": unit["code"], "name": unit["name"], "level": unit["level"], "parent_code": parent,
-                        "source": source, "township": unit["code"][:9] + "000"})
-        lon, lat = shapes.representative_lonlat(geometry)
-        outlines.append({"code": unit["code"], "layer": unit["level"], "source": source, "illustrative": False,
-                         "geometry_fine": shapes.to_web(geometry), "geometry_coarse": None, "lon": lon, "lat": lat})
-    storage.replace_subdivisions(sorted(counties), records, outlines)
+        parent = placed[unit["code"][:9] + "000"] if unit["level"] == "village" else Region(
+            county["code"], county["name"], county["level"], county["parent_code"], county["source"],
+            county["ancestors"])
+        placed[unit["code"]] = parent.child(unit["code"], unit["name"], unit["level"], source, geometry)
+    storage.replace_subdivisions(sorted(counties), [r.to_row() for r in placed.values()],
+                                 [r.outline_row(r.level) for r in placed.values()])
     return {"township": sum(u["level"] == "township" for u in ordered),
             "village": sum(u["level"] == "village" for u in ordered), "counties": len(counties)}
-
-
-def _exists(storage: Storage, code: str) -> bool:
-    try:
-        storage.region(code)
-        return True
-    except LookupError:
-        return False

@@ -14,28 +14,23 @@ from flask import Blueprint, Response, request
 from flask_caching import Cache
 
 from data import codes
-from data.schema import LAYERS
-from data.storage import NotFound, Storage
-from dashboard.errors import api_error
+from data.storage import Storage, check_layer
+from dashboard.errors import api_error, json_errors
 
 LAYERS_NEEDING_PARENT = ("township", "village")
 LONG_CACHE = "public, max-age=31536000, immutable"
 SHORT_CACHE = "public, max-age=300"
 
 
-def feature_collection(rows: list[tuple[str, str, str]]) -> bytes:
-    """A FeatureCollection from (code, name, geometry text) rows, geometry text passed through."""
-    features = ",".join(
-        f'{{"type":"Feature","id":"{code}","properties":{{"name":{json.dumps(name, ensure_ascii=False)}}},'
-        f'"geometry":{geometry}}}' for code, name, geometry in rows)
-    return f'{{"type":"FeatureCollection","features":[{features}]}}'.encode()
+def _feature(code: str | None, name: str, geometry: str) -> str:
+    identity = f'"id":"{code}",' if code else ""
+    properties = json.dumps({"name": name}, ensure_ascii=False)
+    return f'{{"type":"Feature",{identity}"properties":{properties},"geometry":{geometry}}}'
 
 
-def lines_collection(lines: list[tuple[str, str]]) -> bytes:
-    features = ",".join(
-        f'{{"type":"Feature","properties":{{"name":{json.dumps(name, ensure_ascii=False)}}},"geometry":{geometry}}}'
-        for name, geometry in lines)
-    return f'{{"type":"FeatureCollection","features":[{features}]}}'.encode()
+def _collection(features: list[tuple[str | None, str, str]]) -> bytes:
+    """A FeatureCollection from (id or None, name, geometry text); geometry text is passed through."""
+    return f'{{"type":"FeatureCollection","features":[{",".join(_feature(*f) for f in features)}]}}'.encode()
 
 
 def make_blueprint(storage: Storage, cache: Cache) -> Blueprint:
@@ -61,24 +56,16 @@ def make_blueprint(storage: Storage, cache: Cache) -> Blueprint:
 
     @blueprint.get("/lines.geojson")
     def lines():
-        return _send("lines", lambda: lines_collection(storage.boundary_lines()))
+        return _send("lines", lambda: _collection([(None, name, geometry) for name, geometry in storage.boundary_lines()]))
 
     @blueprint.get("/<layer>.geojson")
     def layer_geojson(layer: str):
-        if layer not in LAYERS:
-            return api_error(404, f"未知图层 / unknown layer {layer!r}; one of {', '.join(LAYERS)}")
+        check_layer(layer)
         parent = request.args.get("parent") or None
         if parent is None and layer in LAYERS_NEEDING_PARENT:
             return api_error(400, f"{layer} 图层需要 parent 参数 / the {layer} layer needs ?parent=<code>")
-        try:
-            full_parent = codes.normalize(parent) if parent else None
-            if full_parent:
-                storage.region(full_parent)
-        except codes.InvalidCode as error:
-            return api_error(400, str(error))
-        except NotFound as error:
-            return api_error(404, str(error))
+        full_parent = codes.normalize(parent) if parent else None
         return _send(f"{layer}:{full_parent}",
-                     lambda: feature_collection(storage.outlines(layer, full_parent, fine=full_parent is not None)))
+                     lambda: _collection(storage.outlines(layer, full_parent, fine=full_parent is not None)))
 
-    return blueprint
+    return json_errors(blueprint, "图层")

@@ -4,7 +4,7 @@ Township and village boundaries are rarely public, so the demo makes plausible o
 spread over the county (a few Lloyd iterations so cells have even sizes), Voronoi cells clipped to the
 county outline for townships, and the same again inside each township for villages. Cells of one
 diagram clipped by one outline tile it exactly: no gaps, no overlaps. Codes follow the statistical
-pattern: township ``CCCCCC1NN`` (镇) or ``CCCCCC2NN`` (乡), village ``…2NN`` (村民委员会).
+pattern: township ``CCCCCC1NN`` (镇) or ``CCCCCC2NN`` (乡), village ``…2NN`` (村民委员会; no 社区).
 A deployment replaces them by importing its own boundary file keyed by code.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ _STEMS = list(
     "卫文西溪仙祥新兴秀许延沿阳杨瑶野义永友玉元源月云枣泽中周竹"
 )
 _TOWN_TAILS = ["镇", "镇", "镇", "乡", "乡"]
-_VILLAGE_TAILS = ["村", "村", "村", "村", "社区"]
+_VILLAGE_TAILS = ["村"]
 _VILLAGE_MIDDLES = ["", "", "坪", "坝", "沟", "湾", "寨", "岭", "塘", "庄"]
 
 

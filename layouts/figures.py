@@ -2,6 +2,7 @@
 
 The map is plotly's SVG geo trace with geometry given by URL (never inline), so a colour change only
 sends values; the world basemap is switched off and its topojson served locally (offline intranet).
+Names travel once, in ``customdata``; a metric change patches the values and their short labels.
 """
 from __future__ import annotations
 
@@ -12,41 +13,38 @@ from dash import Patch
 
 from dashboard.i18n import t
 
-FLAG_COLOURS = ("#dfe6ee", "#c0392b")
+FLAG_COLOURS = ("#dfe6ee", "#b8bec6", "#c0392b")  # no, unknown, yes
 MAP_HEIGHT = 640
 
 
-def flag_values(units: list[dict], metric: str, in_scope: set[str]) -> list[int]:
-    """0/1 per unit for a yes/no attribute; ``in_scope`` holds the counties with detail and their ancestors."""
-    if metric == "in_scope":
-        return [int(u["code"] in in_scope or u["code"][:6] + "000000" in in_scope) for u in units]
-    return [int(bool(u[metric])) for u in units]
+def _answers(values: list[float], lang: str) -> list[str]:
+    labels = {0.0: t("no", lang), 0.5: t("unknown", lang), 1.0: t("yes", lang)}
+    return [labels[v] for v in values]
 
 
 def _colour_axis(metric: str, lang: str) -> dict:
-    low, high = FLAG_COLOURS
+    no, unknown, yes = FLAG_COLOURS
     return {
-        "colorscale": [[0, low], [0.5, low], [0.5, high], [1, high]],
+        "colorscale": [[0, no], [0.33, no], [0.33, unknown], [0.67, unknown], [0.67, yes], [1, yes]],
         "zmin": 0, "zmax": 1,
-        "colorbar": {"tickvals": [0.25, 0.75], "ticktext": [t("no", lang), t("yes", lang)],
+        "colorbar": {"tickvals": [1 / 6, 0.5, 5 / 6], "ticktext": [t("no", lang), t("unknown", lang), t("yes", lang)],
                      "title": {"text": t(f"metric_{metric}", lang), "side": "right"},
                      "thickness": 14, "len": 0.35, "x": 0.99, "y": 0.2},
     }
 
 
-def _hover(units: list[dict], values: list[int], metric: str, lang: str) -> list[str]:
-    answer = {0: t("no", lang), 1: t("yes", lang)}
-    return [f"{u['name']}{'（' + t('illustrative', lang) + '）' if u.get('illustrative') else ''}"
-            f"<br>{t(f'metric_{metric}', lang)}：{answer[v]}" for u, v in zip(units, values)]
+def _hovertemplate(metric: str, lang: str) -> str:
+    return f"%{{customdata}}<br>{t(f'metric_{metric}', lang)}：%{{text}}<extra></extra>"
 
 
-def map_figure(units: list[dict], values: list[int], geojson_url: str, metric: str, lang: str,
+def map_figure(units: list[dict], values: list[float], geojson_url: str, metric: str, lang: str,
                lines: list[str] | None = None) -> go.Figure:
     """Choropleth of ``units`` (dicts with code, name) coloured by ``values``; optional boundary lines."""
+    names = [u["name"] + (f"（{t('illustrative', lang)}）" if u.get("illustrative") else "") for u in units]
     figure = go.Figure(go.Choropleth(
         geojson=geojson_url, featureidkey="id",
-        locations=[u["code"] for u in units], z=values,
-        text=_hover(units, values, metric, lang), hovertemplate="%{text}<extra></extra>",
+        locations=[u["code"] for u in units], z=values, customdata=names,
+        text=_answers(values, lang), hovertemplate=_hovertemplate(metric, lang),
         marker={"line": {"width": 0.4, "color": "#ffffff"}},
         **_colour_axis(metric, lang),
     ))
@@ -62,11 +60,12 @@ def map_figure(units: list[dict], values: list[int], geojson_url: str, metric: s
     return figure
 
 
-def map_patch(units: list[dict], values: list[int], metric: str, lang: str) -> Patch:
-    """Only what a metric change alters: values, hover text and the colour axis."""
+def map_patch(values: list[float], metric: str, lang: str) -> Patch:
+    """Only what a metric change alters: values, their labels, the hover template and colour-bar title."""
     patch = Patch()
     patch["data"][0]["z"] = values
-    patch["data"][0]["text"] = _hover(units, values, metric, lang)
+    patch["data"][0]["text"] = _answers(values, lang)
+    patch["data"][0]["hovertemplate"] = _hovertemplate(metric, lang)
     patch["data"][0]["colorbar"]["title"]["text"] = t(f"metric_{metric}", lang)
     return patch
 

@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from data import codes
 from data.storage import NotFound, Storage
-from data.views import METRICS, MapView, boundary_line_geometries, map_view
+from data.views import DEFAULT_METRIC, METRICS, MapView, boundary_line_geometries, map_values, map_view
 from dashboard.i18n import language, t
 from layouts import figures, ids, shell
 
@@ -18,16 +18,15 @@ PATH = "/"
 def layout(storage: Storage, region: str | None = None, metric: str | None = None,
            lang: str | None = None, **_ignored) -> html.Div:
     lang = language(lang)
-    metric = metric if metric in METRICS else METRICS[0]
+    metric = metric if metric in METRICS else DEFAULT_METRIC
     try:
         view = map_view(storage, region or None)
     except (codes.InvalidCode, NotFound):
         return shell.frame(html.Div(className="card", children=[
             html.H2(f"{t('not_found', lang)}: {region}"),
             dcc.Link(t("back_to_nation", lang), href=shell.href(PATH, lang=lang))]), lang, PATH, [], {})
-    state = {"region": view.region["code"] if view.region else None,
-             "metric": metric if metric != METRICS[0] else None}
-    values = figures.flag_values(view.units, metric, view.in_scope)
+    state = {"region": view.region["code"] if view.region else None, "metric": shareable_metric(metric)}
+    values = map_values(storage, view.units, metric)
     lines = boundary_line_geometries(storage) if view.region is None else None
     figure = figures.map_figure(view.units, values, view.geojson_url, metric, lang, lines)
     content = html.Div(className="map-page", children=[
@@ -44,12 +43,17 @@ def layout(storage: Storage, region: str | None = None, metric: str | None = Non
         ]),
         dcc.Store(id=ids.MAP_STATE, data={"region": view.region["code"] if view.region else None,
                                           "layer": view.layer, "lang": lang,
-                                          "codes": [u["code"] for u in view.units]}),
+                                          "codes": view.codes}),
     ])
     return shell.frame(content, lang, PATH, view.lineage, state)
 
 
-def summary(view: MapView, values: list[int], metric: str, lang: str) -> html.Aside:
+def shareable_metric(metric: str) -> str | None:
+    """The metric as it goes into a link (the default is left out, so links stay short)."""
+    return None if metric == DEFAULT_METRIC else metric
+
+
+def summary(view: MapView, values: list[float], metric: str, lang: str) -> html.Aside:
     """Beside the map: what is shown, how many units, the key counties in view, and provenance."""
     title = view.region["name"] if view.region else t("nation", lang)
     key_counties = [u for u in view.units if u["national_key_county"]]
@@ -57,7 +61,8 @@ def summary(view: MapView, values: list[int], metric: str, lang: str) -> html.As
         html.H2(title),
         html.P(f"{t('showing', lang)}：{len(view.units)} {t('units', lang)}"
                f"（{t('level_' + view.layer, lang)}）", className="showing"),
-        html.P(f"{t(f'metric_{metric}', lang)}：{sum(values)} / {len(values)}", className="metric-count"),
+        html.P(f"{t(f'metric_{metric}', lang)}：{sum(v == 1 for v in values)} / {len(values)}",
+               className="metric-count"),
         html.H3(f"{t('key_counties_here', lang)}（{len(key_counties)}）"),
         html.Ul(className="key-list", children=[
             html.Li(dcc.Link(u["name"], href=shell.href(PATH, region=u["code"], lang=lang)))

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.browser
+# Set UPDATE_SCREENSHOTS=1 to refresh the committed screenshots in docs/screenshots/.
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PATHS = "#map .choroplethlocation"
@@ -104,7 +105,14 @@ def _click_region(page, code: str) -> None:
     page.mouse.click(*point)
 
 
-def test_national_county_map_draws_every_county(page, base_url):
+@pytest.fixture()
+def shots(tmp_path) -> Path:
+    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_national_county_map_draws_every_county(page, base_url, shots):
     counties = _api(base_url, "/api/v1/regions?level=county")["count"]
     started = time.perf_counter()
     page.goto(base_url + "/")
@@ -112,11 +120,10 @@ def test_national_county_map_draws_every_county(page, base_url):
     print(f"national county map painted in {time.perf_counter() - started:.2f}s")
     assert page.inner_text("h1") == "常态化精准帮扶监测分析平台"
     assert "国家乡村振兴重点帮扶县" in page.inner_text("#summary")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "map-national.png"))
+    page.screenshot(path=str(shots / "map-national.png"))
 
 
-def test_drill_from_prefecture_to_village_by_clicking(page, base_url):
+def test_drill_from_prefecture_to_village_by_clicking(page, base_url, shots):
     in_scope = [r for r in _api(base_url, "/api/v1/regions?parent=5227")["regions"]
                 if _api(base_url, f"/api/v1/regions?parent={r['code']}")["count"]]
     county = in_scope[0]["code"]
@@ -127,7 +134,7 @@ def test_drill_from_prefecture_to_village_by_clicking(page, base_url):
     page.wait_for_url(f"**region={county}**")
     towns = _api(base_url, f"/api/v1/regions?parent={county}")["regions"]
     _wait_for_map(page, len(towns))
-    page.screenshot(path=str(SCREENSHOTS / "map-county-townships.png"))
+    page.screenshot(path=str(shots / "map-county-townships.png"))
 
     _click_region(page, towns[0]["code"])
     page.wait_for_url(f"**region={towns[0]['code']}**")
@@ -169,8 +176,8 @@ def test_deep_link_in_english(page, base_url):
     assert "metric=former_poverty_county" in page.url and "region=52" in page.url
 
 
-def test_unknown_region_gets_a_page_not_a_crash(browser, base_url):
-    page = browser.new_page()
+def test_unknown_region_gets_a_page_not_a_crash(page, base_url):
     page.goto(base_url + "/?region=99")
     page.wait_for_selector("text=没有这个区划")
-    page.close()
+    page.click("text=返回全国")
+    page.wait_for_selector(PATHS)

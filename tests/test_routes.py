@@ -38,20 +38,30 @@ def test_children_and_one_region(client):
 
 @pytest.mark.parametrize("query, status", [
     ("level=galaxy", 400), ("parent=99", 404), ("parent=abc", 400), ("parent=5", 400), ("", 400),
-    ("level=county&parent=999999", 404),
+    ("level=county&parent=999999", 404), ("level=province&parent=5227", 400), ("parent=５２", 400),
 ])
 def test_bad_region_queries_get_a_clear_json_error(client, query, status):
     response = client.get(f"/api/v1/regions?{query}")
     assert response.status_code == status and response.get_json()["error"]["message"]
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
-@given(level=st.one_of(st.none(), st.text(max_size=12)), parent=st.one_of(st.none(), st.text(max_size=14)),
-       layer=st.text(min_size=1, max_size=10).filter(lambda s: "/" not in s and "?" not in s and "#" not in s))
+REAL_CODES = ["52", "5227", "522725", "520102", "500200", "441900", "820000", "110100", "429004", "99", "5"]
+LAYERS = ["province", "city", "county", "township", "village", "galaxy", ""]
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(level=st.one_of(st.none(), st.sampled_from(LAYERS), st.text(max_size=12)),
+       parent=st.one_of(st.none(), st.sampled_from(REAL_CODES), st.text(max_size=14)),
+       layer=st.one_of(st.sampled_from(LAYERS[:-1]), st.text(min_size=1, max_size=10).filter(
+           lambda s: not set(s) & set("/?#%"))))
 def test_no_parameter_makes_a_server_error(client, level, parent, layer):
     params = {k: v for k, v in {"level": level, "parent": parent}.items() if v is not None}
-    assert client.get("/api/v1/regions", query_string=params).status_code < 500
-    assert client.get(f"/geo/{layer}.geojson", query_string={"parent": parent or ""}).status_code < 500
+    for response in (client.get("/api/v1/regions", query_string=params),
+                     client.get(f"/geo/{layer}.geojson", query_string={"parent": parent or ""}),
+                     client.get(f"/api/v1/regions/{parent or 'x'}")):
+        assert response.status_code < 500
+        if response.status_code >= 400:
+            assert response.get_json()["error"]["message"]
 
 
 def test_guizhou_county_layer_is_exactly_guizhous_counties(client):
@@ -99,8 +109,16 @@ def test_boundary_lines_are_served(client):
     assert lines and all(f["geometry"]["type"] in ("LineString", "MultiLineString") for f in lines)
 
 
-@pytest.mark.parametrize("path, status", [("/geo/galaxy.geojson", 404), ("/geo/county.geojson?parent=99", 404),
-                                          ("/geo/county.geojson?parent=x", 400), ("/api/v1/nothing", 404)])
+@pytest.mark.parametrize("path, status", [
+    ("/geo/galaxy.geojson", 400), ("/geo/county.geojson?parent=99", 404), ("/geo/county.geojson?parent=x", 400),
+    ("/geo/province.geojson?parent=5227", 400), ("/geo/county.json", 404), ("/geo/", 404),
+    ("/api/v1/nothing", 404), ("/api/v1", 404), ("/api/v1/", 404)])
 def test_bad_geometry_requests(client, path, status):
-    response = client.get(path)
+    response = client.get(path, follow_redirects=True)
     assert response.status_code == status and response.get_json()["error"]["message"]
+
+
+def test_prefectures_without_counties_and_macau_fill_the_county_layer(client):
+    dongguan = _geojson(client.get("/geo/county.geojson?parent=441900"))["features"]
+    macau = _geojson(client.get("/geo/county.geojson?parent=82"))["features"]
+    assert [f["id"] for f in dongguan] == ["441900000000"] and [f["id"] for f in macau] == ["820000000000"]

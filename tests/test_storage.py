@@ -36,8 +36,9 @@ def test_prefix_lookup_and_lineage(tiny_storage):
 def test_layer_under_parent_is_exactly_its_descendants(tiny_storage):
     guizhou = tiny_storage.regions(level="county", parent="52")
     assert len(guizhou) == 88 and all(r["code"].startswith("52") for r in guizhou)
-    chongqing = tiny_storage.regions(level="county", parent="500100")
-    assert "500243000000" in {r["code"] for r in chongqing}
+    chongqing_counties = tiny_storage.regions(level="county", parent="500200")
+    assert "500243000000" in {r["code"] for r in chongqing_counties}
+    assert {r["code"][:4] for r in tiny_storage.regions(level="county", parent="50")} == {"5001", "5002"}
 
 
 def test_unknown_region_and_level_are_refused(tiny_storage):
@@ -71,3 +72,19 @@ def test_a_failed_replace_leaves_the_database_as_it_was(tiny_storage):
     assert tiny_storage.counts_by_level() == before and tiny_storage.data_version() == version
     with tiny_storage.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(regions_table)).scalar_one() > 3000
+
+
+def test_a_failed_subdivision_replace_leaves_the_database_as_it_was(tiny_storage):
+    county = json.loads(tiny_storage.facts()["counties_in_scope"])[0]
+    before = (tiny_storage.counts_by_level(), tiny_storage.data_version(),
+              [r["code"] for r in tiny_storage.regions(level="village", parent=county)])
+    town = tiny_storage.regions(parent=county)[0]
+    row = {k: v for k, v in town.items() if k not in ("layers", "illustrative", "ancestors")}
+    row.update({f"{layer}_code": code for layer, code in town["ancestors"].items()})
+    row.update({"village_code": None})
+    duplicate = [row, dict(row)]  # the deletes succeed, then the second insert of one key fails
+    with pytest.raises(sa.exc.IntegrityError):
+        tiny_storage.replace_subdivisions([county], duplicate, [])
+    after = (tiny_storage.counts_by_level(), tiny_storage.data_version(),
+             [r["code"] for r in tiny_storage.regions(level="village", parent=county)])
+    assert after == before
