@@ -35,8 +35,8 @@ import pandas as pd
 from data import personal
 from data.regions import REFERENCE_DIR
 
-SAMPLING_RATIO = 50
-HOUSEHOLDS_PER_VILLAGE = {"tiny": (12, 20), "demo": (5, 9), "large": (9, 13)}
+SAMPLING_RATIO = 60  # demo: 4–8 sampled households per village, where a real village has ~350
+HOUSEHOLDS_PER_VILLAGE = {"tiny": (12, 20), "demo": (4, 8), "large": (9, 13)}
 FIRST_PERIOD, LAST_PERIOD = "2023-11", "2026-10"  # 36 months of monitoring and employment
 INCOME_YEARS = (2023, 2024, 2025)
 PROGRAMME_YEARS = (2024, 2025, 2026)  # funds, projects, collaboration, teams (2026: to October)
@@ -200,7 +200,7 @@ def _households(county: CountyContext, scale: str, rng) -> tuple[pd.DataFrame, p
         "household_id": member_household, "age": age, "sex": np.where(male, "male", "female"),
         "labour_capacity": labour, "health": health, "schooling": schooling,
     })
-    labour_count = members.groupby("household_id", sort=False)["labour_capacity"].agg(lambda s: int((s != "none").sum()))
+    labour_count = (members["labour_capacity"] != "none").groupby(members["household_id"], sort=False).sum()
     heads = members[position == 0]
     households = pd.DataFrame({
         "household_id": household_id, "village_code": village, "size": size,
@@ -278,34 +278,38 @@ def _monitoring(county: CountyContext, households, members, income, rng):
     window_days = (END_DATE - start).days
     income_2023 = income[income["year"] == 2023].set_index("household_id")["per_capita_net_income"]
     limit_2023 = threshold(county.province_code, 2023)
+    count = len(households)
+    pc = income_2023.reindex(households["household_id"]).to_numpy()
+    # Who is identified, drawn for all households at once: the stock under the line, then shocks.
+    stock = (pc < limit_2023 * 1.05) & (rng.random(count) < 0.78)
+    hazards = {"disaster": 0.10 if county.flooded else 0.0,  # first: a flooded household's cause is the flood
+               "illness": 0.025, "accident": 0.006, "unstable_employment": 0.012 * households["former_poor"].to_numpy(),
+               "industry_failure": 0.004, "housing": 0.003, "drinking_water": 0.002}
+    causes = list(hazards)
+    hit = np.column_stack([rng.random(count) < np.asarray(p) * (1.6 if county.key else 1.0) for p in hazards.values()])
+    shocked = ~stock & hit.any(axis=1)
+    first_cause = hit.argmax(axis=1)
+    copes = (pc > limit_2023 * 1.4) & (rng.random(count) < 0.7)
+    chosen = np.flatnonzero(stock | (shocked & ~copes))
     cases, measures = [], []
-    for household, member_flags in zip(households.itertuples(index=False), flags):
-        row = household._asdict()
-        pc = income_2023[row["household_id"]]
-        draw = rng.random()
-        cause, identified = None, None
-        if pc < limit_2023 * 1.05 and draw < 0.78:  # under (or at) the line: found by the stock-taking
+    rows = households.iloc[chosen].to_dict("records")
+    for index, row in zip(chosen, rows):
+        member_flags = flags[index]
+        if stock[index]:
+            cause = None
             identified = dt.date(2021, 6, 1) + dt.timedelta(days=int(rng.integers(0, 880)))
         else:
-            hazard = {"illness": 0.025, "accident": 0.006, "unstable_employment": 0.012 * row["former_poor"],
-                      "industry_failure": 0.004, "housing": 0.003, "drinking_water": 0.002}
-            if county.flooded:
-                hazard["disaster"] = 0.10
-            for risk, p in hazard.items():
-                if rng.random() < p * (1.6 if county.key else 1.0):
-                    cause = risk
-                    if risk == "disaster":
-                        shock = dt.date(2025, 7, 1) + dt.timedelta(days=int(rng.integers(0, 62)))
-                    else:
-                        shock = start + dt.timedelta(days=int(rng.integers(0, window_days - 20)))
-                    able_to_cope = pc > limit_2023 * 1.4 and rng.random() < 0.7
-                    if not able_to_cope:
-                        identified = shock + dt.timedelta(days=int(rng.gamma(2.0, 5.0)))
-                    break
+            cause = causes[first_cause[index]]
+            if cause == "disaster":
+                shock = dt.date(2025, 7, 1) + dt.timedelta(days=int(rng.integers(0, 62)))
+            else:
+                shock = start + dt.timedelta(days=int(rng.integers(0, window_days - 20)))
+            identified = shock + dt.timedelta(days=int(rng.gamma(2.0, 5.0)))
+        pc_row = pc[index]
         if identified is None or identified > END_DATE:
             continue
         risks = _risk_types(member_flags, row["labour_count"], cause)
-        category = ("sudden_hardship" if cause and pc >= limit_2023 else
+        category = ("sudden_hardship" if cause and pc_row >= limit_2023 else
                     "unstable_former_poor" if row["former_poor"] else "marginal")
         channel = rng.choice(["department_screening", "cadre_visit", "self_report"],
                              p=[0.45, 0.35, 0.2] if cause in ("illness", "disaster") else [0.2, 0.6, 0.2])
@@ -321,7 +325,7 @@ def _monitoring(county: CountyContext, households, members, income, rng):
                 measures.append({"household_id": row["household_id"], "measure": measure, "started_on": started,
                                  "amount_yuan": int(round(MEASURE_AMOUNT[measure] * rng.uniform(0.6, 1.6), -1))})
         stable_after = first_measure + dt.timedelta(days=int(180 + rng.gamma(2.0, 60)))
-        chance = 0.78 if row["labour_count"] > 0 else 0.55
+        chance = 0.70 if row["labour_count"] > 0 else 0.48
         early = rng.random() < 0.03  # eliminated too early, for the exit check
         eliminated = None
         if early:
