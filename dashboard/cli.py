@@ -15,6 +15,7 @@ import click
 
 from dashboard.config import Config
 from data.codes import LEVELS, InvalidCode
+from data.contract import TABLES
 from data.scales import SCALES
 from data.storage import InvalidLevel, NotFound, Storage, make_engine, migrate
 
@@ -85,24 +86,73 @@ def regions(level: str | None, parent: str | None) -> None:
 
 
 @main.command("import")
-@click.argument("table", type=click.Choice(["boundaries"]))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--code-field", default=None, help="The property holding the region code.")
-@click.option("--name-field", default=None, help="The property holding the name.")
-def import_table(table: str, file: str, code_field: str | None, name_field: str | None) -> None:
-    """Import TABLE from FILE (all or nothing; every problem is reported)."""
-    from geo.importer import ImportRejected, import_boundaries
+@click.argument("table", type=click.Choice(["boundaries", *TABLES]), required=False)
+@click.argument("file", type=click.Path(dir_okay=False), required=False)
+@click.option("--user", default=None, help="Who imports (recorded in the import log).")
+@click.option("--rollback", "rollback_id", type=int, default=None, help="Undo the accepted import with this id.")
+@click.option("--code-field", default=None, help="boundaries: the property holding the region code.")
+@click.option("--name-field", default=None, help="boundaries: the property holding the name.")
+def import_table(table, file, user, rollback_id, code_field, name_field) -> None:
+    """Import TABLE from FILE (CSV/XLSX; boundaries: GeoJSON/Shapefile/GeoPackage), all or nothing."""
+    storage = _storage(Config())
+    if rollback_id is not None:
+        from data.importer import rollback
+
+        try:
+            result = rollback(storage, rollback_id)
+        except (LookupError, ValueError) as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"rolled back import {result['import_id']} ({result['table']}): {result['rows_reverted']} rows")
+        return
+    if not table or not file:
+        raise click.UsageError("give TABLE and FILE, or --rollback ID")
+    if table == "boundaries":
+        from geo.importer import ImportRejected, import_boundaries
+
+        try:
+            counts = import_boundaries(storage, file, code_field, name_field)
+        except ImportRejected as rejected:
+            _report(rejected.problems)
+        click.echo(f"imported {counts['township']} townships and {counts['village']} villages "
+                   f"in {counts['counties']} counties from {file}")
+        return
+    from data.importer import ImportRejected, import_file
 
     try:
-        counts = import_boundaries(_storage(Config()), file, code_field, name_field)
+        result = import_file(storage, table, file, user)
     except ImportRejected as rejected:
-        click.echo(f"导入被拒绝，数据未改动 / import rejected, nothing changed ({len(rejected.problems)} problems):",
-                   err=True)
-        for problem in rejected.problems:
-            click.echo(f"  {problem}", err=True)
-        sys.exit(1)
-    click.echo(f"imported {counts['township']} townships and {counts['village']} villages "
-               f"in {counts['counties']} counties from {file}")
+        _report(rejected.problems, rejected.import_id)
+    click.echo(f"import {result.import_id} ({table}) accepted: {result.added} added, {result.updated} updated, "
+               f"{result.unchanged} unchanged")
+
+
+def _report(problems, import_id=None) -> None:
+    logged = f", logged as import {import_id}" if import_id else ""
+    click.echo(f"导入被拒绝，数据未改动 / import rejected, nothing changed ({len(problems)} problems{logged}):", err=True)
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
+
+
+@main.command("export")
+@click.argument("table", type=click.Choice(list(TABLES)))
+@click.argument("file", type=click.Path(dir_okay=False))
+def export_table(table: str, file: str) -> None:
+    """Export TABLE to FILE (.csv UTF-8 with BOM, or .xlsx); personal data stays masked."""
+    from data.exporter import export_table as export
+
+    click.echo(f"exported {export(_storage(Config()).engine, table, file)} rows of {table} to {file}")
+
+
+@main.command("template")
+@click.argument("table", type=click.Choice(list(TABLES)))
+@click.argument("file", type=click.Path(dir_okay=False))
+def template(table: str, file: str) -> None:
+    """Write an empty XLSX template for TABLE (headers with comments, a sheet of allowed values)."""
+    from data.exporter import write_template
+
+    write_template(table, file)
+    click.echo(f"template for {table} written to {file}")
 
 
 @main.command()

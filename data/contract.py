@@ -149,3 +149,38 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
 # Import order: a table's references are loaded before it.
 LOAD_ORDER = ("households", "members", "monitoring", "assistance", "income", "employment", "projects",
               "funds", "collaboration", "teams")
+
+# The official Chinese term of every enumerated value (reference/glossary.csv where it has one). Imports
+# accept either the English code or this term; screens show the term.
+LABELS_ZH = {
+    "male": "男", "female": "女",
+    "full": "有劳动能力", "weak": "弱劳动能力", "none": "无劳动能力",
+    "healthy": "健康", "chronic": "长期慢性病", "serious": "患有大病", "disabled": "残疾",
+    "not_in_school": "非在校生", "preschool": "学前教育", "primary": "小学", "junior": "初中", "senior": "高中",
+    "vocational": "中职（中专）", "college": "高职（高专）及以上",
+    "unstable_former_poor": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden_hardship": "突发严重困难户",
+    "self_report": "农户自主申报", "cadre_visit": "基层干部排查", "department_screening": "部门筛查预警",
+    "illness": "因病", "disability": "因残", "schooling": "因学", "disaster": "因灾", "accident": "因意外事故",
+    "unstable_employment": "因务工就业不稳", "lack_of_labour": "缺劳动力", "industry_failure": "因产业项目失败",
+    "housing": "住房出现安全问题", "drinking_water": "饮水安全问题", "other": "其他",
+    "not_eliminated": "风险未消除", "eliminated": "风险已消除",
+    "industry": "产业帮扶", "employment": "就业帮扶", "dibao": "最低生活保障", "special_support": "特困人员救助供养",
+    "temporary_relief": "临时救助", "education": "教育帮扶", "health": "健康帮扶", "microcredit": "脱贫人口小额信贷",
+    "public_welfare_post": "乡村公益性岗位", "work_relief": "以工代赈",
+    "in_county": "县内", "in_province": "省内县外", "out_of_province": "省外", "paired_east": "东西部协作结对省份",
+    "outbound": "外出务工", "local": "就地就近就业", "workshop": "就业帮扶车间", "public_post": "乡村公益性岗位",
+    "self_employed": "自主创业", "planting": "特色种植", "breeding": "养殖", "processing": "加工",
+    "tourism": "乡村旅游", "ecommerce": "电子商务",
+    "construction": "在建", "operating": "运营", "idle": "闲置", "failed": "失败",
+    "infrastructure": "基础设施", "central": "中央单位", "province": "省级", "city": "市级", "county": "县级",
+}
+# Where one English code stands in several enumerations, the term depends on the column.
+LABELS_BY_COLUMN_ZH = {
+    ("assistance", "measure"): {"housing": "住房安全保障", "drinking_water": "饮水安全保障", "other": "其他"},
+    ("funds", "use"): {"industry": "产业发展", "employment": "就业", "other": "其他"},
+    ("projects", "type"): {"workshop": "帮扶车间", "other": "其他"},
+}
+
+
+def label_zh(table: str, column: str, value: str) -> str:
+    return LABELS_BY_COLUMN_ZH.get((table, column), {}).get(value) or LABELS_ZH.get(value, value)

@@ -1,6 +1,6 @@
 """Personal data: masking, ID-number checks and keyed hashing. Nothing here keeps a full value.
 
-Names are stored as ``张*``; an 18-digit resident ID number (GB 11643) is checked, then stored as its
+Names are stored as ``张*`` (the surname and one star); an 18-digit resident ID number (GB 11643) is checked, then stored as its
 first 6 + ``********`` + last 4 characters plus an HMAC-SHA256 of the whole number (key
 ``ID_HASH_KEY``), which lets a later import recognise the same person without the number being stored.
 """
@@ -50,7 +50,7 @@ def mask_name(name: str) -> str:
     name = name.strip()
     if not name or (len(name) > 1 and set(name[1:]) == {"*"}):
         return name  # empty, or already masked
-    return name[0] + "*" * max(1, len(name) - 1)
+    return name[0] + "*"  # one star whatever the length: the length says something too
 
 
 def is_masked_name(name: str) -> bool:
