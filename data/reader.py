@@ -5,6 +5,8 @@ and stray spaces. Yields chunks of strings with their file row numbers, so memor
 from __future__ import annotations
 
 import codecs
+import csv
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -127,12 +129,11 @@ def read_chunks(path: str | Path, spec: TableSpec) -> Iterator[pd.DataFrame]:
 
 def _csv_chunks(path: Path, spec: TableSpec, names: dict[str, str]) -> Iterator[pd.DataFrame]:
     encoding = detect_encoding(path)
-    try:
-        top = pd.read_csv(path, header=None, nrows=HEADER_SEARCH_ROWS, dtype=str, encoding=encoding,
-                          keep_default_na=False, skip_blank_lines=False, on_bad_lines="skip", engine="python")
-    except (UnicodeDecodeError, pd.errors.ParserError) as error:
+    try:  # the csv module, not pandas: a one-cell title row must not fix the number of columns
+        with open(path, encoding=encoding, newline="") as handle:
+            rows = list(itertools.islice(csv.reader(handle), HEADER_SEARCH_ROWS))
+    except (UnicodeDecodeError, csv.Error) as error:
         raise FileProblem("file", path.name, f"文件无法解析：{error}", f"cannot parse the file: {error}")
-    rows = top.values.tolist()
     header_at = _find_header(rows, names)
     mapped = _map_columns(rows[header_at], rows[header_at - 1] if header_at else None, names, spec)
     first_row = header_at + 2

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.config import Config
+from data.demo import load_demo
 from data.loader import load_regions
 from data.storage import Storage, make_engine, migrate
 
@@ -47,13 +48,36 @@ def backend_url(request, tmp_path_factory):
     drop()
 
 
+def load_tiny(url: str, with_data: bool = True) -> Storage:
+    storage = Storage(make_engine(url))
+    migrate(storage.engine)
+    regions = load_regions(storage, "tiny", TINY_SEED, progress=False)
+    if with_data:
+        load_demo(storage, regions, "tiny", TINY_SEED, progress=False)
+    return storage
+
+
 @pytest.fixture(scope="session")
 def tiny_storage(backend_url) -> Storage:
-    """The tiny scale loaded on each backend (read-only for the tests that use it)."""
-    storage = Storage(make_engine(backend_url))
-    migrate(storage.engine)
-    load_regions(storage, "tiny", TINY_SEED, progress=False)
-    return storage
+    """The tiny scale, regions and demo data, on each backend (read-only for the tests that use it)."""
+    return load_tiny(backend_url)
+
+
+@pytest.fixture()
+def empty_database(request, tmp_path):
+    """A factory of fresh databases on a backend: ``empty_database("sqlite")`` or ``("postgresql")``."""
+    drops = []
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path / f'fresh{len(drops)}.db'}"
+        url, drop = _postgres_database()
+        drops.append(drop)
+        return url
+
+    yield make
+    for drop in drops:
+        drop()
 
 
 @pytest.fixture(scope="session")
@@ -61,9 +85,7 @@ def tiny_instance(tmp_path_factory):
     """An instance folder with the tiny scale on SQLite, for the app, CLI and browser tests."""
     folder = tmp_path_factory.mktemp("instance")
     config = Config(instance_dir=folder, database_url=f"sqlite:///{folder / 'dashboard.db'}")
-    storage = Storage(make_engine(config.database_url))
-    migrate(storage.engine)
-    load_regions(storage, "tiny", TINY_SEED, progress=False)
+    load_tiny(config.database_url)
     return config
 
 
