@@ -19,7 +19,7 @@ from dashboard.errors import api_error
 from dashboard.i18n import t
 from data.storage import Storage, make_engine
 from geo import routes as geo_routes
-from layouts import ids, map_page
+from layouts import data_page, ids, map_page
 
 
 def create_app(config: Config | None = None) -> dash.Dash:
@@ -52,6 +52,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
                         if loaded else None})
 
     dash.register_page("map", path=map_page.PATH, name=t("nav_map"), layout=partial(map_page.layout, storage))
+    dash.register_page("data", path=data_page.PATH, name=t("nav_data"), layout=partial(data_page.layout, storage))
     app.layout = html.Div([dcc.Location(id=ids.URL, refresh="callback-nav"), dash.page_container])
     callbacks.register_all(app, storage)
     app.storage = storage

@@ -67,7 +67,7 @@ def normalise(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Contract types: strings, nullable integers, booleans, ISO dates; the same from any backend."""
     spec = contract.TABLES[table]
     out = pd.DataFrame(index=frame.index)
-    for column in spec.all_columns:
+    for column in [c for c in spec.all_columns if c.name in frame or c in spec.columns]:  # extras when present
         values = frame[column.name] if column.name in frame else pd.Series(None, index=frame.index, dtype=object)
         if column.kind in ("int", "money", "year"):
             out[column.name] = pd.array(pd.to_numeric(values), dtype="Int64")
@@ -78,3 +78,40 @@ def normalise(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         else:
             out[column.name] = values.astype("string")
     return out
+
+
+def _region_filter(table: str, prefix: str | None):
+    """The condition "belongs to the region with this code prefix", joining households where needed."""
+    stored = data_tables[table]
+    if not prefix:
+        return stored, sa.true()
+    column = {"projects": "county_code", "funds": "county_code", "collaboration": "west_code",
+              "teams": "village_code", "households": "village_code"}.get(table)
+    if column:
+        return stored, stored.c[column].startswith(prefix)
+    households = data_tables["households"]
+    joined = stored.join(households, stored.c.household_id == households.c.household_id)
+    return joined, households.c.village_code.startswith(prefix)
+
+
+def count_rows(engine, prefix: str | None) -> dict[str, int]:
+    """Rows of every table within the region (all tables, one query each)."""
+    counts = {}
+    with engine.connect() as connection:
+        for table in contract.LOAD_ORDER:
+            source, condition = _region_filter(table, prefix)
+            counts[table] = connection.execute(
+                sa.select(sa.func.count()).select_from(source).where(condition)).scalar_one()
+    return counts
+
+
+def preview(engine, table: str, prefix: str | None, limit: int = 50) -> pd.DataFrame:
+    """The first rows (in key order) of a table within the region, as stored: personal data masked."""
+    spec = contract.TABLES[table]
+    stored = data_tables[table]
+    source, condition = _region_filter(table, prefix)
+    query = (sa.select(*[stored.c[c.name] for c in spec.columns]).select_from(source).where(condition)
+             .order_by(*[stored.c[k] for k in spec.key]).limit(limit))
+    with engine.connect() as connection:
+        frame = pd.DataFrame(connection.execute(query).all(), columns=[c.name for c in spec.columns])
+    return normalise(table, frame)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from data.codes import significant
 from data.regions import flag_state
 from data.schema import LAYERS
 from data.storage import EVERYTHING, Scope, Storage
@@ -70,3 +71,11 @@ def map_values(storage: Storage, units: list[dict], metric: str) -> list[float]:
 
 def boundary_line_geometries(storage: Storage) -> list[str]:
     return [geometry for _, geometry in storage.boundary_lines()]
+
+
+def region_prefix(storage: Storage, code: str | None) -> str | None:
+    """The significant code prefix of a region (None: the whole country), for filtering records."""
+    if code is None:
+        return None
+    region = storage.region(code)
+    return significant(region["code"], region["level"])

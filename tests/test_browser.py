@@ -181,3 +181,18 @@ def test_unknown_region_gets_a_page_not_a_crash(page, base_url):
     page.wait_for_selector("text=没有这个区划")
     page.click("text=返回全国")
     page.wait_for_selector(PATHS)
+
+
+def test_data_page_shows_every_table_for_a_county(page, base_url, shots):
+    county = next(r for r in _api(base_url, "/api/v1/regions?parent=5227")["regions"]
+                  if _api(base_url, f"/api/v1/regions?parent={r['code']}")["count"])
+    page.goto(base_url + f"/data?region={county['code']}&table=monitoring")
+    page.wait_for_selector("#data-preview td")
+    cards = page.inner_text("#data-counts")
+    for name in ("农户", "家庭成员", "监测对象", "帮扶措施", "收入", "务工就业", "产业项目", "衔接资金", "东西部协作", "驻村工作队"):
+        assert name in cards
+    values = page.eval_on_selector_all("#data-counts .count-value", "cs => cs.map(c => c.innerText)")
+    assert len(values) == 10 and all(int(v.replace(",", "")) > 0 for v in values)
+    text = page.inner_text("#data-preview")
+    assert "监测对象类别" in text and ("脱贫不稳定户" in text or "边缘易致贫户" in text or "突发严重困难户" in text)
+    page.screenshot(path=str(shots / "data-county-monitoring.png"))

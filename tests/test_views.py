@@ -44,3 +44,19 @@ def test_map_values(storage):
     assert sum(in_scope.values()) == 3.0
     national = map_values(storage, map_view(storage, None).units, "former_poverty_county")
     assert set(national) == {0.0, 0.5, 1.0}
+
+
+def test_record_counts_by_region_add_up(storage):
+    from data import contract, records
+    from data.views import region_prefix
+
+    national = records.count_rows(storage.engine, None)
+    for table in contract.LOAD_ORDER:
+        assert national[table] == len(records.read_table(storage.engine, table)) > 0
+    counties = json.loads(storage.facts()["counties_in_scope"])
+    by_county = [records.count_rows(storage.engine, region_prefix(storage, c)) for c in counties]
+    for table in contract.LOAD_ORDER:
+        assert sum(c[table] for c in by_county) == national[table], table
+    preview = records.preview(storage.engine, "households", region_prefix(storage, counties[0]), limit=5)
+    assert len(preview) == 5 and preview["village_code"].str.startswith(counties[0][:6]).all()
+    assert "head_id_hash" not in preview
