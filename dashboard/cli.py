@@ -15,7 +15,7 @@ import click
 
 from dashboard.config import Config
 from data.codes import LEVELS, InvalidCode
-from data.contract import TABLES
+from data.contract import INTERCHANGE
 from data.scales import SCALES
 from data.storage import InvalidLevel, NotFound, Storage, make_engine, migrate
 
@@ -86,7 +86,7 @@ def regions(level: str | None, parent: str | None) -> None:
 
 
 @main.command("import")
-@click.argument("table", type=click.Choice(["boundaries", *TABLES]), required=False)
+@click.argument("table", type=click.Choice(["boundaries", *INTERCHANGE]), required=False)
 @click.argument("file", type=click.Path(dir_okay=False), required=False)
 @click.option("--user", default=None, help="Who imports (recorded in the import log).")
 @click.option("--rollback", "rollback_id", type=int, default=None, help="Undo the accepted import with this id.")
@@ -135,7 +135,7 @@ def _report(problems, import_id=None) -> None:
 
 
 @main.command("export")
-@click.argument("table", type=click.Choice(list(TABLES)))
+@click.argument("table", type=click.Choice(list(INTERCHANGE)))
 @click.argument("file", type=click.Path(dir_okay=False))
 def export_table(table: str, file: str) -> None:
     """Export TABLE to FILE (.csv UTF-8 with BOM, or .xlsx); personal data stays masked."""
@@ -145,7 +145,7 @@ def export_table(table: str, file: str) -> None:
 
 
 @main.command("template")
-@click.argument("table", type=click.Choice(list(TABLES)))
+@click.argument("table", type=click.Choice(list(INTERCHANGE)))
 @click.argument("file", type=click.Path(dir_okay=False))
 def template(table: str, file: str) -> None:
     """Write an empty XLSX template for TABLE (headers with comments, a sheet of allowed values)."""

@@ -146,7 +146,27 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
         Column("days_on_site", "在岗天数", "int", maximum=366),
     )),
 )}
+# The regions table: names and flags of existing regions (the hierarchy itself comes with boundaries).
+# Stored in ``regions``, not in a table of its own, so it is kept apart from TABLES.
+REGIONS = TableSpec("regions", "区划", ("code",), (
+    Column("code", "区划代码", "code"),
+    Column("name", "名称", "str"),
+    Column("level", "级别", "enum", values=("province", "city", "county", "township", "village")),
+    Column("parent_code", "上级代码", "code", required=False),
+    Column("national_key_county", "国家乡村振兴重点帮扶县", "bool"),
+    Column("provincial_key_county", "省级重点帮扶县", "bool"),
+    Column("former_poverty_county", "脱贫县", "bool"),
+), extra_exported=(Column("flag_source", "标记来源", "str", required=False,
+                          note="where the flags come from; an import records its file"),))
+
+
+def spec_of(name: str) -> TableSpec:
+    return REGIONS if name == "regions" else TABLES[name]
+
+
 # Import order: a table's references are loaded before it.
+INTERCHANGE = ("regions", "households", "members", "monitoring", "assistance", "income", "employment", "projects",
+               "funds", "collaboration", "teams")
 LOAD_ORDER = ("households", "members", "monitoring", "assistance", "income", "employment", "projects",
               "funds", "collaboration", "teams")
 
@@ -173,12 +193,14 @@ LABELS_ZH = {
     "tourism": "乡村旅游", "ecommerce": "电子商务",
     "construction": "在建", "operating": "运营", "idle": "闲置", "failed": "失败",
     "infrastructure": "基础设施", "central": "中央单位", "province": "省级", "city": "市级", "county": "县级",
+    "township": "乡级", "village": "村级",
 }
 # Where one English code stands in several enumerations, the term depends on the column.
 LABELS_BY_COLUMN_ZH = {
     ("assistance", "measure"): {"housing": "住房安全保障", "drinking_water": "饮水安全保障", "other": "其他"},
     ("funds", "use"): {"industry": "产业发展", "employment": "就业", "other": "其他"},
     ("projects", "type"): {"workshop": "帮扶车间", "other": "其他"},
+    ("regions", "level"): {"province": "省", "city": "市", "county": "县", "township": "乡", "village": "村"},
 }
 
 

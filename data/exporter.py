@@ -20,7 +20,7 @@ KIND_NOTES = {"str": "文本 text", "code": "12 位区划代码（或有效前�
 
 def export_frame(engine, table: str) -> pd.DataFrame:
     frame = records.read_table(engine, table)
-    for column in contract.TABLES[table].all_columns:
+    for column in contract.spec_of(table).all_columns:
         if column.kind == "bool":
             frame[column.name] = frame[column.name].map({True: "true", False: "false"}).astype("string")
     return frame
@@ -43,7 +43,7 @@ def write_template(table: str, path: str | Path) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import Font
 
-    spec = contract.TABLES[table]
+    spec = contract.spec_of(table)
     book = Workbook()
     sheet = book.active
     sheet.title = spec.zh

@@ -75,7 +75,7 @@ def _enum_lookup(table: str, column: contract.Column) -> dict[str, str]:
 
 def parse(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Strings → typed values; every value that cannot be read is a problem."""
-    spec = contract.TABLES[table]
+    spec = contract.spec_of(table)
     problems: list[Problem] = []
     out = pd.DataFrame({ROW: frame[ROW]})
     for column in spec.all_columns:
@@ -147,7 +147,7 @@ def _parse_value(table: str, column: contract.Column, value: str):
 
 # -- checks with pandera (ranges, allowed values, row rules) ----------------------------------------
 def _schema(table: str) -> pa.DataFrameSchema:
-    spec = contract.TABLES[table]
+    spec = contract.spec_of(table)
     columns = {}
     for column in spec.all_columns:
         checks = []
@@ -251,6 +251,17 @@ def check_references(connection, table: str, typed: pd.DataFrame) -> list[Proble
         outside = typed["village_code"].notna() & typed["county_code"].notna() & (
             typed["village_code"].str[:6] != typed["county_code"].str[:6])
         flag(outside, "village_code", "村不在项目所在县", "the village is not in the project's county")
+    if table == "regions":
+        stored = _existing(connection, regions_table, "code", typed["code"], extra=("level", "parent_code"))
+        unknown = ~typed["code"].map(lambda c: c is None or c in stored)
+        flag(unknown, "code", "区划不存在（新区划须随边界文件导入）", "unknown region (new regions come with a boundary file)")
+        known = typed["code"].map(lambda c: c in stored)
+        level = known & typed.apply(lambda r: r["code"] in stored and stored[r["code"]][1] != r["level"], axis=1)
+        flag(level, "level", "级别与已有区划不符", "level differs from the stored region")
+        parent = known & typed.apply(lambda r: r["code"] in stored and r["parent_code"] is not None
+                                     and stored[r["code"]][2] != r["parent_code"], axis=1)
+        flag(parent, "parent_code", "上级代码与已有区划不符", "parent differs from the stored region")
+        return problems
     households = data_tables["households"]
     if table == "households":
         stored = _existing(connection, households, "household_id", typed["household_id"], extra=("village_code",))
@@ -291,8 +302,8 @@ def _key_json(spec: contract.TableSpec, row: dict) -> str:
 
 def _stored_rows(connection, table: str, typed: pd.DataFrame) -> dict[str, dict]:
     """The stored rows with the keys of ``typed``, as normalised strings, by key."""
-    spec = contract.TABLES[table]
-    stored = data_tables[table]
+    spec = contract.spec_of(table)
+    stored = records.stored_table(table)
     first = spec.key[0]
     found = []
     values = sorted({v for v in typed[first] if v is not None}, key=str)
@@ -306,8 +317,8 @@ def _stored_rows(connection, table: str, typed: pd.DataFrame) -> dict[str, dict]
 
 
 def _write(connection, table: str, typed: pd.DataFrame, import_id: int) -> tuple[int, int, int]:
-    spec = contract.TABLES[table]
-    stored_table = data_tables[table]
+    spec = contract.spec_of(table)
+    stored_table = records.stored_table(table)
     protected = records.protect(table, typed.drop(columns=ROW))
     normal = records.normalise(table, protected)
     new_rows = normal.astype(object).where(normal.notna(), None).to_dict("records")
@@ -337,9 +348,9 @@ def _write(connection, table: str, typed: pd.DataFrame, import_id: int) -> tuple
 
 def import_file(storage: Storage, table: str, path: str | Path, user: str | None = None) -> ImportResult:
     """Import ``path`` into ``table``; raises :class:`ImportRejected` (database unchanged) on any problem."""
-    if table not in contract.TABLES:
-        raise ValueError(f"unknown table {table!r}; one of {', '.join(contract.TABLES)}")
-    spec = contract.TABLES[table]
+    if table not in contract.INTERCHANGE:
+        raise ValueError(f"unknown table {table!r}; one of {', '.join(contract.INTERCHANGE)}")
+    spec = contract.spec_of(table)
     path = Path(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
     user = user or getpass.getuser()
@@ -356,6 +367,8 @@ def import_file(storage: Storage, table: str, path: str | Path, user: str | None
             rows_unchanged=0, rows_rejected=0, status="accepted")).inserted_primary_key[0]
         try:
             for chunk in read_chunks(path, spec):
+                if table == "regions" and chunk.get("flag_source") is None:  # the file is the flags' source
+                    chunk = chunk.assign(flag_source=f"import:{path.name}")
                 typed, found = parse(table, chunk)
                 found += check(table, typed)
                 duplicated = []
@@ -414,8 +427,8 @@ def rollback(storage: Storage, import_id: int) -> dict:
             import_log.c.status == "accepted")).scalar_one()
         if later:
             raise ValueError(f"请先回滚同一张表之后的 {later} 次导入 / roll back the {later} later imports of this table first")
-        spec = contract.TABLES[log["table_name"]]
-        stored = data_tables[spec.name]
+        spec = contract.spec_of(log["table_name"])
+        stored = records.stored_table(spec.name)
         changes = connection.execute(sa.select(import_changes).where(import_changes.c.import_id == import_id)).all()
         for change in changes:
             key = dict(zip(spec.key, json.loads(change.row_key)))

@@ -10,7 +10,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data import contract, personal
-from data.schema import data_tables
+from data.schema import data_tables, regions
+
+
+def stored_table(name: str) -> sa.Table:
+    """Where an interchange table is stored (the regions spec lives in ``regions``)."""
+    return regions if name == "regions" else data_tables[name]
 
 INSERT_CHUNK = 20_000
 
@@ -32,7 +37,7 @@ def protect(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 def to_rows(table: str, frame: pd.DataFrame) -> list[dict]:
     """Plain Python rows (None for missing) in the stored columns of ``table``."""
-    columns = [c.name for c in contract.TABLES[table].all_columns]
+    columns = [c.name for c in contract.spec_of(table).all_columns]
     frame = frame.reindex(columns=columns).astype(object)
     frame = frame.where(pd.notna(frame), None)
     return frame.to_dict("records")
@@ -40,7 +45,7 @@ def to_rows(table: str, frame: pd.DataFrame) -> list[dict]:
 
 def insert(connection, table: str, frame: pd.DataFrame) -> int:
     """Bulk insert through the driver's executemany (tuples, no per-row dicts): ~3× faster for millions."""
-    columns = [c.name for c in contract.TABLES[table].all_columns]
+    columns = [c.name for c in contract.spec_of(table).all_columns]
     quote = connection.dialect.identifier_preparer.quote
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
@@ -55,8 +60,8 @@ def insert(connection, table: str, frame: pd.DataFrame) -> int:
 
 def read_table(engine, table: str) -> pd.DataFrame:
     """A whole table in contract order, sorted by its key (the same bytes for the same data)."""
-    spec = contract.TABLES[table]
-    stored = data_tables[table]
+    spec = contract.spec_of(table)
+    stored = stored_table(table)
     query = sa.select(*[stored.c[c.name] for c in spec.all_columns]).order_by(*[stored.c[k] for k in spec.key])
     with engine.connect() as connection:
         frame = pd.DataFrame(connection.execute(query).all(), columns=[c.name for c in spec.all_columns])
@@ -65,7 +70,7 @@ def read_table(engine, table: str) -> pd.DataFrame:
 
 def normalise(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Contract types: strings, nullable integers, booleans, ISO dates; the same from any backend."""
-    spec = contract.TABLES[table]
+    spec = contract.spec_of(table)
     out = pd.DataFrame(index=frame.index)
     for column in [c for c in spec.all_columns if c.name in frame or c in spec.columns]:  # extras when present
         values = frame[column.name] if column.name in frame else pd.Series(None, index=frame.index, dtype=object)

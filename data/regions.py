@@ -44,8 +44,8 @@ def flag_state(region: dict, flag: str, complete_lists: frozenset[str] = frozens
     """1 yes, 0 no, 0.5 unknown: a county not on a partial list, in a province that has such counties."""
     if region.get(flag):
         return 1.0
-    if flag in complete_lists:
-        return 0.0
+    if flag in complete_lists or (region.get("flag_source") or "").startswith("import:"):
+        return 0.0  # an imported regions file states yes and no
     province = region["code"][:2]
     unknown_in = {"national_key_county": KEY_COUNTY_PROVINCES - KEY_LIST_COMPLETE_PROVINCES,
                   "former_poverty_county": POVERTY_COUNTY_PROVINCES}.get(flag, set())

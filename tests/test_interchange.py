@@ -187,3 +187,38 @@ def test_cli_exit_code_is_non_zero_on_rejection(loaded, tmp_path):
                             env={"DATABASE_URL": str(storage.engine.url), "PATH": "/usr/bin:/bin"},
                             capture_output=True, text=True, cwd=str(__import__("pathlib").Path(__file__).parent.parent))
     assert result.returncode == 1 and "must be ≥ 1" in result.stderr and "row 2" in result.stderr
+
+
+def test_regions_round_trip_and_imported_flags_are_authoritative(loaded, tmp_path):
+    from data.regions import flag_state
+
+    storage, folder = loaded
+    export_table(storage.engine, "regions", tmp_path / "regions.csv")
+    before = records.read_table(storage.engine, "regions")
+    unchanged = import_file(storage, "regions", tmp_path / "regions.csv")
+    assert (unchanged.added, unchanged.updated) == (0, 0)
+    assert records.read_table(storage.engine, "regions").equals(before)
+
+    rows = _rows(tmp_path, "regions")
+    header = rows[0]
+    yunnan = [r for r in rows[1:] if r[0].startswith("53") and r[2] == "county"]
+    listed = {r[0] for r in yunnan[:3]}
+    # No flag_source column: the file itself becomes the flags' source.
+    edited = [header[:7]] + [r[:4] + ["true" if r[0] in listed else "false"] + r[5:7] for r in yunnan]
+    result = import_file(storage, "regions", _write(tmp_path / "yunnan.csv", edited))
+    assert result.updated == len(yunnan)
+    states = {r["code"]: flag_state(r, "national_key_county") for r in storage.regions(level="county", parent="53")}
+    assert set(states.values()) == {0.0, 1.0} and {c for c, v in states.items() if v == 1.0} == listed
+    rollback(storage, result.import_id)
+    assert records.read_table(storage.engine, "regions").equals(before)
+
+
+def test_regions_import_refuses_unknown_codes_and_other_parents(loaded, tmp_path):
+    storage, _ = loaded
+    header = [c.name for c in contract.REGIONS.columns]
+    bad = _write(tmp_path / "r.csv", [header, ["990000000000", "某省", "province", "", "false", "false", "false"],
+                                      ["522725000000", "瓮安县", "county", "520100000000", "false", "false", "true"]])
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(storage, "regions", bad)
+    reasons = {p.en for p in rejected.value.problems}
+    assert any("unknown region" in r for r in reasons) and any("parent differs" in r for r in reasons)
