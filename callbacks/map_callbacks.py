@@ -19,12 +19,17 @@ def _valid_state(state) -> bool:
     return isinstance(state, dict) and isinstance(state.get("codes"), list)
 
 
+def _clicked_code(click) -> str | None:
+    points = click.get("points") if isinstance(click, dict) else None
+    point = points[0] if isinstance(points, list) and points else None
+    return point.get("location") if isinstance(point, dict) else None
+
+
 def register(app, storage: Storage) -> None:
     @app.callback(Output(ids.URL, "href"), Input(ids.MAP, "clickData"), State(ids.MAP_STATE, "data"),
                   State(ids.METRIC, "value"), prevent_initial_call=True)
     def drill(click, state, metric):
-        points = (click or {}).get("points") or [{}] if isinstance(click, dict) else [{}]
-        code = points[0].get("location") if isinstance(points[0], dict) else None
+        code = _clicked_code(click)
         if not _valid_state(state) or code not in state["codes"] or code == state.get("region"):
             return no_update
         return shell.href(PATH, region=code, metric=shareable_metric(metric) if metric in METRICS else None,

@@ -30,3 +30,12 @@ def test_a_metric_change_patches_values_and_labels_but_never_names_or_geometry()
                      ("data", 0, "colorbar", "title", "text")}
     size = len(json.dumps(patch, ensure_ascii=False).encode())
     assert size < 60_000, size  # 3,000 values and labels; names and outlines stay in the browser
+
+
+def test_clicks_and_states_from_the_browser_are_not_trusted():
+    from callbacks.map_callbacks import _clicked_code, _valid_state
+
+    assert _clicked_code({"points": [{"location": "522725000000"}]}) == "522725000000"
+    for crafted in (None, {}, {"points": "x"}, {"points": []}, {"points": [3]}, [1]):
+        assert _clicked_code(crafted) is None
+    assert not _valid_state(None) and not _valid_state({"codes": "x"}) and _valid_state({"codes": []})
