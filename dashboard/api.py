@@ -1,12 +1,18 @@
 """The read-only JSON API under ``/api/v1``.
 
 ``GET /api/v1/regions?parent=<code>|level=<level>`` lists regions (code, name, level, parent_code, flags,
-boundary source); ``GET /api/v1/regions/<code>`` answers one region with its lineage. Codes may be
-given as a full 12-digit code or a significant prefix. Bad parameters get 400/404 with a JSON message.
+boundary source); ``GET /api/v1/regions/<code>`` answers one region with its lineage;
+``GET /api/v1/templates/<table>.xlsx`` is an empty template for filling in. Codes may be given as a full
+12-digit code or a significant prefix. Bad parameters get 400/404 with a JSON message.
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+import io
+
+from flask import Blueprint, jsonify, request, send_file
+
+from data import contract
+from data.exporter import write_template
 
 from data.storage import Storage
 from dashboard.errors import api_error, json_errors
@@ -29,5 +35,14 @@ def make_blueprint(storage: Storage) -> Blueprint:
         lineage = storage.lineage(code)
         return jsonify({**lineage[-1], "lineage": [{"code": r["code"], "name": r["name"], "level": r["level"]}
                                                    for r in lineage]})
+
+    @blueprint.get("/templates/<table>.xlsx")
+    def template(table: str):
+        if table not in contract.INTERCHANGE:
+            return api_error(404, f"没有这张表 / no such table {table!r}; one of {', '.join(contract.INTERCHANGE)}")
+        buffer = io.BytesIO()
+        write_template(table, buffer)
+        return send_file(io.BytesIO(buffer.getvalue()), download_name=f"{table}-template.xlsx", as_attachment=True,
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     return json_errors(blueprint, "接口")

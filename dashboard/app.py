@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import partial
 
 import dash
+import diskcache
 from dash import dcc, html
 from flask import jsonify
 from flask_caching import Cache
@@ -19,12 +20,13 @@ from dashboard.errors import api_error
 from dashboard.i18n import t
 from data.storage import Storage, make_engine
 from geo import routes as geo_routes
-from layouts import data_page, ids, map_page
+from layouts import data_page, ids, map_page, upload_page
 
 
 def create_app(config: Config | None = None) -> dash.Dash:
     config = config or Config()
     storage = Storage(make_engine(config.database_url))
+    jobs = diskcache.Cache(str(config.instance_dir / "jobs"))  # background callbacks, shared by workers
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -34,6 +36,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
         title=t("app_title"),
         update_title=None,
         suppress_callback_exceptions=True,
+        background_callback_manager=dash.DiskcacheManager(jobs),
     )
     server = app.server
     server.config["SECRET_KEY"] = config.secret_key
@@ -53,7 +56,9 @@ def create_app(config: Config | None = None) -> dash.Dash:
 
     dash.register_page("map", path=map_page.PATH, name=t("nav_map"), layout=partial(map_page.layout, storage))
     dash.register_page("data", path=data_page.PATH, name=t("nav_data"), layout=partial(data_page.layout, storage))
+    dash.register_page("upload", path=upload_page.PATH, name=t("nav_upload"),
+                       layout=partial(upload_page.layout, storage))
     app.layout = html.Div([dcc.Location(id=ids.URL, refresh="callback-nav"), dash.page_container])
-    callbacks.register_all(app, storage)
+    callbacks.register_all(app, storage, config.instance_dir / "uploads")
     app.storage = storage
     return app

@@ -346,8 +346,12 @@ def _write(connection, table: str, typed: pd.DataFrame, import_id: int) -> tuple
     return len(added), len(updated), len(new_rows) - len(added) - len(updated)
 
 
-def import_file(storage: Storage, table: str, path: str | Path, user: str | None = None) -> ImportResult:
-    """Import ``path`` into ``table``; raises :class:`ImportRejected` (database unchanged) on any problem."""
+def import_file(storage: Storage, table: str, path: str | Path, user: str | None = None,
+                progress=None) -> ImportResult:
+    """Import ``path`` into ``table``; raises :class:`ImportRejected` (database unchanged) on any problem.
+
+    ``progress(rows_read)``, if given, is called after each chunk.
+    """
     if table not in contract.INTERCHANGE:
         raise ValueError(f"unknown table {table!r}; one of {', '.join(contract.INTERCHANGE)}")
     spec = contract.spec_of(table)
@@ -358,6 +362,7 @@ def import_file(storage: Storage, table: str, path: str | Path, user: str | None
     bad_rows: set[int] = set()
     seen_keys: set[tuple] = set()
     counts = [0, 0, 0]
+    rows_read = 0
     connection = storage.engine.connect()
     transaction = connection.begin()
     try:
@@ -379,6 +384,9 @@ def import_file(storage: Storage, table: str, path: str | Path, user: str | None
                     seen_keys.add(key)
                 found += duplicated
                 found += check_references(connection, table, typed)
+                rows_read += len(typed)
+                if progress:
+                    progress(rows_read)
                 if found:
                     problems.extend(found)
                     bad_rows.update(p.row for p in found)
@@ -455,3 +463,28 @@ def _typed(column: contract.Column, value):
     if column.kind == "date":
         return dt.date.fromisoformat(value)
     return value
+
+
+def recent_imports(storage: Storage, limit: int = 20) -> list[dict]:
+    """The latest entries of the import log (newest first), without their problem lists."""
+    columns = [c for c in import_log.c if c.name != "problems"]
+    with storage.engine.connect() as connection:
+        rows = connection.execute(sa.select(*columns).order_by(import_log.c.id.desc()).limit(limit)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def save_upload(folder: Path, file_name: str, content: bytes) -> Path:
+    """Keep an uploaded file under the instance folder (named by its hash), for the log and for re-runs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^\w.\-]", "_", Path(file_name).name)[-80:] or "upload"
+    path = folder / f"{hashlib.sha256(content).hexdigest()[:16]}-{safe}"
+    path.write_bytes(content)
+    return path
+
+
+def count_lines(path: Path) -> int | None:
+    """Data rows of a CSV, for a progress bar (None for a workbook)."""
+    if path.suffix.lower() not in (".csv", ".txt"):
+        return None
+    with open(path, "rb") as handle:
+        return max(0, sum(1 for _ in handle) - 1)

@@ -26,7 +26,8 @@ def frame(children, lang: str, path: str, lineage: list[dict], state: dict) -> h
         html.Header(className="header", children=[
             html.H1(t("app_title", lang)),
             html.Nav([dcc.Link(t("nav_map", lang), href=href("/", region=state.get("region"), lang=lang)),
-                      dcc.Link(t("nav_data", lang), href=href("/data", region=state.get("region"), lang=lang))]),
+                      dcc.Link(t("nav_data", lang), href=href("/data", region=state.get("region"), lang=lang)),
+                      dcc.Link(t("nav_upload", lang), href=href("/upload", lang=lang))]),
             dcc.Link(t("switch_language", lang), id=ids.LANGUAGE_LINK, className="language",
                      href=href(path, **{**state, "lang": other})),
         ]),

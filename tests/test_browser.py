@@ -196,3 +196,38 @@ def test_data_page_shows_every_table_for_a_county(page, base_url, shots):
     text = page.inner_text("#data-preview")
     assert "监测对象类别" in text and ("脱贫不稳定户" in text or "边缘易致贫户" in text or "突发严重困难户" in text)
     page.screenshot(path=str(shots / "data-county-monitoring.png"))
+
+
+def test_upload_page_imports_with_progress_and_reports_problems(page, base_url, tiny_instance, tmp_path, shots):
+    from data.exporter import export_table
+    from data.storage import make_engine
+
+    engine = make_engine(tiny_instance.database_url)
+    good = tmp_path / "teams.csv"
+    export_table(engine, "teams", good)
+    lines = good.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    broken = lines[1].split(",")
+    broken[header.index("team_size")] = "-3"
+    bad = tmp_path / "teams-bad.csv"
+    bad.write_text("\n".join([lines[0], ",".join(broken)] + lines[2:5]) + "\n", encoding="utf-8")
+
+    page.goto(base_url + "/upload?table=teams")
+    page.wait_for_selector("#upload-file input[type=file]", state="attached")
+    page.set_input_files("#upload-file input[type=file]", str(bad))
+    page.wait_for_selector("#upload-result .error")
+    assert "导入被拒绝" in page.inner_text("#upload-result")
+    assert "-3" in page.inner_text("#upload-problems") and "不能小于 1" in page.inner_text("#upload-problems")
+    assert "teams-bad.csv" in page.inner_text("#import-log") and "rejected" in page.inner_text("#import-log")
+    with page.expect_download() as download:
+        page.click("#upload-download-button")
+    report = download.value.path().read_text(encoding="utf-8-sig")
+    assert report.startswith("row,column,value,reason_zh,reason_en") and ",team_size,-3," in report
+    page.screenshot(path=str(shots / "upload-rejected.png"), full_page=True)
+
+    page.set_input_files("#upload-file input[type=file]", str(good))
+    page.wait_for_selector("#upload-result .ok", timeout=30_000)
+    assert "导入成功" in page.inner_text("#upload-result")
+    assert page.get_attribute("#upload-progress", "value") == page.get_attribute("#upload-progress", "max")
+    response = page.request.get(base_url + "/api/v1/templates/teams.xlsx")
+    assert response.status == 200 and response.body()[:2] == b"PK"

@@ -1,0 +1,66 @@
+"""The upload page (``/upload``): import a table from a spreadsheet, with progress and an error report.
+
+Choose the table, download its template if needed, drop the file: the import runs in the background
+(progress bar), all or nothing, through the same importer as the command line. A rejected file lists
+every problem (row, column, value, reason) and the list can be downloaded. The latest imports are shown.
+"""
+from __future__ import annotations
+
+from dash import dash_table, dcc, html
+
+from data import contract
+from data.importer import recent_imports
+from data.storage import Storage
+from dashboard.i18n import language, t
+from layouts import ids, shell
+
+PATH = "/upload"
+PROBLEM_COLUMNS = ("row", "column", "value", "reason_zh", "reason_en")
+
+
+def table_label(table: str, lang: str) -> str:
+    spec = contract.spec_of(table)
+    return f"{spec.zh}（{table}）" if lang == "zh" else f"{table} ({spec.zh})"
+
+
+def layout(storage: Storage, table: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
+    lang = language(lang)
+    table = table if table in contract.INTERCHANGE else "households"
+    content = html.Div(className="upload-page", children=[
+        html.Div(className="controls", children=[
+            html.Label(t("upload_table", lang), htmlFor=ids.UPLOAD_TABLE),
+            dcc.Dropdown(id=ids.UPLOAD_TABLE, value=table, clearable=False,
+                         options=[{"label": table_label(n, lang), "value": n} for n in contract.INTERCHANGE]),
+            html.A(t("download_template", lang), id=ids.TEMPLATE_LINK, href=f"/api/v1/templates/{table}.xlsx"),
+        ]),
+        dcc.Upload(id=ids.UPLOAD_FILE, className="upload-drop", multiple=False,
+                   children=html.Div([t("upload_hint", lang)])),
+        html.Progress(id=ids.UPLOAD_PROGRESS, value="0", max="100", className="upload-progress"),
+        html.Div(id=ids.UPLOAD_RESULT, className="upload-result"),
+        html.Button(t("download_problems", lang), id=ids.UPLOAD_DOWNLOAD_BUTTON, style={"display": "none"}),
+        dcc.Download(id=ids.UPLOAD_DOWNLOAD),
+        dash_table.DataTable(id=ids.UPLOAD_PROBLEMS, data=[], page_size=20, sort_action="native",
+                             columns=[{"name": t(f"problem_{c}", lang), "id": c} for c in PROBLEM_COLUMNS],
+                             style_cell={"textAlign": "left", "fontSize": 13, "whiteSpace": "normal"}),
+        dcc.Store(id=ids.UPLOAD_STATE, data={"lang": lang}),
+        html.H3(t("recent_imports", lang)),
+        import_log_table(storage, lang),
+    ])
+    return shell.frame(content, lang, PATH, [], {"table": table})
+
+
+def import_log_rows(storage: Storage, lang: str) -> list[dict]:
+    rows = recent_imports(storage)
+    for row in rows:
+        row["imported_at"] = f"{row['imported_at']:%Y-%m-%d %H:%M}"
+        row["table_name"] = table_label(row["table_name"], lang)
+    return rows
+
+
+def import_log_table(storage: Storage, lang: str) -> dash_table.DataTable:
+    rows = import_log_rows(storage, lang)
+    columns = ("id", "table_name", "file_name", "imported_by", "imported_at", "rows_added", "rows_updated",
+               "rows_unchanged", "rows_rejected", "status")
+    return dash_table.DataTable(id=ids.IMPORT_LOG, data=rows, page_size=10,
+                                columns=[{"name": t(f"log_{c}", lang), "id": c} for c in columns],
+                                style_cell={"textAlign": "left", "fontSize": 13})
