@@ -8,13 +8,13 @@ data and are not replaced here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 
 from data import codes
+from data.importer import ImportRejected, Problem
 from data.storage import Storage
 from data.regions import Region
 from geo import shapes
@@ -23,26 +23,6 @@ CODE_COLUMNS = ("code", "区划代码", "CODE", "Code")
 NAME_COLUMNS = ("name", "名称", "NAME", "Name")
 IMPORTED_TOLERANCE = 0.0005  # degrees; imported sub-county outlines are simplified as one coverage
 TARGET_CRS = "EPSG:4490"
-
-
-@dataclass
-class Problem:
-    row: int  # 1-based feature number in the file
-    column: str
-    value: str
-    reason_zh: str
-    reason_en: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, {self.column}={self.value!r}: {self.reason_zh} / {self.reason_en}"
-
-
-class ImportRejected(ValueError):
-    """The file was refused; nothing was stored. ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 def _column(frame: gpd.GeoDataFrame, wanted: str | None, candidates: tuple[str, ...], what: str) -> str:

@@ -76,7 +76,7 @@ def test_a_bad_row_rejects_the_whole_file_and_changes_nothing(storage, tmp_path,
     before = _snapshot(storage)
     with pytest.raises(ImportRejected) as rejected:
         import_boundaries(storage, _write(tmp_path, good + [bad]))
-    assert any(reason in p.reason_en and p.row == len(good) + 1 for p in rejected.value.problems)
+    assert any(reason in p.en and p.row == len(good) + 1 for p in rejected.value.problems)
     assert _snapshot(storage) == before
 
 
