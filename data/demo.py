@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 
+import numpy as np
 from tqdm import tqdm
 
 from data import contract, generator, records
@@ -15,17 +16,19 @@ FLOOD_COUNTIES = 3  # counties hit by the July–August 2025 flood (the first ke
 
 
 def contexts(regions: dict[str, Region], in_scope: list[str], seed: int) -> list[generator.CountyContext]:
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     key = [c for c in in_scope if regions[c].national_key_county]
     flooded = set(rng.choice(key, size=min(FLOOD_COUNTIES, len(key)), replace=False).tolist()) if key else set()
+    villages_of: dict[str, list[str]] = {}
+    for region in regions.values():  # one pass, not one scan of every region per county
+        if region.level == "village":
+            villages_of.setdefault(region.ancestors.get("county"), []).append(region.code)
     result = []
     for code in in_scope:
         county = regions[code]
         city = regions[county.parent_code]
         province = regions[county.ancestors["province"]]
-        villages = sorted(r.code for r in regions.values() if r.level == "village" and r.ancestors.get("county") == code)
+        villages = sorted(villages_of.get(code, []))
         result.append(generator.CountyContext(code, county.name, province.code, province.name, city.name,
                                               county.national_key_county, villages, code in flooded))
     return result
