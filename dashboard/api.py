@@ -1,40 +1,120 @@
-"""The read-only JSON API under ``/api/v1``.
+"""The read-only JSON API under ``/api/v1`` (described for clients by ``/api/v1/openapi.json``).
 
-``GET /api/v1/regions?parent=<code>|level=<level>`` lists regions (code, name, level, parent_code, flags,
-boundary source); ``GET /api/v1/regions/<code>`` answers one region with its lineage;
-``GET /api/v1/templates/<table>.xlsx`` is an empty template for filling in. Codes may be given as a full
-12-digit code or a significant prefix. Bad parameters get 400/404 with a JSON message.
+Regions: ``regions?level=|parent=``, ``regions/<code>`` (the region, its lineage and key figures).
+Figures: ``metrics`` (the catalog), ``values?metric=&level=&parent=&period=`` (a metric over the
+children of a region, ranked, with the change on the previous period), ``series?metric=&region=``;
+both answer ``format=csv`` (UTF-8 with BOM, for Excel). ``templates/<table>.xlsx`` is an empty
+template. Every route reads through the caller's scope; bad parameters get 400/404 with a JSON message.
 """
 from __future__ import annotations
 
+import csv
 import io
 
-from flask import Blueprint, jsonify, request, send_file
+from flask import Blueprint, Response, jsonify, request, send_file
 
-from data import contract
-from data.exporter import write_template
-
-from data.storage import Storage
 from dashboard.errors import api_error, json_errors
+from dashboard.openapi import SPEC
+from dashboard.scope import request_scope
+from data import contract, cube, metrics
+from data.exporter import write_template
+from data.storage import Storage
+
+FORMATS = ("json", "csv")
+VALUE_COLUMNS = ("code", "name", "level", "period", "metric", "metric_zh", "unit", "value", "numerator",
+                 "denominator", "previous_period", "previous", "change", "rank")
+SERIES_COLUMNS = ("code", "name", "period", "metric", "metric_zh", "unit", "value", "numerator", "denominator")
+
+
+def _parameters(*allowed: str) -> dict[str, str | None]:
+    """The query parameters of a route; unknown ones are refused so that a typo is not silently ignored."""
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise cube.BadParameter(f"未知参数 / unknown parameter(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    return {name: (request.args.get(name) or None) for name in allowed}
+
+
+def _format(value: str | None) -> str:
+    if (value or "json") not in FORMATS:
+        raise cube.BadParameter(f"format 须为 json 或 csv / format must be json or csv, not {value!r}")
+    return value or "json"
+
+
+def _csv(rows: list[dict], columns: tuple[str, ...], name: str) -> Response:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel reads UTF-8 only with a BOM
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
 def make_blueprint(storage: Storage) -> Blueprint:
     blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
+    @blueprint.get("/openapi.json")
+    def openapi():
+        return jsonify(SPEC)
+
     @blueprint.get("/regions")
     def regions():
-        level = request.args.get("level") or None
-        parent = request.args.get("parent") or None
-        if level is None and parent is None:
+        args = _parameters("level", "parent")
+        if args["level"] is None and args["parent"] is None:
             return api_error(400, "需要 level 或 parent 参数 / give ?level=<level> or ?parent=<code>")
-        rows = storage.regions(level=level, parent=parent)
+        rows = storage.regions(level=args["level"], parent=args["parent"], scope=request_scope())
         return jsonify({"count": len(rows), "regions": rows})
 
     @blueprint.get("/regions/<code>")
     def region(code: str):
-        lineage = storage.lineage(code)
+        scope = request_scope()
+        lineage = storage.lineage(code, scope)
         return jsonify({**lineage[-1], "lineage": [{"code": r["code"], "name": r["name"], "level": r["level"]}
-                                                   for r in lineage]})
+                                                   for r in lineage],
+                        "key_figures": cube.key_figures(storage, lineage[-1]["code"], scope)})
+
+    @blueprint.get("/metrics")
+    def metric_catalog():
+        args = _parameters("theme")
+        if args["theme"] and args["theme"] not in metrics.THEMES:
+            return api_error(400, f"未知主题 / unknown theme {args['theme']!r}; one of {', '.join(metrics.THEMES)}")
+        chosen = [m.to_dict() for m in metrics.CATALOG.values() if args["theme"] in (None, m.theme)]
+        try:
+            periods = cube.info(storage).periods
+        except cube.NotBuilt:
+            periods = {"month": [], "year": []}
+        return jsonify({"count": len(chosen), "themes": {k: {"zh": zh, "en": en} for k, (zh, en) in
+                                                         metrics.THEMES.items()},
+                        "periods": periods, "metrics": chosen})
+
+    @blueprint.get("/values")
+    def values():
+        args = _parameters("metric", "level", "parent", "period", "format")
+        output = _format(args["format"])
+        if not args["metric"]:
+            return api_error(400, "需要 metric 参数 / give ?metric=<code> (see /api/v1/metrics)")
+        answer = cube.values(storage, args["metric"], args["level"], args["parent"], args["period"], request_scope())
+        if output == "csv":
+            metric = answer["metric"]
+            rows = [{**row, "period": answer["period"], "metric": metric["code"], "metric_zh": metric["zh"],
+                     "unit": metric["unit"], "previous_period": answer["previous_period"]} for row in answer["values"]]
+            where = answer["parent"]["code"] if answer["parent"] else "national"
+            return _csv(rows, VALUE_COLUMNS, f"{metric['code']}-{where}-{answer['level']}-{answer['period']}")
+        return jsonify(answer)
+
+    @blueprint.get("/series")
+    def series():
+        args = _parameters("metric", "region", "format")
+        output = _format(args["format"])
+        if not args["metric"]:
+            return api_error(400, "需要 metric 参数 / give ?metric=<code> (see /api/v1/metrics)")
+        answer = cube.series(storage, args["metric"], args["region"], request_scope())
+        if output == "csv":
+            metric, where = answer["metric"], answer["region"]
+            rows = [{**point, "code": where["code"], "name": where["name"], "metric": metric["code"],
+                     "metric_zh": metric["zh"], "unit": metric["unit"]} for point in answer["series"]]
+            return _csv(rows, SERIES_COLUMNS, f"{metric['code']}-{where['code']}-series")
+        return jsonify(answer)
 
     @blueprint.get("/templates/<table>.xlsx")
     def template(table: str):

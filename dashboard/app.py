@@ -41,6 +41,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     server = app.server
     server.config["SECRET_KEY"] = config.secret_key
     server.config["DASHBOARD"] = config
+    server.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     cache = Cache(server, config=config.cache_settings())
     server.register_blueprint(geo_routes.make_blueprint(storage, cache))
     server.register_blueprint(api.make_blueprint(storage))

@@ -36,6 +36,7 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
     """Create the schema and load regions, boundaries and demo data."""
+    from data.build import build as build_cube
     from data.demo import load_demo
     from data.loader import load_regions
 
@@ -48,10 +49,29 @@ def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
     migrate(storage.engine)
     regions = load_regions(storage, scale, seed, progress=not quiet)
     rows = load_demo(storage, regions, scale, seed, progress=not quiet)
+    built = build_cube(storage, progress=not quiet)
     counts = storage.counts_by_level()
     click.echo(f"loaded scale={scale} seed={seed} in {time.perf_counter() - started:.1f}s: "
                + ", ".join(f"{level} {counts.get(level, 0)}" for level in LEVELS) + "; "
-               + ", ".join(f"{table} {count}" for table, count in rows.items() if table != "seconds"))
+               + ", ".join(f"{table} {count}" for table, count in rows.items() if table != "seconds")
+               + f"; cube {built['rows']} rows in {built['seconds']}s")
+
+
+@main.command("build")
+@click.option("--counties", default=None, help="Comma-separated county codes: rebuild only these (and the rows above).")
+@click.option("--executor", default="local", show_default=True,
+              help="local, dask (a LocalCluster here) or dask:tcp://SCHEDULER:8786 (workers must reach the database).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def build_command(counties: str | None, executor: str, quiet: bool) -> None:
+    """Aggregate the records into the metric cube (region × period × metric)."""
+    from data.build import BuildError, build
+
+    wanted = [c.strip() for c in counties.split(",") if c.strip()] if counties else None
+    try:
+        summary = build(_storage(Config()), wanted, executor, progress=not quiet)
+    except (BuildError, InvalidCode, NotFound) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(json.dumps(summary, ensure_ascii=False))
 
 
 @main.command()

@@ -1,12 +1,15 @@
 """JSON errors for the API and geometry routes: ``{"error": {"status", "message"}}``.
 
-Bad codes and levels raised anywhere below a route become 400, unknown regions 404, once, here.
+Bad codes, levels, periods, parameters and metrics raised anywhere below a route become 400, unknown
+regions and periods 404, an unbuilt cube 503 — once, here.
 """
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
 from data.codes import InvalidCode
+from data.cube import BadParameter, NotBuilt
+from data.metrics import UnknownMetric
 from data.storage import InvalidLevel, NotFound
 
 
@@ -20,7 +23,10 @@ def json_errors(blueprint: Blueprint, name: str) -> Blueprint:
     """Register the shared error answers, and a JSON 404 for any other path under the blueprint."""
     blueprint.register_error_handler(InvalidCode, lambda error: api_error(400, str(error)))
     blueprint.register_error_handler(InvalidLevel, lambda error: api_error(400, str(error)))
+    blueprint.register_error_handler(BadParameter, lambda error: api_error(400, str(error)))
+    blueprint.register_error_handler(UnknownMetric, lambda error: api_error(400, str(error)))
     blueprint.register_error_handler(NotFound, lambda error: api_error(404, str(error)))
+    blueprint.register_error_handler(NotBuilt, lambda error: api_error(503, str(error)))
 
     def unknown(anything: str = ""):
         return api_error(404, f"没有这个{name} / no such {name} route: {blueprint.url_prefix}/{anything}")

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from data import contract, generator, records
 from data.regions import Region
-from data.schema import data_tables
+from data.schema import data_tables, thresholds
 from data.storage import Storage
 
 FLOOD_COUNTIES = 3  # counties hit by the July–August 2025 flood (the first key counties by seed)
@@ -34,6 +34,17 @@ def contexts(regions: dict[str, Region], in_scope: list[str], seed: int) -> list
     return result
 
 
+THRESHOLD_SOURCE = "演示：以云南元谋2023年8,050元为锚，年增4.5% / illustrative, anchored on Yuanmou 2023 [G10]"
+
+
+def threshold_rows(county_contexts: list[generator.CountyContext]) -> list[dict]:
+    """The demo's monitoring threshold of each province in scope, for every year with records."""
+    provinces = sorted({c.province_code for c in county_contexts})
+    years = sorted(set(generator.INCOME_YEARS) | set(generator.PROGRAMME_YEARS))
+    return [{"province_code": p, "year": y, "yuan": generator.threshold(p, y), "source": THRESHOLD_SOURCE}
+            for p in provinces for y in years]
+
+
 def load_demo(storage: Storage, regions: dict[str, Region], scale: str, seed: int, progress: bool = True) -> dict:
     """Generate every table for the counties in scope and store it in one transaction."""
     in_scope = json.loads(storage.facts()["counties_in_scope"])
@@ -46,6 +57,8 @@ def load_demo(storage: Storage, regions: dict[str, Region], scale: str, seed: in
             connection.execute(data_tables[table].delete())
         for table in tqdm(contract.LOAD_ORDER, desc="演示数据 demo data", unit="table", disable=not progress):
             counts[table] = records.insert(connection, table, records.protect(table, frames[table]))
+        connection.execute(thresholds.delete())
+        connection.execute(thresholds.insert(), threshold_rows(county_contexts))
         storage.put_facts(connection, {
             "flood_counties": json.dumps(sorted(c.code for c in county_contexts if c.flooded)),
             "sampling_ratio": str(generator.SAMPLING_RATIO),

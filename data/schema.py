@@ -141,3 +141,29 @@ import_changes = Table(
     Column("row_key", String(200), primary_key=True),
     Column("previous", Text, nullable=True),  # JSON of the row before; NULL: the import added it
 )
+
+# The metric cube (data/pipeline.py): one row per region and period. ``figures`` is a JSON array of the
+# values of every metric of the period's grain, in the layout recorded in ``meta`` (cube_layout_month,
+# cube_layout_year); null where a metric has no data. County rows also keep their histograms, from
+# which prefecture, province and national quantiles are recomputed when only some counties change.
+cube = Table(
+    "cube",
+    metadata,
+    Column("region_code", String(12), primary_key=True),  # 000000000000: the whole country
+    Column("period", String(7), primary_key=True),  # YYYY-MM or YYYY
+    Column("level", String(10), nullable=False),
+    Column("county_code", String(12), nullable=True, index=True),  # the county whose records made the row
+    Column("figures", Text, nullable=False),
+    Column("distributions", Text, nullable=True),
+    Index("ix_cube_period_level", "period", "level"),
+)
+
+# Monitoring thresholds (防止返贫监测线), yuan per person per year, set by each province for each year.
+thresholds = Table(
+    "thresholds",
+    metadata,
+    Column("province_code", String(12), ForeignKey("regions.code", ondelete="CASCADE"), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("yuan", Integer, nullable=False),
+    Column("source", String(200), nullable=False),
+)

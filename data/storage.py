@@ -18,7 +18,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Engine
 
 from data import codes
-from data.schema import LAYERS, boundaries, boundary_lines, meta, metadata, regions
+from data.schema import LAYERS, boundaries, boundary_lines, cube, meta, metadata, regions, thresholds
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 INSERT_CHUNK = 2000
@@ -84,7 +84,7 @@ class Storage:
         records, outlines, lines = list(records), list(outlines), list(lines)
         records.sort(key=lambda r: LAYERS.index(r["level"]))  # parents before children
         with self.engine.begin() as connection:
-            for table in (boundary_lines, boundaries):
+            for table in (cube, thresholds, boundary_lines, boundaries):
                 connection.execute(table.delete())
             connection.execute(regions.update().values(parent_code=None))
             connection.execute(regions.delete())

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.config import Config
+from data.build import build
 from data.demo import load_demo
 from data.loader import load_regions
 from data.storage import Storage, make_engine, migrate
@@ -54,6 +55,7 @@ def load_tiny(url: str, with_data: bool = True) -> Storage:
     regions = load_regions(storage, "tiny", TINY_SEED, progress=False)
     if with_data:
         load_demo(storage, regions, "tiny", TINY_SEED, progress=False)
+        build(storage)
     return storage
 
 

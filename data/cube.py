@@ -1,0 +1,188 @@
+"""Reading the metric cube: the one data-access layer for figures, always through a caller's scope.
+
+Pages and the API ask for the values of a metric over the children of a region (with rank and change
+on the previous period), a region's time series, or a region's key figures. Regions are resolved by
+:class:`data.storage.Storage` with the caller's :class:`~data.storage.Scope`, so a region outside it is
+refused here, whatever route or callback asks.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from data import metrics
+from data.pipeline import NATION
+from data.schema import cube
+from data.storage import EVERYTHING, NotFound, Scope, Storage
+
+KEY_FIGURES = ("monitored_households", "risk_not_eliminated_households", "newly_identified_households",
+               "risk_eliminated_share", "median_days_to_assistance", "labourers_employed", "employment_rate",
+               "income_per_capita_former_poor", "households_below_threshold", "funds_spend_rate",
+               "funds_industry_share", "idle_failed_share", "ew_fiscal_aid", "village_teams")
+PERIOD_FORMAT = {"month": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"), "year": re.compile(r"^\d{4}$")}
+_CHUNK = 900
+
+
+class BadParameter(ValueError):
+    """A parameter written wrongly: a period not in the metric's grain, an unknown option (400)."""
+
+
+class NotBuilt(LookupError):
+    """The cube has not been built yet."""
+
+
+@dataclass(frozen=True)
+class CubeInfo:
+    layouts: dict[str, list[str]]
+    periods: dict[str, list[str]]
+    version: str
+    built_at: str
+
+    def position(self, metric: metrics.Metric) -> int:
+        return self.layouts[metric.grain].index(metric.code)
+
+    def period(self, metric: metrics.Metric, period: str | None) -> str:
+        """The period asked for (latest if None), checked against the metric's grain and the cube."""
+        known = self.periods[metric.grain]
+        if not known:
+            raise NotFound(f"指标“{metric.zh}”暂无数据 / no data yet for {metric.code}")
+        if period is None:
+            return known[-1]
+        if not PERIOD_FORMAT[metric.grain].match(period):
+            shape = "YYYY-MM" if metric.grain == "month" else "YYYY"
+            raise BadParameter(f"指标“{metric.zh}”按{'月' if metric.grain == 'month' else '年'}统计，期间格式为 {shape} / "
+                            f"{metric.code} is by {metric.grain}: period must look like {shape}, not {period!r}")
+        if period not in known:
+            raise NotFound(f"没有 {period} 的数据 / no data for period {period}; "
+                           f"{metric.code} covers {known[0]} … {known[-1]}")
+        return period
+
+    def previous(self, metric: metrics.Metric, period: str) -> str | None:
+        known = self.periods[metric.grain]
+        index = known.index(period)
+        return known[index - 1] if index > 0 else None
+
+
+def info(storage: Storage) -> CubeInfo:
+    facts = storage.facts()
+    if "cube_layouts" not in facts:
+        raise NotBuilt("指标尚未生成，请运行 python -m dashboard build / the cube is not built: run python -m dashboard build")
+    return CubeInfo(json.loads(facts["cube_layouts"]), json.loads(facts["cube_periods"]),
+                    facts.get("cube_version", ""), facts.get("cube_built_at", ""))
+
+
+def figures(storage: Storage, codes: list[str], period: str) -> dict[str, list]:
+    """The stored figures of ``codes`` for ``period`` (codes without a row are left out)."""
+    found = {}
+    with storage.engine.connect() as connection:
+        for start in range(0, len(codes), _CHUNK):
+            query = sa.select(cube.c.region_code, cube.c.figures).where(
+                cube.c.period == period, cube.c.region_code.in_(codes[start:start + _CHUNK]))
+            found.update((code, json.loads(text)) for code, text in connection.execute(query))
+    return found
+
+
+def _region(storage: Storage, code: str | None, scope: Scope) -> dict:
+    """The region (a pseudo-region for the country), resolved within the scope."""
+    if code is None:
+        if scope.roots is not None:
+            raise NotFound("全国数据不在您的权限范围内 / national figures are outside your scope")
+        return {"code": NATION, "name": "全国", "level": "nation", "parent_code": None}
+    region = storage.region(code, scope)
+    return {k: region[k] for k in ("code", "name", "level", "parent_code")}
+
+
+def _reader(cube_info: CubeInfo, metric: metrics.Metric):
+    """A function figures-row → (value, numerator, denominator) for ``metric``."""
+    layout = cube_info.layouts[metric.grain]
+    at = layout.index(metric.code)
+    parts = {}
+    if metric.kind == "ratio":
+        parts = {"numerator": [layout.index(c) for c in metric.numerator],
+                 "denominator": [layout.index(c) for c in metric.denominator]}
+
+    def read(row: list | None) -> dict:
+        if row is None:
+            return {"value": None}
+        out = {"value": row[at]}
+        for name, positions in parts.items():
+            found = [row[p] for p in positions if row[p] is not None]
+            out[name] = sum(found) if found else None
+        return out
+    return read
+
+
+def values(storage: Storage, metric_code: str, level: str | None = None, parent: str | None = None,
+           period: str | None = None, scope: Scope = EVERYTHING) -> dict:
+    """The metric for the regions on ``level`` under ``parent`` (direct children if no level)."""
+    metric = metrics.get(metric_code)
+    if level is None and parent is None:
+        level = "province"
+    cube_info = info(storage)
+    period = cube_info.period(metric, period)
+    previous = cube_info.previous(metric, period)
+    units = storage.regions(level=level, parent=parent, scope=scope)
+    parent_region = _region(storage, parent, scope) if parent else None
+    codes = [u["code"] for u in units]
+    read = _reader(cube_info, metric)
+    now, before = figures(storage, codes, period), figures(storage, codes, previous) if previous else {}
+    rows = []
+    for unit in units:
+        row = {"code": unit["code"], "name": unit["name"], "level": unit["level"],
+               **read(now.get(unit["code"])), "previous": read(before.get(unit["code"]))["value"]}
+        row["change"] = (None if row["value"] is None or row["previous"] is None
+                         else round(row["value"] - row["previous"], 2))
+        rows.append(row)
+    ranked = sorted((r for r in rows if r["value"] is not None), key=lambda r: -r["value"])
+    for position, row in enumerate(ranked):
+        row["rank"] = position + 1 if position == 0 or row["value"] != ranked[position - 1]["value"] \
+            else ranked[position - 1]["rank"]
+    return {"metric": metric.to_dict(), "period": period, "previous_period": previous,
+            "level": level or (units[0]["level"] if units else None), "parent": parent_region,
+            "count": len(rows), "with_data": len(ranked), "values": rows}
+
+
+def series(storage: Storage, metric_code: str, region: str | None = None, scope: Scope = EVERYTHING) -> dict:
+    """The metric for one region over every period of its grain (null where there is no data)."""
+    metric = metrics.get(metric_code)
+    where = _region(storage, region, scope)
+    cube_info = info(storage)
+    read = _reader(cube_info, metric)
+    with storage.engine.connect() as connection:
+        rows = dict(connection.execute(sa.select(cube.c.period, cube.c.figures).where(
+            cube.c.region_code == where["code"], sa.func.length(cube.c.period) == (7 if metric.grain == "month" else 4))
+        ).all())
+    points = [{"period": p, **read(json.loads(rows[p]) if p in rows else None)}
+              for p in cube_info.periods[metric.grain]]
+    return {"metric": metric.to_dict(), "region": where, "series": points}
+
+
+def key_figures(storage: Storage, region: str | None = None, scope: Scope = EVERYTHING) -> list[dict]:
+    """The headline figures of a region: latest period of each, with the previous one and the change."""
+    where = _region(storage, region, scope)
+    try:
+        cube_info = info(storage)
+    except NotBuilt:
+        return []
+    rows = {}  # (grain, latest|previous) → the region's figures, two reads per grain
+    for grain, known in cube_info.periods.items():
+        if known:
+            latest = figures(storage, [where["code"]], known[-1]).get(where["code"])
+            previous = figures(storage, [where["code"]], known[-2]).get(where["code"]) if len(known) > 1 else None
+            rows[grain] = (known[-1], latest, known[-2] if len(known) > 1 else None, previous)
+    result = []
+    for code in KEY_FIGURES:
+        metric = metrics.get(code)
+        if metric.grain not in rows:
+            continue
+        period, latest, previous_period, previous = rows[metric.grain]
+        read = _reader(cube_info, metric)
+        now, before = read(latest)["value"], read(previous)["value"]
+        result.append({"metric": code, "zh": metric.zh, "en": metric.en, "unit": metric.unit, "period": period,
+                       "value": now, "previous_period": previous_period, "previous": before,
+                       "change": None if now is None or before is None else round(now - before, 2),
+                       "direction": metric.direction, "target": metric.target})
+    return result

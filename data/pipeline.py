@@ -1,0 +1,330 @@
+"""The pandas pipelines: household-level records → the metric cube (region × period × metric).
+
+Pure functions, no database: :func:`partition_cube` turns the records of some counties into the rows
+of those counties, their townships and villages; :func:`parent_cube` turns county rows into prefecture,
+province and national rows. Every additive metric is computed once at its finest level and summed
+upwards; ratios, growth and quantiles are then derived at each level from those sums (and from summed
+histograms), never by averaging the children's ratios. Because the rows of a county depend on its own
+records only, and parents only on county rows, building the country at once or county by county gives
+the same cube; the Dask executor (data/build.py) relies on exactly that.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from data import metrics
+from data.contract import RISK_TYPES
+
+NATION = "000000000000"
+PARENT_LEVELS = ("city", "province")
+INDEX = ["code", "period"]
+LOCATIONS = ("in_county", "in_province", "out_of_province", "paired_east")
+MODES = ("outbound", "local", "workshop", "public_post", "work_relief", "self_employed")
+CHANNELS = ("self_report", "cadre_visit", "department_screening")
+CATEGORIES = ("unstable_former_poor", "marginal", "sudden_hardship")
+STATUSES = ("operating", "construction", "idle", "failed")
+COLLABORATION = ("fiscal_aid", "cadres_sent", "talent_sent", "enterprises_landed", "investment",
+                 "labour_transferred", "consumption_sales")
+
+
+@dataclass(frozen=True)
+class Periods:
+    months: tuple[str, ...]  # "YYYY-MM", consecutive
+    years: tuple[str, ...]  # "YYYY", ascending
+
+    def of(self, grain: str) -> tuple[str, ...]:
+        return self.months if grain == "month" else self.years
+
+
+@dataclass
+class CubePart:
+    """Wide frames indexed by (code, period), one column per metric of the grain; histograms long."""
+
+    month: pd.DataFrame
+    year: pd.DataFrame
+    histograms: pd.DataFrame  # code, period, distribution, value, count
+
+    def grain(self, grain: str) -> pd.DataFrame:
+        return self.month if grain == "month" else self.year
+
+
+# -- additive measures at the finest level -----------------------------------------------------------
+def _month_index(dates: pd.Series, months: tuple[str, ...]) -> np.ndarray:
+    """Months since the first period (negative before it) of dates given as ISO strings or dates."""
+    stamps = pd.to_datetime(dates)
+    first = pd.Period(months[0], "M")
+    return ((stamps.dt.year - first.year) * 12 + stamps.dt.month - first.month).to_numpy(dtype="float64")
+
+
+def _sum_by(frame: pd.DataFrame, keys: list[str], columns: dict[str, pd.Series]) -> pd.DataFrame:
+    values = pd.DataFrame({name: series.astype("float64") for name, series in columns.items()}, index=frame.index)
+    values[keys] = frame[keys]
+    return values.groupby(keys, sort=False).sum(min_count=1)
+
+
+def monitoring_measures(households: pd.DataFrame, monitoring: pd.DataFrame, assistance: pd.DataFrame,
+                        months: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly monitoring counts per village, and the days-to-assistance histogram rows."""
+    villages = households["village_code"].unique()
+    n = len(months)
+    cases = monitoring.merge(households[["household_id", "village_code", "size"]], on="household_id")
+    identified = _month_index(cases["identified_on"], months)
+    eliminated = _month_index(cases["eliminated_on"], months)  # NaN: not eliminated
+    eliminated = np.where(cases["risk_status"].to_numpy() == "eliminated", eliminated, np.nan)
+
+    # Stocks: a case enters at its identification month (earlier ones at the first) and, for the
+    # eliminated count, again at its elimination month; a cumulative sum over months gives the stock.
+    def stock(index: np.ndarray, weights: dict[str, np.ndarray]) -> pd.DataFrame:
+        keep = index < n
+        grid = pd.MultiIndex.from_product([villages, range(n)], names=["code", "month"])
+        frame = pd.DataFrame({k: v[keep] for k, v in weights.items()})
+        frame["code"], frame["month"] = cases["village_code"].to_numpy()[keep], np.clip(index[keep], 0, None)
+        summed = frame.groupby(["code", "month"]).sum().reindex(grid, fill_value=0)
+        return summed.groupby(level="code").cumsum()
+
+    ones = np.ones(len(cases))
+    category = cases["category"].to_numpy()
+    entered = stock(identified, {"monitored_households": ones, "monitored_people": cases["size"].to_numpy(float),
+                                 **{f"monitored_{c}": (category == c).astype(float) for c in CATEGORIES}})
+    left = stock(np.where(np.isnan(eliminated), n, eliminated), {"risk_eliminated_households": ones})
+    frame = entered.join(left)
+    frame["risk_not_eliminated_households"] = frame["monitored_households"] - frame["risk_eliminated_households"]
+
+    # Flows: identified in the month, by risk type and channel.
+    new = (identified >= 0) & (identified < n)
+    risks = cases["risk_types"].fillna("").str.split(";")
+    flows = {"newly_identified_households": new.astype(float),
+             **{f"new_risk_{r}": (new & risks.map(lambda values, r=r: r in values).to_numpy()).astype(float)
+                for r in RISK_TYPES},
+             **{f"new_channel_{c}": (new & (cases["channel"].to_numpy() == c)).astype(float) for c in CHANNELS}}
+    flow = pd.DataFrame(flows)
+    flow["code"], flow["month"] = cases["village_code"].to_numpy(), identified
+    flow = flow[new].groupby(["code", "month"]).sum()
+    frame = frame.join(flow).fillna({c: 0.0 for c in flows})
+
+    # First measure on or after identification: the month it started and the days it took.
+    measures = assistance.merge(cases[["household_id", "identified_on"]], on="household_id")
+    started = pd.to_datetime(measures["started_on"])
+    measures = measures[started >= pd.to_datetime(measures["identified_on"])]
+    first = (measures.assign(started=pd.to_datetime(measures["started_on"]))
+             .groupby(["household_id", "identified_on"], as_index=False)["started"].min())
+    first = first.merge(cases[["household_id", "identified_on", "village_code"]], on=["household_id", "identified_on"])
+    first["month"] = _month_index(first["started"], months)
+    first = first[(first["month"] >= 0) & (first["month"] < n)]
+    first["value"] = (first["started"] - pd.to_datetime(first["identified_on"])).dt.days
+    assisted = first.groupby(["village_code", "month"]).size().rename("first_assisted_households")
+    assisted.index.names = ["code", "month"]
+    frame = frame.join(assisted).fillna({"first_assisted_households": 0.0})
+    histogram = first.groupby(["village_code", "month", "value"]).size().rename("count").reset_index()
+    histogram = histogram.rename(columns={"village_code": "code"}).assign(distribution="days_to_assistance")
+    return _by_period(frame, months), _hist_by_period(histogram, months)
+
+
+def _by_period(frame: pd.DataFrame, months: tuple[str, ...]) -> pd.DataFrame:
+    frame = frame.reset_index()
+    frame["period"] = np.asarray(months)[frame["month"].astype(int)]
+    return frame.drop(columns="month").set_index(INDEX)
+
+
+def _hist_by_period(histogram: pd.DataFrame, months: tuple[str, ...]) -> pd.DataFrame:
+    histogram["period"] = np.asarray(months)[histogram["month"].astype(int)]
+    return histogram[["code", "period", "distribution", "value", "count"]]
+
+
+def employment_measures(households: pd.DataFrame, employment: pd.DataFrame) -> pd.DataFrame:
+    """Monthly counts of former-poor labourers per village: tracked, employed, by location and mode."""
+    rows = employment.merge(households.loc[households["former_poor"].astype(bool), ["household_id", "village_code"]],
+                            on="household_id")
+    employed = rows["employed"].astype(bool)
+    columns = {"labourers_tracked": pd.Series(1.0, index=rows.index), "labourers_employed": employed,
+               **{f"employed_{place}": employed & (rows["location"] == place).fillna(False) for place in LOCATIONS},
+               **{f"mode_{mode}": employed & (rows["mode"] == mode).fillna(False) for mode in MODES},
+               "wage_bill": pd.to_numeric(rows["monthly_wage"]).where(employed, 0).fillna(0)}
+    frame = _sum_by(rows.rename(columns={"village_code": "code"}), INDEX, columns)
+    return frame
+
+
+def income_measures(households: pd.DataFrame, income: pd.DataFrame, monitoring: pd.DataFrame,
+                    provinces: pd.Series, thresholds: pd.DataFrame) -> pd.DataFrame:
+    """Yearly income sums per village: former-poor and monitored households, and those under the line.
+
+    ``provinces`` maps village code → province code; ``thresholds`` has province_code, year, yuan.
+    """
+    rows = income.merge(households[["household_id", "village_code", "size", "former_poor"]], on="household_id")
+    rows["year"] = rows["year"].astype(int)
+    size = rows["size"].astype(float)
+    total = sum(pd.to_numeric(rows[c]).astype(float) for c in ("wage", "operating", "property", "transfer"))
+    former = rows["former_poor"].astype(bool)
+    first_identified = (pd.to_datetime(monitoring["identified_on"]).groupby(monitoring["household_id"]).min()
+                        .dt.year.reindex(rows["household_id"]).to_numpy())
+    monitored = pd.Series(first_identified <= rows["year"].to_numpy(), index=rows.index)
+    line = (rows[["village_code", "year"]].assign(province_code=rows["village_code"].map(provinces))
+            .merge(thresholds, on=["province_code", "year"], how="left")["yuan"].to_numpy(dtype="float64"))
+    below = pd.Series(np.where(np.isnan(line), np.nan, pd.to_numeric(rows["per_capita_net_income"]) < line),
+                      index=rows.index)
+    columns = {"former_poor_people": size.where(former, 0), "former_poor_income_total": total.where(former, 0),
+               "former_poor_wage_income": pd.to_numeric(rows["wage"]).astype(float).where(former, 0),
+               "former_poor_transfer_income": pd.to_numeric(rows["transfer"]).astype(float).where(former, 0),
+               "monitored_people_income": size.where(monitored, 0), "monitored_income_total": total.where(monitored, 0),
+               "households_below_threshold": below, "people_below_threshold": below * size}
+    rows = rows.assign(code=rows["village_code"], period=rows["year"].astype(str))
+    return _sum_by(rows, INDEX, columns)
+
+
+def project_measures(projects: pd.DataFrame) -> pd.DataFrame:
+    rows = projects.assign(code=projects["county_code"], period=projects["year"].astype(int).astype(str))
+    funds = sum(pd.to_numeric(rows[c]).astype(float)
+                for c in ("fund_connection", "fund_east_west", "fund_targeted", "fund_social"))
+    columns = {"projects": pd.Series(1.0, index=rows.index),
+               **{f"projects_{status}": rows["status"] == status for status in STATUSES},
+               "project_funds": funds, "project_jobs": rows["jobs_created"],
+               "project_households_linked": rows["households_linked"], "project_output": rows["output_value"]}
+    return _sum_by(rows, INDEX, {k: pd.to_numeric(v) for k, v in columns.items()})
+
+
+def fund_measures(funds: pd.DataFrame) -> pd.DataFrame:
+    rows = funds.assign(code=funds["county_code"], period=funds["year"].astype(int).astype(str))
+    allocated = pd.to_numeric(rows["allocated"]).astype(float)
+    return _sum_by(rows, INDEX, {"funds_allocated": allocated, "funds_spent": pd.to_numeric(rows["spent"]),
+                                 "funds_industry_allocated": allocated.where(rows["use"] == "industry", 0)})
+
+
+def collaboration_measures(collaboration: pd.DataFrame) -> pd.DataFrame:
+    rows = collaboration.assign(code=collaboration["west_code"], period=collaboration["year"].astype(int).astype(str))
+    return _sum_by(rows, INDEX, {f"ew_{field}": pd.to_numeric(rows[field]) for field in COLLABORATION})
+
+
+def team_measures(teams: pd.DataFrame) -> pd.DataFrame:
+    rows = teams.assign(code=teams["village_code"], period=teams["year"].astype(int).astype(str))
+    return _sum_by(rows, INDEX, {
+        "village_teams": pd.Series(1.0, index=rows.index), "team_members": pd.to_numeric(rows["team_size"]),
+        "team_days_total": pd.to_numeric(rows["days_on_site"]),
+        "teams_upper_level": rows["dispatch_level"].isin(["central", "province"])})
+
+
+# -- rolling up and deriving --------------------------------------------------------------------------
+def rollup(frame: pd.DataFrame, ancestors: pd.DataFrame, levels: tuple[str, ...]) -> pd.DataFrame:
+    """Rows of ``frame`` (indexed by code, period) summed to their ancestor on each of ``levels``.
+
+    ``ancestors`` is indexed by code with a ``<level>_code`` column per level ("nation" needs none).
+    Rows already at a level are not repeated (the caller keeps them), and a code that fills several
+    levels (东莞 is its own prefecture) appears once.
+    """
+    if frame.empty:
+        return frame
+    codes = frame.index.get_level_values("code")
+    pieces, seen = [], set()
+    for level in levels:
+        target = (pd.Series(NATION, index=codes) if level == "nation"
+                  else ancestors[f"{level}_code"].reindex(codes))
+        keep = (target.notna().to_numpy() & (target.to_numpy() != codes.to_numpy())
+                & ~target.isin(seen).to_numpy())
+        if not keep.any():
+            continue
+        part = frame[keep].groupby([target[keep].to_numpy(), frame.index.get_level_values("period")[keep]],
+                                   sort=False).sum(min_count=1)
+        part.index.names = INDEX
+        pieces.append(part)
+        seen.update(part.index.get_level_values("code"))
+    return pd.concat(pieces) if pieces else frame.iloc[:0]
+
+
+def derive(additive: pd.DataFrame, histograms: pd.DataFrame, grain: str, periods: Periods) -> pd.DataFrame:
+    """Every metric of ``grain`` from the additive ones: ratios of sums, growth, quantiles; rounded."""
+    catalog = metrics.of_grain(grain)
+    frame = additive.reindex(columns=[m.code for m in catalog if m.additive])
+    for metric in catalog:
+        if metric.kind == "ratio":
+            numerator = frame[list(metric.numerator)].sum(axis=1, min_count=1)
+            denominator = frame[list(metric.denominator)].sum(axis=1, min_count=1)
+            frame[metric.code] = metric.factor * numerator / denominator.where(denominator != 0)
+    for metric in catalog:
+        if metric.kind == "growth":
+            wide = frame[metric.numerator[0]].unstack("period").reindex(columns=list(periods.of(grain)))
+            previous = wide.shift(1, axis=1)
+            change = (100 * (wide / previous.where(previous != 0) - 1)).stack(future_stack=True)
+            frame[metric.code] = change.reindex(frame.index)
+        elif metric.kind == "quantile":
+            frame[metric.code] = quantiles(histograms, metric.distribution, metric.quantile).reindex(frame.index)
+    frame = frame[[m.code for m in catalog]]
+    return frame.round({m.code: m.decimals for m in catalog})
+
+
+def quantiles(histograms: pd.DataFrame, distribution: str, share: float) -> pd.Series:
+    """The inverted-CDF (nearest-rank) quantile of each (code, period) histogram: the smallest value
+    whose cumulative count reaches ``share`` of the total (numpy's ``method="inverted_cdf"``)."""
+    rows = histograms[histograms["distribution"] == distribution].sort_values(["code", "period", "value"])
+    if rows.empty:
+        return pd.Series(dtype="float64", index=pd.MultiIndex.from_arrays([[], []], names=INDEX))
+    groups = rows.groupby(["code", "period"], sort=False)["count"]
+    reached = groups.cumsum() >= share * groups.transform("sum") - 1e-9
+    return rows[reached].groupby(["code", "period"], sort=False)["value"].first().astype("float64")
+
+
+def _histogram_rollup(histograms: pd.DataFrame, ancestors: pd.DataFrame, levels: tuple[str, ...]) -> pd.DataFrame:
+    if histograms.empty:
+        return histograms
+    keyed = histograms.set_index(["code", "period", "distribution", "value"])["count"]
+    frame = keyed.reset_index(["distribution", "value"])
+    frame["key"] = frame["distribution"] + "\t" + frame["value"].astype(int).astype(str)
+    wide = frame.set_index("key", append=True)["count"].unstack("key")
+    rolled = rollup(wide, ancestors, levels).stack().rename("count").reset_index()
+    parts = rolled["key"].str.split("\t", expand=True)
+    return pd.DataFrame({"code": rolled["code"], "period": rolled["period"], "distribution": parts[0],
+                         "value": parts[1].astype(int), "count": rolled["count"]})
+
+
+def _merge_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows from several measure frames (different columns, possibly the same code/period) in one frame."""
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []], names=INDEX))
+    return pd.concat(frames, sort=False).groupby(level=INDEX, sort=False).sum(min_count=1)
+
+
+# -- the two public steps --------------------------------------------------------------------------
+def partition_cube(tables: dict[str, pd.DataFrame], geography: pd.DataFrame, thresholds: pd.DataFrame,
+                   periods: Periods) -> CubePart:
+    """Rows of villages, townships and counties of one partition from its records.
+
+    ``geography`` is indexed by code (the partition's villages, townships and counties) with columns
+    ``level``, ``province_code``, ``township_code`` and ``county_code``; collaboration rows must name a
+    county of the partition (rows naming a prefecture or province go to :func:`parent_cube`).
+    """
+    households = tables["households"]
+    monitoring, histogram = monitoring_measures(households, tables["monitoring"], tables["assistance"],
+                                                periods.months)
+    month = _merge_rows([monitoring, employment_measures(households, tables["employment"])])
+    year = _merge_rows([
+        income_measures(households, tables["income"], tables["monitoring"], geography["province_code"], thresholds),
+        project_measures(tables["projects"]), fund_measures(tables["funds"]),
+        collaboration_measures(tables["collaboration"]), team_measures(tables["teams"])])
+    levels = ("township", "county")
+    frames = {}
+    for grain, frame in (("month", month), ("year", year)):
+        frame = frame[frame.index.get_level_values("period").isin(periods.of(grain))]
+        frames[grain] = pd.concat([frame, rollup(frame, geography, levels)]).groupby(
+            level=INDEX, sort=False).sum(min_count=1)
+    histograms = pd.concat([histogram, _histogram_rollup(histogram, geography, levels)], ignore_index=True)
+    histograms = histograms.groupby(["code", "period", "distribution", "value"], as_index=False)["count"].sum()
+    return CubePart(*(derive(frames[g], histograms, g, periods) for g in ("month", "year")), histograms)
+
+
+def parent_cube(counties: CubePart, collaboration: pd.DataFrame, ancestors: pd.DataFrame, periods: Periods) -> CubePart:
+    """Prefecture, province and national rows from county rows (and collaboration above counties).
+
+    ``counties`` holds only county rows; ``ancestors`` is indexed by code (counties, and the regions
+    named by ``collaboration``) with ``city_code`` and ``province_code``.
+    """
+    levels = (*PARENT_LEVELS, "nation")
+    frames = {}
+    for grain in ("month", "year"):
+        additive = counties.grain(grain)[[m.code for m in metrics.additive(grain)]]
+        if grain == "year" and not collaboration.empty:
+            additive = _merge_rows([additive, collaboration_measures(collaboration)])
+        frames[grain] = rollup(additive, ancestors, levels)
+    histograms = _histogram_rollup(counties.histograms, ancestors, levels)
+    return CubePart(*(derive(frames[g], histograms, g, periods) for g in ("month", "year")), histograms)
