@@ -19,6 +19,7 @@ from data import metrics
 from data.contract import RISK_TYPES
 
 NATION = "000000000000"
+LEVEL_ORDER = ("village", "township", "county", "city", "province", "nation")  # bottom up
 PARENT_LEVELS = ("city", "province")
 INDEX = ["code", "period"]
 LOCATIONS = ("in_county", "in_province", "out_of_province", "paired_east")
@@ -206,6 +207,15 @@ def team_measures(teams: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- rolling up and deriving --------------------------------------------------------------------------
+def _targets(codes: pd.Index, ancestors: pd.DataFrame, level: str, seen: set) -> tuple[np.ndarray, np.ndarray]:
+    """Each code's ancestor on ``level``, and which codes roll up to one (not to themselves, not twice)."""
+    target = (np.full(len(codes), NATION, dtype=object) if level == "nation"
+              else ancestors[f"{level}_code"].reindex(codes).to_numpy(dtype=object))
+    present = pd.notna(target)
+    keep = present & (target != codes.to_numpy()) & ~pd.Index(target).isin(list(seen))
+    return keep, target
+
+
 def rollup(frame: pd.DataFrame, ancestors: pd.DataFrame, levels: tuple[str, ...]) -> pd.DataFrame:
     """Rows of ``frame`` (indexed by code, period) summed to their ancestor on each of ``levels``.
 
@@ -218,18 +228,30 @@ def rollup(frame: pd.DataFrame, ancestors: pd.DataFrame, levels: tuple[str, ...]
     codes = frame.index.get_level_values("code")
     pieces, seen = [], set()
     for level in levels:
-        target = (pd.Series(NATION, index=codes) if level == "nation"
-                  else ancestors[f"{level}_code"].reindex(codes))
-        keep = (target.notna().to_numpy() & (target.to_numpy() != codes.to_numpy())
-                & ~target.isin(seen).to_numpy())
+        keep, target = _targets(codes, ancestors, level, seen)
         if not keep.any():
             continue
-        part = frame[keep].groupby([target[keep].to_numpy(), frame.index.get_level_values("period")[keep]],
+        part = frame[keep].groupby([target[keep], frame.index.get_level_values("period")[keep]],
                                    sort=False).sum(min_count=1)
         part.index.names = INDEX
         pieces.append(part)
         seen.update(part.index.get_level_values("code"))
     return pd.concat(pieces) if pieces else frame.iloc[:0]
+
+
+def _histogram_rollup(histograms: pd.DataFrame, ancestors: pd.DataFrame, levels: tuple[str, ...]) -> pd.DataFrame:
+    """Histogram rows summed to their ancestors, as :func:`rollup` does for additive metrics."""
+    pieces, seen = [], set()
+    codes = pd.Index(histograms["code"])
+    for level in levels:
+        keep, target = _targets(codes, ancestors, level, seen)
+        if not keep.any():
+            continue
+        part = (histograms[keep].assign(code=target[keep])
+                .groupby(["code", "period", "distribution", "value"], as_index=False, sort=False)["count"].sum())
+        pieces.append(part)
+        seen.update(part["code"])
+    return pd.concat(pieces, ignore_index=True) if pieces else histograms.iloc[:0]
 
 
 def derive(additive: pd.DataFrame, histograms: pd.DataFrame, grain: str, periods: Periods) -> pd.DataFrame:
@@ -262,19 +284,6 @@ def quantiles(histograms: pd.DataFrame, distribution: str, share: float) -> pd.S
     groups = rows.groupby(["code", "period"], sort=False)["count"]
     reached = groups.cumsum() >= share * groups.transform("sum") - 1e-9
     return rows[reached].groupby(["code", "period"], sort=False)["value"].first().astype("float64")
-
-
-def _histogram_rollup(histograms: pd.DataFrame, ancestors: pd.DataFrame, levels: tuple[str, ...]) -> pd.DataFrame:
-    if histograms.empty:
-        return histograms
-    keyed = histograms.set_index(["code", "period", "distribution", "value"])["count"]
-    frame = keyed.reset_index(["distribution", "value"])
-    frame["key"] = frame["distribution"] + "\t" + frame["value"].astype(int).astype(str)
-    wide = frame.set_index("key", append=True)["count"].unstack("key")
-    rolled = rollup(wide, ancestors, levels).stack().rename("count").reset_index()
-    parts = rolled["key"].str.split("\t", expand=True)
-    return pd.DataFrame({"code": rolled["code"], "period": rolled["period"], "distribution": parts[0],
-                         "value": parts[1].astype(int), "count": rolled["count"]})
 
 
 def _merge_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -323,8 +332,10 @@ def parent_cube(counties: CubePart, collaboration: pd.DataFrame, ancestors: pd.D
     frames = {}
     for grain in ("month", "year"):
         additive = counties.grain(grain)[[m.code for m in metrics.additive(grain)]]
-        if grain == "year" and not collaboration.empty:
-            additive = _merge_rows([additive, collaboration_measures(collaboration)])
-        frames[grain] = rollup(additive, ancestors, levels)
+        own = collaboration_measures(collaboration) if grain == "year" and not collaboration.empty else None
+        if own is None:
+            frames[grain] = rollup(additive, ancestors, levels)
+        else:  # pair rows naming a prefecture or province count there and above
+            frames[grain] = _merge_rows([own, rollup(_merge_rows([additive, own]), ancestors, levels)])
     histograms = _histogram_rollup(counties.histograms, ancestors, levels)
     return CubePart(*(derive(frames[g], histograms, g, periods) for g in ("month", "year")), histograms)
