@@ -67,6 +67,8 @@ SPEC = {
                            _query("format", _FORMAT)],
             "responses": {"200": _ok("series", {"$ref": "#/components/schemas/Series"}, csv=True),
                           **_errors(400, 404, 503)}}},
+        "/api/v1/openapi.json": {"get": {
+            "summary": "本说明 / this description", "responses": {"200": _ok("OpenAPI 3.1")}}},
         "/api/v1/templates/{table}.xlsx": {"get": {
             "summary": "导入模板 / an empty XLSX template of an interchange table",
             "parameters": [{"name": "table", "in": "path", "required": True, "schema": {"type": "string"}}],

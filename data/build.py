@@ -100,7 +100,8 @@ COLUMNS = {
 
 
 def _frame(connection, query, columns) -> pd.DataFrame:
-    return pd.DataFrame(connection.execute(query).all(), columns=list(columns))
+    # Plain tuples: pandas probes each SQLAlchemy Row for attributes, which costs more than the query.
+    return pd.DataFrame([tuple(row) for row in connection.execute(query).fetchall()], columns=list(columns))
 
 
 def read_partition(connection, counties: list[str]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
@@ -166,18 +167,16 @@ def cube_rows(part: CubePart, level_of: pd.Series, county_of: pd.Series | None,
         if frame.empty:
             continue
         catalog = metrics.of_grain(grain)
-        columns = []
-        for m in catalog:
-            array = frame[m.code].to_numpy(dtype="float64")
-            cast = int if m.decimals == 0 else float
-            columns.append([None if np.isnan(v) else cast(v) for v in array.tolist()])
-        figures_of_rows = list(zip(*columns))
+        values = pd.DataFrame({m.code: frame[m.code].astype("Int64") if m.decimals == 0 else frame[m.code]
+                               for m in catalog})
+        # One JSON array per row; pandas' CSV writer formats the numbers in C (ints stay ints).
+        lines = values.to_csv(header=False, index=False, na_rep="null", lineterminator="\n").split("\n")[:-1]
         codes_, periods_ = frame.index.get_level_values("code"), frame.index.get_level_values("period")
         levels = np.where(codes_ == NATION, "nation", level_of.reindex(codes_).to_numpy())
         owners = county_of.reindex(codes_).to_numpy() if county_of is not None else [None] * len(frame)
-        for code, period, level, owner, figures in zip(codes_, periods_, levels, owners, figures_of_rows):
+        for code, period, level, owner, line in zip(codes_, periods_, levels, owners, lines):
             dist = distributions.get((code, period)) if code in with_distributions else None
-            rows.append((code, period, level, owner, json.dumps(figures, separators=(",", ":")),
+            rows.append((code, period, level, owner, f"[{line}]",
                          json.dumps(dist, sort_keys=True) if dist else None))
     return rows
 
