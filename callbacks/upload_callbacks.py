@@ -12,6 +12,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
 from data import contract
+from data.build import build
 from data.importer import ImportRejected, count_lines, import_file, save_upload
 from data.storage import Storage
 from dashboard.i18n import language, t
@@ -53,6 +54,8 @@ def register(app, storage: Storage, upload_folder) -> None:
             message = t("upload_rejected", lang).format(count=len(problems), log=rejected.import_id)
             return (html.P(message, className="error"), problems, {"display": "inline-block"},
                     import_log_rows(storage, lang))
+        if table != "regions":
+            build(storage, result.counties)  # the figures follow the records: rebuild the counties touched
         set_progress(("1", "1"))
         message = t("upload_accepted", lang).format(id=result.import_id, added=result.added,
                                                     updated=result.updated, unchanged=result.unchanged)

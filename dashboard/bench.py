@@ -1,8 +1,9 @@
 """Benchmarks (not timed tests): ``python -m dashboard bench`` prints JSON measured on this machine.
 
-Geometry: the raw and gzipped size of each layer the map asks for, the cold build time of each answer
+Geometry (here): the raw and gzipped size of each layer the map asks for, the cold build time of each answer
 (outlines read from storage, assembled and gzipped) and warm latency percentiles through the WSGI app.
-Results are recorded in docs/performance.md.
+The figure API and the pipeline against DuckDB are measured in dashboard/bench_pipeline.py. Results are
+recorded in docs/performance.md.
 """
 from __future__ import annotations
 
@@ -28,9 +29,23 @@ def _percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def run(config: Config | None = None, repeats: int = 30) -> dict:
+def run(config: Config | None = None, repeats: int = 30, parts: tuple[str, ...] = ("geometry", "api", "pipeline")) -> dict:
+    from dashboard import bench_pipeline
+
     app = create_app(config)
     client = app.server.test_client()
+    answer = {"database": app.storage.engine.dialect.name, "facts": {
+        k: v for k, v in app.storage.facts().items() if k in ("scale", "seed", "boundary_source", "cube_built_at")}}
+    if "geometry" in parts:
+        answer["geometry"] = geometry_benchmark(app, client, repeats)
+    if "api" in parts:
+        answer["api"] = bench_pipeline.api_benchmark(client, app.storage, repeats)
+    if "pipeline" in parts:
+        answer["pipeline"] = bench_pipeline.pipeline_benchmark(app.storage)
+    return answer
+
+
+def geometry_benchmark(app, client, repeats: int) -> list[dict]:
     for cache in app.server.extensions.get("cache", {}):
         cache.clear()  # cold numbers mean cold
     requests = list(GEOMETRY_REQUESTS)
@@ -58,6 +73,4 @@ def run(config: Config | None = None, repeats: int = 30) -> dict:
             "warm_p50_ms": round(statistics.median(warm) * 1000, 2),
             "warm_p95_ms": round(_percentile(warm, 0.95) * 1000, 2),
         })
-    return {"database": app.storage.engine.dialect.name, "facts": {
-        k: v for k, v in app.storage.facts().items() if k in ("scale", "seed", "boundary_source")},
-        "geometry": results}
+    return results

@@ -123,6 +123,7 @@ def import_table(table, file, user, rollback_id, code_field, name_field) -> None
         except (LookupError, ValueError) as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"rolled back import {result['import_id']} ({result['table']}): {result['rows_reverted']} rows")
+        _rebuild(storage, None)
         return
     if not table or not file:
         raise click.UsageError("give TABLE and FILE, or --rollback ID")
@@ -144,6 +145,16 @@ def import_table(table, file, user, rollback_id, code_field, name_field) -> None
         _report(rejected.problems, rejected.import_id)
     click.echo(f"import {result.import_id} ({table}) accepted: {result.added} added, {result.updated} updated, "
                f"{result.unchanged} unchanged")
+    if table != "regions":
+        _rebuild(storage, result.counties)
+
+
+def _rebuild(storage: Storage, counties: list[str] | None) -> None:
+    """Bring the metric cube up to date after a change of records (only the counties touched)."""
+    from data.build import build
+
+    summary = build(storage, counties)
+    click.echo(f"figures rebuilt for {summary['counties']} counties ({summary['rows']} rows, {summary['seconds']}s)")
 
 
 def _report(problems, import_id=None) -> None:
@@ -177,8 +188,11 @@ def template(table: str, file: str) -> None:
 
 @main.command()
 @click.option("--repeats", type=int, default=30, show_default=True)
-def bench(repeats: int) -> None:
-    """Measure geometry payloads and route latencies; prints JSON (see docs/performance.md)."""
+@click.option("--only", type=click.Choice(["geometry", "api", "pipeline"]), multiple=True,
+              help="Run only these parts (default: all).")
+def bench(repeats: int, only: tuple[str, ...]) -> None:
+    """Measure geometry, the figure API and the pipeline against DuckDB; prints JSON (docs/performance.md)."""
     from dashboard import bench as benchmarks
 
-    click.echo(json.dumps(benchmarks.run(Config(), repeats), ensure_ascii=False, indent=2))
+    parts = only or ("geometry", "api", "pipeline")
+    click.echo(json.dumps(benchmarks.run(Config(), repeats, parts), ensure_ascii=False, indent=2))

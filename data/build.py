@@ -77,6 +77,30 @@ def counties_with_data(connection) -> list[str]:
     return sorted(found)
 
 
+def counties_of_records(connection, table: str, frame: pd.DataFrame) -> set[str]:
+    """The counties whose cube rows the records of ``frame`` (rows of an interchange table) feed."""
+    if table == "regions" or frame.empty:
+        return set()
+    if table in ("projects", "funds"):
+        codes = set(frame["county_code"].dropna())
+    elif table in ("households", "teams", "collaboration"):
+        column = "west_code" if table == "collaboration" else "village_code"
+        codes = set(frame[column].dropna())
+    else:
+        households = data_tables["households"]
+        codes = set()
+        ids = sorted(set(frame["household_id"].dropna()))
+        for start in range(0, len(ids), 900):
+            codes.update(connection.execute(sa.select(households.c.village_code).distinct()
+                                            .where(households.c.household_id.in_(ids[start:start + 900]))).scalars())
+    found = set()
+    codes = sorted(codes)
+    for start in range(0, len(codes), 900):
+        found.update(c for c in connection.execute(sa.select(regions.c.county_code).distinct().where(
+            regions.c.code.in_(codes[start:start + 900]))).scalars() if c)
+    return found
+
+
 def thresholds_frame(connection) -> pd.DataFrame:
     rows = connection.execute(sa.select(thresholds.c.province_code, thresholds.c.year, thresholds.c.yuan)).all()
     return pd.DataFrame(rows, columns=["province_code", "year", "yuan"]).astype({"year": int, "yuan": float})

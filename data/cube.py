@@ -74,10 +74,15 @@ def info(storage: Storage) -> CubeInfo:
                     facts.get("cube_version", ""), facts.get("cube_built_at", ""))
 
 
-def figures(storage: Storage, codes: list[str], period: str) -> dict[str, list]:
-    """The stored figures of ``codes`` for ``period`` (codes without a row are left out)."""
+def figures(storage: Storage, codes: list[str], period: str, levels: set[str] | None = None) -> dict[str, list]:
+    """The stored figures of ``codes`` (regions of ``levels``) for ``period``; codes without a row are left out."""
     found = {}
     with storage.engine.connect() as connection:
+        if len(codes) > _CHUNK and levels:  # a national layer: read the rows of the period and levels
+            wanted = set(codes)
+            query = sa.select(cube.c.region_code, cube.c.figures).where(
+                cube.c.period == period, cube.c.level.in_(sorted(levels)))
+            return {code: json.loads(text) for code, text in connection.execute(query) if code in wanted}
         for start in range(0, len(codes), _CHUNK):
             query = sa.select(cube.c.region_code, cube.c.figures).where(
                 cube.c.period == period, cube.c.region_code.in_(codes[start:start + _CHUNK]))
@@ -124,11 +129,13 @@ def values(storage: Storage, metric_code: str, level: str | None = None, parent:
     cube_info = info(storage)
     period = cube_info.period(metric, period)
     previous = cube_info.previous(metric, period)
-    units = storage.regions(level=level, parent=parent, scope=scope)
+    units = [{"code": c, "name": n, "level": lv} for c, n, lv in storage.units(level, parent, scope)]
     parent_region = _region(storage, parent, scope) if parent else None
     codes = [u["code"] for u in units]
     read = _reader(cube_info, metric)
-    now, before = figures(storage, codes, period), figures(storage, codes, previous) if previous else {}
+    levels = {u["level"] for u in units}
+    now = figures(storage, codes, period, levels)
+    before = figures(storage, codes, previous, levels) if previous else {}
     rows = []
     for unit in units:
         row = {"code": unit["code"], "name": unit["name"], "level": unit["level"],

@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +24,7 @@ import pandera.pandas as pa
 import sqlalchemy as sa
 
 from data import codes, contract, personal, records
+from data.build import counties_of_records
 from data.reader import ROW, FileProblem, read_chunks
 from data.schema import data_tables, import_changes, import_log
 from data.schema import regions as regions_table
@@ -64,6 +65,7 @@ class ImportResult:
     added: int
     updated: int
     unchanged: int
+    counties: list[str] = field(default_factory=list)  # whose figures the file feeds (to rebuild)
 
 
 # -- parsing -------------------------------------------------------------------------------------
@@ -362,6 +364,7 @@ def import_file(storage: Storage, table: str, path: str | Path, user: str | None
     bad_rows: set[int] = set()
     seen_keys: set[tuple] = set()
     counts = [0, 0, 0]
+    touched: set[str] = set()
     rows_read = 0
     connection = storage.engine.connect()
     transaction = connection.begin()
@@ -395,6 +398,7 @@ def import_file(storage: Storage, table: str, path: str | Path, user: str | None
                 elif not problems:
                     for i, n in enumerate(_write(connection, table, typed, import_id)):
                         counts[i] += n
+                    touched |= counties_of_records(connection, table, typed)
         except FileProblem as error:
             problems.append(Problem(0, error.column, error.value, error.zh, error.en))
         if not problems and not seen_keys:
@@ -406,7 +410,7 @@ def import_file(storage: Storage, table: str, path: str | Path, user: str | None
         connection.execute(import_log.update().where(import_log.c.id == import_id).values(
             rows_added=counts[0], rows_updated=counts[1], rows_unchanged=counts[2]))
         transaction.commit()
-        return ImportResult(import_id, table, *counts)
+        return ImportResult(import_id, table, *counts, counties=sorted(touched))
     finally:
         if transaction.is_active:
             transaction.rollback()

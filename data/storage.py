@@ -154,18 +154,30 @@ class Storage:
 
         Raises :class:`NotFound` for an unknown parent and ``ValueError`` for an unknown level.
         """
-        query = sa.select(regions).order_by(regions.c.code)
+        query = self._listing(sa.select(regions).order_by(regions.c.code), level, parent, scope)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [_region_dict(r) for r in rows if scope.allows(_ancestors(r))]
+
+    def _listing(self, query, level: str | None, parent: str | None, scope: Scope):
+        """``query`` limited to the regions filling ``level`` under ``parent`` (its children if no level)."""
         if level is not None:
             query = query.where(_layer_column(level) == regions.c.code)
         if parent is not None:
             parent_row = self.region(parent, scope)
-            if level is None:
-                query = query.where(regions.c.parent_code == parent_row["code"])
-            else:
-                query = query.where(_under(parent_row, level))
+            query = query.where(regions.c.parent_code == parent_row["code"] if level is None
+                                else _under(parent_row, level))
+        return query
+
+    def units(self, level: str | None = None, parent: str | None = None,
+              scope: Scope = EVERYTHING) -> list[tuple[str, str, str]]:
+        """(code, name, level) of what :meth:`regions` lists, without the rest (fast for whole layers)."""
+        query = self._listing(sa.select(regions.c.code, regions.c.name, regions.c.level,
+                                        *[regions.c[f"{layer}_code"] for layer in LAYERS]).order_by(regions.c.code),
+                              level, parent, scope)
         with self.engine.connect() as connection:
-            rows = connection.execute(query).mappings().all()
-        return [_region_dict(r) for r in rows if scope.allows(_ancestors(r))]
+            rows = connection.execute(query).all()
+        return [(r[0], r[1], r[2]) for r in rows if scope.allows(dict(zip(LAYERS, r[3:])))]
 
     def outlines(self, layer: str, parent: str | None = None, fine: bool = True,
                  scope: Scope = EVERYTHING) -> list[tuple[str, str, str]]:

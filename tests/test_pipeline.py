@@ -263,3 +263,27 @@ def test_a_failed_build_leaves_the_cube_as_it_was(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         build(storage)
     assert _snapshot(Storage(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"))) == before
+
+
+def test_an_import_names_the_counties_to_rebuild_and_the_result_equals_a_full_build(tmp_path):
+    from data import records
+    from data.importer import import_file
+
+    storage = load_tiny(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    employment = records.read_table(storage.engine, "employment")
+    county = json.loads(storage.facts()["counties_in_scope"])[1]
+    with storage.engine.connect() as connection:
+        mine = set(connection.execute(sa.select(data_tables["households"].c.household_id).where(
+            data_tables["households"].c.village_code.startswith(county[:6]))).scalars())
+    changed = employment[employment["household_id"].isin(mine) & employment["employed"]].head(5).copy()
+    changed["employed"], changed["location"], changed["mode"], changed["monthly_wage"] = False, None, None, None
+    path = tmp_path / "employment.csv"
+    changed.to_csv(path, index=False)
+    before = _snapshot(storage)
+    result = import_file(storage, "employment", path, user="test")
+    assert result.updated == 5 and result.counties == [county]
+    build(storage, result.counties)
+    incremental = _snapshot(storage)
+    assert incremental != before
+    build(storage)
+    assert _snapshot(storage) == incremental
