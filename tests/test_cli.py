@@ -24,6 +24,17 @@ def test_init_creates_the_embedded_database_and_is_skipped_when_present(tmp_path
     listed = _run("regions", "--level", "township", instance=tmp_path)
     townships = [json.loads(line) for line in listed.stdout.splitlines()]
     assert len(townships) >= 15 and all(t["illustrative"] for t in townships)
+    assert "cube" in first.stdout
+    county = townships[0]["code"][:6]
+    rebuilt = _run("build", "--counties", county, "--quiet", instance=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    summary = json.loads(rebuilt.stdout)
+    assert summary["full"] is False and summary["counties"] == 1 and summary["rows"] > 0
+    for wrong, says in (("52", "not a county"), ("999999", "no such region"), ("52x", "region code")):
+        refused = _run("build", "--counties", wrong, instance=tmp_path)
+        assert refused.returncode != 0 and says in refused.stderr, refused.stderr
+    unknown = _run("build", "--executor", "spark", instance=tmp_path)
+    assert unknown.returncode != 0 and "unknown executor" in unknown.stderr
 
 
 def test_unknown_scale_is_refused_with_a_message(tmp_path):
