@@ -60,10 +60,50 @@ def _month_index(dates: pd.Series, months: tuple[str, ...]) -> np.ndarray:
     return ((stamps.dt.year - first.year) * 12 + stamps.dt.month - first.month).to_numpy(dtype="float64")
 
 
-def _sum_by(frame: pd.DataFrame, keys: list[str], columns: dict[str, pd.Series]) -> pd.DataFrame:
-    values = pd.DataFrame({name: series.astype("float64") for name, series in columns.items()}, index=frame.index)
-    values[keys] = frame[keys]
-    return values.groupby(keys, sort=False).sum(min_count=1)
+def _group_sum(values: dict[str, object], keys: list, names: list[str] = INDEX) -> pd.DataFrame:
+    """Sums of each of ``values`` grouped by the arrays ``keys``, NaN-skipping (a group of only NaN stays NaN).
+
+    What ``groupby(keys).sum(min_count=1)`` does, done with integer group ids and ``np.bincount``: the
+    keys are hashed once and every column is one C pass (several times faster on millions of rows).
+    """
+    codes, uniques = zip(*(pd.factorize(key) for key in keys))
+    combined = np.asarray(codes[0], dtype=np.int64)
+    for code, unique in zip(codes[1:], uniques[1:]):
+        combined = combined * len(unique) + code
+    group, firsts = pd.factorize(combined)
+    size = len(firsts)
+    sums = {}
+    for name, column in values.items():
+        weights = (column.to_numpy(dtype="float64", na_value=np.nan) if isinstance(column, pd.Series)
+                   else np.asarray(column, dtype="float64"))
+        valid = ~np.isnan(weights)
+        total = np.bincount(group[valid], weights=weights[valid], minlength=size)
+        count = np.bincount(group[valid], minlength=size)
+        sums[name] = np.where(count > 0, total, np.nan)
+    levels, rest = [], np.asarray(firsts, dtype=np.int64)
+    for unique in reversed(uniques[1:]):
+        levels.insert(0, np.asarray(unique)[rest % len(unique)])
+        rest = rest // len(unique)
+    levels.insert(0, np.asarray(uniques[0])[rest])
+    return pd.DataFrame(sums, index=pd.MultiIndex.from_arrays(levels, names=names))
+
+
+def _sum_by(frame: pd.DataFrame, keys: list[str], columns: dict[str, object]) -> pd.DataFrame:
+    return _group_sum(columns, [frame[key] for key in keys], keys)
+
+
+def _sum_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows with the same (code, period) added up."""
+    if frame.index.is_unique:
+        return frame
+    return _group_sum({c: frame[c] for c in frame.columns}, [frame.index.get_level_values(n) for n in INDEX])
+
+
+def _is(values: pd.Series, options: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """One boolean array per option: ``values == option``, from a single hashing pass."""
+    codes, uniques = pd.factorize(values)
+    position = {value: i for i, value in enumerate(uniques)}
+    return {option: codes == position.get(option, -2) for option in options}
 
 
 def monitoring_measures(households: pd.DataFrame, monitoring: pd.DataFrame, assistance: pd.DataFrame,
@@ -139,13 +179,13 @@ def employment_measures(households: pd.DataFrame, employment: pd.DataFrame) -> p
     """Monthly counts of former-poor labourers per village: tracked, employed, by location and mode."""
     rows = employment.merge(households.loc[households["former_poor"].astype(bool), ["household_id", "village_code"]],
                             on="household_id")
-    employed = rows["employed"].astype(bool)
-    columns = {"labourers_tracked": pd.Series(1.0, index=rows.index), "labourers_employed": employed,
-               **{f"employed_{place}": employed & (rows["location"] == place).fillna(False) for place in LOCATIONS},
-               **{f"mode_{mode}": employed & (rows["mode"] == mode).fillna(False) for mode in MODES},
+    employed = rows["employed"].astype(bool).to_numpy()
+    place, mode = _is(rows["location"], LOCATIONS), _is(rows["mode"], MODES)
+    columns = {"labourers_tracked": np.ones(len(rows)), "labourers_employed": employed,
+               **{f"employed_{p}": employed & place[p] for p in LOCATIONS},
+               **{f"mode_{m}": employed & mode[m] for m in MODES},
                "wage_bill": pd.to_numeric(rows["monthly_wage"]).where(employed, 0).fillna(0)}
-    frame = _sum_by(rows.rename(columns={"village_code": "code"}), INDEX, columns)
-    return frame
+    return _sum_by(rows.rename(columns={"village_code": "code"}), INDEX, columns)
 
 
 def income_measures(households: pd.DataFrame, income: pd.DataFrame, monitoring: pd.DataFrame,
@@ -231,9 +271,9 @@ def rollup(frame: pd.DataFrame, ancestors: pd.DataFrame, levels: tuple[str, ...]
         keep, target = _targets(codes, ancestors, level, seen)
         if not keep.any():
             continue
-        part = frame[keep].groupby([target[keep], frame.index.get_level_values("period")[keep]],
-                                   sort=False).sum(min_count=1)
-        part.index.names = INDEX
+        kept = frame[keep]
+        part = _group_sum({c: kept[c] for c in kept.columns},
+                          [target[keep], kept.index.get_level_values("period")])
         pieces.append(part)
         seen.update(part.index.get_level_values("code"))
     return pd.concat(pieces) if pieces else frame.iloc[:0]
@@ -291,7 +331,7 @@ def _merge_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []], names=INDEX))
-    return pd.concat(frames, sort=False).groupby(level=INDEX, sort=False).sum(min_count=1)
+    return _sum_rows(pd.concat(frames, sort=False))
 
 
 # -- the two public steps --------------------------------------------------------------------------
@@ -315,8 +355,7 @@ def partition_cube(tables: dict[str, pd.DataFrame], geography: pd.DataFrame, thr
     frames = {}
     for grain, frame in (("month", month), ("year", year)):
         frame = frame[frame.index.get_level_values("period").isin(periods.of(grain))]
-        frames[grain] = pd.concat([frame, rollup(frame, geography, levels)]).groupby(
-            level=INDEX, sort=False).sum(min_count=1)
+        frames[grain] = _sum_rows(pd.concat([frame, rollup(frame, geography, levels)]))
     histograms = pd.concat([histogram, _histogram_rollup(histogram, geography, levels)], ignore_index=True)
     histograms = histograms.groupby(["code", "period", "distribution", "value"], as_index=False)["count"].sum()
     return CubePart(*(derive(frames[g], histograms, g, periods) for g in ("month", "year")), histograms)
