@@ -24,7 +24,7 @@ GEOMETRY_REQUESTS = (
 )
 
 
-def _percentile(samples: list[float], share: float) -> float:
+def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
@@ -71,6 +71,6 @@ def geometry_benchmark(app, client, repeats: int) -> list[dict]:
             "gzip_kb": round(len(response.data) / 1024, 1),
             "cold_build_ms": round(cold * 1000, 1),
             "warm_p50_ms": round(statistics.median(warm) * 1000, 2),
-            "warm_p95_ms": round(_percentile(warm, 0.95) * 1000, 2),
+            "warm_p95_ms": round(percentile(warm, 0.95) * 1000, 2),
         })
     return results

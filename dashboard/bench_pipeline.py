@@ -14,10 +14,10 @@ import time
 import duckdb
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
+from dashboard.bench import percentile
 from data import pipeline
-from data.build import counties_with_data, periods_of, read_partition, thresholds_frame
+from data.build import ancestors_of, counties_with_data, periods_of, read_partition, thresholds_frame
 from data.pipeline import NATION, CubePart
 from data.storage import Storage
 
@@ -60,11 +60,6 @@ QUERIES = {
 }
 
 
-def _percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
 def _duckdb(tables: dict[str, pd.DataFrame], geography: pd.DataFrame, periods) -> list[pd.DataFrame]:
     """The aggregates as DuckDB computes them, fetched as DataFrames (what is timed)."""
     frames = {**tables, "geography": geography.reset_index().rename(columns={
@@ -98,9 +93,7 @@ def pipeline_benchmark(storage: Storage) -> dict:
         counties = counties_with_data(connection)
         tables, geography = read_partition(connection, counties)
         limits = thresholds_frame(connection)
-        ancestors = pd.DataFrame(connection.execute(sa.text(
-            "SELECT code, level, city_code, province_code FROM regions WHERE level IN ('county', 'city')")).all(),
-            columns=["code", "level", "city_code", "province_code"]).set_index("code")
+        ancestors = ancestors_of(connection, set(counties))
         read_seconds = time.perf_counter() - started
     rows_in = sum(len(frame) for frame in tables.values())
 
@@ -194,5 +187,5 @@ def api_benchmark(client, storage: Storage, repeats: int) -> list[dict]:
             samples.append(time.perf_counter() - started)
         results.append({"route": label, "url": url, "status": status,
                         "p50_ms": round(statistics.median(samples) * 1000, 1),
-                        "p95_ms": round(_percentile(samples, 0.95) * 1000, 1)})
+                        "p95_ms": round(percentile(samples, 0.95) * 1000, 1)})
     return results

@@ -22,9 +22,10 @@ from tqdm import tqdm
 
 from data import metrics
 from data.pipeline import NATION, CubePart, Periods, parent_cube, partition_cube
-from data.schema import cube, data_tables, regions, thresholds
+from data.schema import cube, data_tables, meta, regions, thresholds
 from data.storage import Storage, make_engine
 
+PENDING = "cube_pending_counties"
 PARTITION_COUNTIES = 20  # counties per partition: bounds the memory of one task (≈ 80 MB at demo density)
 GRAINS = ("month", "year")
 _engines: dict[str, sa.Engine] = {}
@@ -52,9 +53,25 @@ def periods_of(connection) -> Periods:
     last = [m for m in last if m]
     months = tuple(str(p) for p in pd.period_range(first_month, max(last), freq="M")) if first_month and last else ()
     years = set()
-    for name in ("income", "projects", "funds", "collaboration", "teams"):
+    for name in YEARLY_TABLES.values():
         years.update(connection.execute(sa.select(data_tables[name].c.year).distinct()).scalars())
-    return Periods(months, tuple(str(y) for y in sorted(years)))
+    # Every year from the first to the last, so that "previous year" is always the calendar year before.
+    years = tuple(str(y) for y in range(min(years), max(years) + 1)) if years else ()
+    return Periods(months, years)
+
+
+YEARLY_TABLES = {"income": "income", "industry": "projects", "funds": "funds", "collaboration": "collaboration",
+                 "teams": "teams"}
+
+
+def latest_periods(connection, periods: Periods) -> dict[str, str]:
+    """The last period with records of each theme (what a page shows when no period is asked for)."""
+    latest = {"monitoring": periods.months[-1] if periods.months else None,
+              "employment": connection.execute(sa.select(sa.func.max(data_tables["employment"].c.period))).scalar()}
+    for theme, name in YEARLY_TABLES.items():
+        year = connection.execute(sa.select(sa.func.max(data_tables[name].c.year))).scalar()
+        latest[theme] = None if year is None else str(year)
+    return latest
 
 
 def _month(value) -> str | None:
@@ -99,6 +116,14 @@ def counties_of_records(connection, table: str, frame: pd.DataFrame) -> set[str]
         found.update(c for c in connection.execute(sa.select(regions.c.county_code).distinct().where(
             regions.c.code.in_(codes[start:start + 900]))).scalars() if c)
     return found
+
+
+def mark_pending(connection, counties: set[str]) -> None:
+    """Record, inside an import's transaction, that these counties' figures must be rebuilt."""
+    row = connection.execute(sa.select(meta.c.value).where(meta.c.key == PENDING)).scalar()
+    pending = sorted(set(json.loads(row or "[]")) | set(counties))
+    connection.execute(meta.delete().where(meta.c.key == PENDING))
+    connection.execute(meta.insert().values(key=PENDING, value=json.dumps(pending)))
 
 
 def thresholds_frame(connection) -> pd.DataFrame:
@@ -279,30 +304,34 @@ def build(storage: Storage, counties: list[str] | None = None, executor: str = "
     stored_periods = json.loads(facts.get("cube_periods", "null"))
     stored_layouts = json.loads(facts.get("cube_layouts", "null"))
     full = counties is None or stored_periods != {g: list(periods.of(g)) for g in GRAINS} or stored_layouts != layouts
+    pending = json.loads(facts.get(PENDING, "[]"))  # counties an import changed and no build has caught up with
     if full:
         targets = everything
     else:
-        targets = sorted({_county(storage, code) for code in counties})
+        targets = sorted({_county(storage, code) for code in counties} | set(pending))
     partitions = [targets[i:i + partition_size] for i in range(0, len(targets), partition_size)]
-    rows_written = 0
+    # Compute first (workers read committed records), then write in one short transaction.
+    computed = []
+    with tqdm(total=len(targets), desc="指标立方 cube", unit="county", disable=not progress) as bar:
+        for rows in run(url, partitions, periods):
+            computed.append(rows)
+            bar.update(len({r[3] for r in rows if r[3]}))
+    rows_written = sum(len(rows) for rows in computed)
     with storage.engine.begin() as connection:
         if full:
             connection.execute(cube.delete())
         else:
             connection.execute(cube.delete().where(sa.or_(cube.c.county_code.in_(targets), cube.c.county_code.is_(None))))
-        bar = tqdm(total=len(targets), desc="指标立方 cube", unit="county", disable=not progress)
-        for rows in run(url, partitions, periods):
+        for rows in computed:
             _insert(connection, rows)
-            rows_written += len(rows)
-            bar.update(len({r[3] for r in rows if r[3]}))
-        bar.close()
-        if not full:
-            connection.execute(cube.delete().where(cube.c.county_code.is_(None)))
         rows_written += _build_parents(connection, layouts, periods)
         version = hashlib.sha256(f"{time.time_ns()}{rows_written}".encode()).hexdigest()[:12]
+        still_pending = [] if full else sorted(set(pending) - set(targets))
         storage.put_facts(connection, {
             "cube_layouts": json.dumps(layouts), "cube_version": version,
             "cube_periods": json.dumps({g: list(periods.of(g)) for g in GRAINS}),
+            "cube_latest": json.dumps(latest_periods(connection, periods)),
+            PENDING: json.dumps(still_pending),
             "cube_built_at": dt.datetime.now().isoformat(timespec="seconds")})
     return {"full": full, "counties": len(targets), "partitions": len(partitions), "rows": rows_written,
             "months": len(periods.months), "years": len(periods.years), "executor": executor,
@@ -316,6 +345,14 @@ def _county(storage: Storage, code: str) -> str:
     return region["code"]
 
 
+def ancestors_of(connection, codes: set[str]) -> pd.DataFrame:
+    """Level, prefecture and province of each region, indexed by code (what the rows above counties need)."""
+    return pd.DataFrame(connection.execute(
+        sa.select(regions.c.code, regions.c.level, regions.c.city_code, regions.c.province_code)
+        .where(regions.c.code.in_(sorted(codes)))).all(),
+        columns=["code", "level", "city_code", "province_code"]).set_index("code")
+
+
 def _build_parents(connection, layouts: dict[str, list[str]], periods: Periods) -> int:
     counties = read_county_part(connection, layouts)
     above = sa.select(regions.c.county_code).where(regions.c.code == data_tables["collaboration"].c.west_code)
@@ -324,10 +361,7 @@ def _build_parents(connection, layouts: dict[str, list[str]], periods: Periods) 
         .where(above.scalar_subquery().is_(None))).all(), columns=list(COLUMNS["collaboration"]))
     codes_needed = set(counties.month.index.get_level_values("code")) | set(
         counties.year.index.get_level_values("code")) | set(collaboration["west_code"])
-    ancestors = pd.DataFrame(connection.execute(
-        sa.select(regions.c.code, regions.c.level, regions.c.city_code, regions.c.province_code)
-        .where(regions.c.code.in_(sorted(codes_needed)))).all(),
-        columns=["code", "level", "city_code", "province_code"]).set_index("code")
+    ancestors = ancestors_of(connection, codes_needed)
     part = parent_cube(counties, collaboration, ancestors, periods)
     produced = sorted(set(part.month.index.get_level_values("code")) | set(part.year.index.get_level_values("code")))
     level_of = pd.Series(dict(connection.execute(

@@ -38,19 +38,30 @@ class NotBuilt(LookupError):
 class CubeInfo:
     layouts: dict[str, list[str]]
     periods: dict[str, list[str]]
+    latest: dict[str, str | None]  # by theme: the last period with records
     version: str
     built_at: str
 
     def position(self, metric: metrics.Metric) -> int:
-        return self.layouts[metric.grain].index(metric.code)
+        """Where the metric stands in a stored row; a cube built before the metric existed must be rebuilt."""
+        try:
+            return self.layouts[metric.grain].index(metric.code)
+        except ValueError:
+            raise NotBuilt(f"指标“{metric.zh}”需重新生成，请运行 python -m dashboard build / "
+                           f"{metric.code} is newer than the stored cube: run python -m dashboard build") from None
+
+    def latest_of(self, metric: metrics.Metric) -> str | None:
+        known = self.periods[metric.grain]
+        latest = self.latest.get(metric.theme)
+        return latest if latest in known else (known[-1] if known else None)
 
     def period(self, metric: metrics.Metric, period: str | None) -> str:
-        """The period asked for (latest if None), checked against the metric's grain and the cube."""
+        """The period asked for (the theme's latest if None), checked against the metric's grain and the cube."""
         known = self.periods[metric.grain]
         if not known:
             raise NotFound(f"指标“{metric.zh}”暂无数据 / no data yet for {metric.code}")
         if period is None:
-            return known[-1]
+            return self.latest_of(metric)
         if not PERIOD_FORMAT[metric.grain].match(period):
             shape = "YYYY-MM" if metric.grain == "month" else "YYYY"
             raise BadParameter(f"指标“{metric.zh}”按{'月' if metric.grain == 'month' else '年'}统计，期间格式为 {shape} / "
@@ -71,7 +82,8 @@ def info(storage: Storage) -> CubeInfo:
     if "cube_layouts" not in facts:
         raise NotBuilt("指标尚未生成，请运行 python -m dashboard build / the cube is not built: run python -m dashboard build")
     return CubeInfo(json.loads(facts["cube_layouts"]), json.loads(facts["cube_periods"]),
-                    facts.get("cube_version", ""), facts.get("cube_built_at", ""))
+                    json.loads(facts.get("cube_latest", "{}")), facts.get("cube_version", ""),
+                    facts.get("cube_built_at", ""))
 
 
 def figures(storage: Storage, codes: list[str], period: str, levels: set[str] | None = None) -> dict[str, list]:
@@ -103,7 +115,7 @@ def _region(storage: Storage, code: str | None, scope: Scope) -> dict:
 def _reader(cube_info: CubeInfo, metric: metrics.Metric):
     """A function figures-row → (value, numerator, denominator) for ``metric``."""
     layout = cube_info.layouts[metric.grain]
-    at = layout.index(metric.code)
+    at = cube_info.position(metric)
     parts = {}
     if metric.kind == "ratio":
         parts = {"numerator": [layout.index(c) for c in metric.numerator],
@@ -174,20 +186,20 @@ def key_figures(storage: Storage, region: str | None = None, scope: Scope = EVER
         cube_info = info(storage)
     except NotBuilt:
         return []
-    rows = {}  # (grain, latest|previous) → the region's figures, two reads per grain
-    for grain, known in cube_info.periods.items():
-        if known:
-            latest = figures(storage, [where["code"]], known[-1]).get(where["code"])
-            previous = figures(storage, [where["code"]], known[-2]).get(where["code"]) if len(known) > 1 else None
-            rows[grain] = (known[-1], latest, known[-2] if len(known) > 1 else None, previous)
+    rows = {}  # period → the region's figures then (each period read once)
     result = []
     for code in KEY_FIGURES:
         metric = metrics.get(code)
-        if metric.grain not in rows:
+        period = cube_info.latest_of(metric)
+        if period is None or code not in cube_info.layouts[metric.grain]:
             continue
-        period, latest, previous_period, previous = rows[metric.grain]
+        previous_period = cube_info.previous(metric, period)
+        for wanted in (period, previous_period):
+            if wanted and wanted not in rows:
+                rows[wanted] = figures(storage, [where["code"]], wanted).get(where["code"])
         read = _reader(cube_info, metric)
-        now, before = read(latest)["value"], read(previous)["value"]
+        now = read(rows[period])["value"]
+        before = read(rows.get(previous_period))["value"]
         result.append({"metric": code, "zh": metric.zh, "en": metric.en, "unit": metric.unit, "period": period,
                        "value": now, "previous_period": previous_period, "previous": before,
                        "change": None if now is None or before is None else round(now - before, 2),

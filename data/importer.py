@@ -24,7 +24,7 @@ import pandera.pandas as pa
 import sqlalchemy as sa
 
 from data import codes, contract, personal, records
-from data.build import counties_of_records
+from data.build import counties_of_records, mark_pending
 from data.reader import ROW, FileProblem, read_chunks
 from data.schema import data_tables, import_changes, import_log
 from data.schema import regions as regions_table
@@ -396,6 +396,7 @@ def import_file(storage: Storage, table: str, path: str | Path, user: str | None
                     if len(problems) >= MAX_PROBLEMS:
                         break
                 elif not problems:
+                    touched |= previous_counties(connection, table, typed)
                     for i, n in enumerate(_write(connection, table, typed, import_id)):
                         counts[i] += n
                     touched |= counties_of_records(connection, table, typed)
@@ -409,12 +410,26 @@ def import_file(storage: Storage, table: str, path: str | Path, user: str | None
             raise ImportRejected(problems[:MAX_PROBLEMS], rejected_id)
         connection.execute(import_log.update().where(import_log.c.id == import_id).values(
             rows_added=counts[0], rows_updated=counts[1], rows_unchanged=counts[2]))
+        mark_pending(connection, touched)  # the figures follow even if the rebuild after this fails
         transaction.commit()
         return ImportResult(import_id, table, *counts, counties=sorted(touched))
     finally:
         if transaction.is_active:
             transaction.rollback()
         connection.close()
+
+
+def previous_counties(connection, table: str, typed: pd.DataFrame) -> set[str]:
+    """Counties of the stored versions of rows a file changes (a project may move to another county)."""
+    if table != "projects":
+        return set()
+    stored = data_tables["projects"]
+    ids = sorted(set(typed["project_id"].dropna()))
+    found = set()
+    for start in range(0, len(ids), 900):
+        found.update(connection.execute(sa.select(stored.c.county_code).distinct()
+                                        .where(stored.c.project_id.in_(ids[start:start + 900]))).scalars())
+    return found
 
 
 def _log_rejection(storage, table, path, digest, user, problems, rejected_rows) -> int:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data.contract import RISK_TYPES, label_zh
+from data.contract import RISK_TYPES, TABLES, label_zh
 
 THEMES = {"monitoring": ("监测帮扶", "Monitoring"), "income": ("收入", "Income"),
           "employment": ("务工就业", "Employment"), "industry": ("产业帮扶", "Industry"),
@@ -35,6 +35,12 @@ SOURCES = {"monitoring": (("households", "monitoring", "assistance"), "village")
 GRAIN = {"monitoring": "month", "employment": "month", "income": "year", "industry": "year", "funds": "year",
          "collaboration": "year", "teams": "year"}
 KINDS = ("count", "sum", "ratio", "growth", "quantile")
+# Enumerations the metrics break down by, as the data contract declares them.
+CATEGORIES = TABLES["monitoring"].column("category").values
+CHANNELS = TABLES["monitoring"].column("channel").values
+LOCATIONS = TABLES["employment"].column("location").values
+MODES = TABLES["employment"].column("mode").values
+STATUSES = TABLES["projects"].column("status").values
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,7 @@ _monitoring = [
          f"Monitored households: {category.replace('_', ' ')}", "monitoring", "count", "户",
          f"截至月末监测对象中类别为“{label_zh('monitoring', 'category', category)}”的户数",
          f"Monitored households of category {category}.", direction=WORSE)
-      for category in ("unstable_former_poor", "marginal", "sudden_hardship")],
+      for category in CATEGORIES],
     _m("risk_not_eliminated_households", "风险未消除户数", "Households with risk not yet eliminated", "monitoring",
        "count", "户", "截至月末已识别且风险尚未消除的监测户数",
        "Monitored households whose risk was not eliminated by the end of the month.", direction=WORSE),
@@ -129,7 +135,7 @@ _monitoring = [
          f"Newly identified through {channel.replace('_', ' ')}", "monitoring", "count", "户",
          f"当月经“{label_zh('monitoring', 'channel', channel)}”识别的户数",
          f"Households newly identified in the month through {channel}.")
-      for channel in ("self_report", "cadre_visit", "department_screening")],
+      for channel in CHANNELS],
     _m("screening_share", "部门筛查预警发现占比", "Share found by departmental screening", "monitoring", "ratio",
        "%", "当月经部门筛查预警识别户数 ÷ 当月新识别户数",
        "Newly identified through departmental data screening ÷ all newly identified, in the month.",
@@ -139,8 +145,10 @@ _monitoring = [
        "monitoring", "count", "户", "首项帮扶措施开始日期在当月的监测户数",
        "Monitored households whose first assistance measure started in the month.", direction=BETTER),
     _m("median_days_to_assistance", "识别到帮扶天数（中位数）", "Days from identification to first measure (median)",
-       "monitoring", "quantile", "天", "当月落实首项措施的监测户，从识别到首项措施的天数中位数",
-       "Median days from identification to the first measure, over households first assisted in the month.",
+       "monitoring", "quantile", "天",
+       "当月落实首项措施的监测户，从识别到首项措施的天数中位数（偶数户时取较小的中间值）",
+       "Median days from identification to the first measure, over households first assisted in the month "
+       "(the lower middle value when the count is even).",
        quantile=0.5, distribution="days_to_assistance", direction=WORSE, target=15,
        target_note="“识别认定时间缩短到15天以内” [T11]; “从发现到帮扶约半个月” [T15]"),
     _m("p90_days_to_assistance", "识别到帮扶天数（90分位）", "Days from identification to first measure (90th pct.)",
@@ -190,8 +198,6 @@ _income = [
        "人", "上述农户的家庭人口合计", "Members of those households.", direction=WORSE),
 ]
 
-_LOCATIONS = ("in_county", "in_province", "out_of_province", "paired_east")
-_MODES = ("outbound", "local", "workshop", "public_post", "work_relief", "self_employed")
 _employment = [
     _m("labourers_tracked", "脱贫劳动力人数", "Former-poor labourers tracked", "employment", "count", "人",
        "当月有务工监测记录的脱贫劳动力人数", "Former-poor labourers with an employment record for the month."),
@@ -207,7 +213,7 @@ _employment = [
     *[_m(f"employed_{location}", f"务工就业人数（{label_zh('employment', 'location', location)}）",
          f"Labourers employed: {location.replace('_', ' ')}", "employment", "count", "人",
          f"当月务工地点为“{label_zh('employment', 'location', location)}”的脱贫劳动力人数",
-         f"Former-poor labourers employed in the month, location {location}.") for location in _LOCATIONS],
+         f"Former-poor labourers employed in the month, location {location}.") for location in LOCATIONS],
     _m("paired_east_share", "在东部结对省份务工占比", "Share employed in the paired eastern province", "employment",
        "ratio", "%", "在东西部协作结对省份务工人数 ÷ 务工就业人数",
        "Employed in the paired eastern province ÷ all employed.", numerator=("employed_paired_east",),
@@ -219,21 +225,23 @@ _employment = [
     *[_m(f"mode_{mode}", f"务工就业人数（{label_zh('employment', 'mode', mode)}）",
          f"Labourers employed: {mode.replace('_', ' ')}", "employment", "count", "人",
          f"当月就业方式为“{label_zh('employment', 'mode', mode)}”的脱贫劳动力人数",
-         f"Former-poor labourers employed in the month, mode {mode}.") for mode in _MODES],
+         f"Former-poor labourers employed in the month, mode {mode}.") for mode in MODES],
     _m("wage_bill", "月工资合计", "Monthly wages, total", "employment", "sum", "元", "当月务工脱贫劳动力月工资合计",
        "Monthly wages of the employed former-poor labourers.", shown=False),
+    _m("labourers_with_wage", "有工资记录的务工人数", "Employed labourers with a wage recorded", "employment",
+       "count", "人", "当月务工且填报了月工资的脱贫劳动力人数", "Employed former-poor labourers whose wage is recorded.",
+       shown=False),
     _m("average_monthly_wage", "务工人员月均工资", "Average monthly wage", "employment", "ratio", "元",
-       "月工资合计 ÷ 务工就业人数", "Monthly wages ÷ labourers employed.", numerator=("wage_bill",),
-       denominator=("labourers_employed",), direction=BETTER),
+       "月工资合计 ÷ 有工资记录的务工人数", "Monthly wages ÷ employed labourers with a wage recorded.",
+       numerator=("wage_bill",), denominator=("labourers_with_wage",), direction=BETTER),
 ]
 
-_STATUSES = ("operating", "construction", "idle", "failed")
 _industry = [
     _m("projects", "产业项目数", "Industry projects", "industry", "count", "个", "当年产业项目个数",
        "Industry projects of the year."),
     *[_m(f"projects_{status}", f"{label_zh('projects', 'status', status)}项目数", f"Projects {status}", "industry",
          "count", "个", f"当年状态为“{label_zh('projects', 'status', status)}”的项目个数", f"Projects of the year, {status}.",
-         direction=WORSE if status in ("idle", "failed") else None) for status in _STATUSES],
+         direction=WORSE if status in ("idle", "failed") else None) for status in STATUSES],
     _m("idle_failed_share", "闲置和失败项目占比", "Share of projects idle or failed", "industry", "ratio", "%",
        "（闲置 + 失败项目数）÷ 项目数", "(Idle + failed projects) ÷ projects.",
        numerator=("projects_idle", "projects_failed"), denominator=("projects",), factor=100, direction=WORSE),

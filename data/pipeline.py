@@ -17,16 +17,12 @@ import pandas as pd
 
 from data import metrics
 from data.contract import RISK_TYPES
+from data.metrics import CATEGORIES, CHANNELS, LOCATIONS, MODES, STATUSES
 
 NATION = "000000000000"
 LEVEL_ORDER = ("village", "township", "county", "city", "province", "nation")  # bottom up
 PARENT_LEVELS = ("city", "province")
 INDEX = ["code", "period"]
-LOCATIONS = ("in_county", "in_province", "out_of_province", "paired_east")
-MODES = ("outbound", "local", "workshop", "public_post", "work_relief", "self_employed")
-CHANNELS = ("self_report", "cadre_visit", "department_screening")
-CATEGORIES = ("unstable_former_poor", "marginal", "sudden_hardship")
-STATUSES = ("operating", "construction", "idle", "failed")
 COLLABORATION = ("fiscal_aid", "cadres_sent", "talent_sent", "enterprises_landed", "investment",
                  "labour_transferred", "consumption_sales")
 
@@ -108,54 +104,72 @@ def _is(values: pd.Series, options: tuple[str, ...]) -> dict[str, np.ndarray]:
 
 def monitoring_measures(households: pd.DataFrame, monitoring: pd.DataFrame, assistance: pd.DataFrame,
                         months: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Monthly monitoring counts per village, and the days-to-assistance histogram rows."""
+    """Monthly monitoring counts per village, and the days-to-assistance histogram rows.
+
+    A household identified again (after its risk was eliminated) is counted once: a case stands for
+    its household from its identification month until the household's next case.
+    """
     villages = households["village_code"].unique()
     n = len(months)
+    if n == 0:  # no monthly records yet (households and income imported first)
+        empty = pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []], names=INDEX))
+        return empty, pd.DataFrame(columns=["code", "period", "distribution", "value", "count"])
     cases = monitoring.merge(households[["household_id", "village_code", "size"]], on="household_id")
+    cases["identified_at"] = pd.to_datetime(cases["identified_on"]).astype("datetime64[ns]")
+    cases = cases.sort_values(["household_id", "identified_at"], kind="stable").reset_index(drop=True)
     identified = _month_index(cases["identified_on"], months)
+    superseded = _month_index(cases.groupby("household_id")["identified_on"].shift(-1), months)
+    superseded = np.where(np.isnan(superseded), n, superseded)
     eliminated = _month_index(cases["eliminated_on"], months)  # NaN: not eliminated
-    eliminated = np.where(cases["risk_status"].to_numpy() == "eliminated", eliminated, np.nan)
+    eliminated = np.where((cases["risk_status"].to_numpy() == "eliminated") & (eliminated < superseded),
+                          eliminated, np.nan)
+    village = cases["village_code"].to_numpy()
 
-    # Stocks: a case enters at its identification month (earlier ones at the first) and, for the
-    # eliminated count, again at its elimination month; a cumulative sum over months gives the stock.
-    def stock(index: np.ndarray, weights: dict[str, np.ndarray]) -> pd.DataFrame:
-        keep = index < n
+    # Stocks: +1 when a case starts to count (months before the first fall on the first), −1 when it
+    # stops; a cumulative sum over the months gives the stock at each month's end.
+    def stock(start: np.ndarray, stop: np.ndarray, weights: dict[str, np.ndarray]) -> pd.DataFrame:
+        events = []
+        for at, sign in ((start, 1.0), (stop, -1.0)):
+            keep = ~np.isnan(at) & (at < n)
+            part = pd.DataFrame({k: sign * v[keep] for k, v in weights.items()})
+            part["code"], part["month"] = village[keep], np.clip(at[keep], 0, None).astype(int)
+            events.append(part)
         grid = pd.MultiIndex.from_product([villages, range(n)], names=["code", "month"])
-        frame = pd.DataFrame({k: v[keep] for k, v in weights.items()})
-        frame["code"], frame["month"] = cases["village_code"].to_numpy()[keep], np.clip(index[keep], 0, None)
-        summed = frame.groupby(["code", "month"]).sum().reindex(grid, fill_value=0)
+        summed = pd.concat(events).groupby(["code", "month"]).sum().reindex(grid, fill_value=0)
         return summed.groupby(level="code").cumsum()
 
     ones = np.ones(len(cases))
     category = cases["category"].to_numpy()
-    entered = stock(identified, {"monitored_households": ones, "monitored_people": cases["size"].to_numpy(float),
-                                 **{f"monitored_{c}": (category == c).astype(float) for c in CATEGORIES}})
-    left = stock(np.where(np.isnan(eliminated), n, eliminated), {"risk_eliminated_households": ones})
-    frame = entered.join(left)
+    frame = stock(identified, superseded, {"monitored_households": ones, "monitored_people": cases["size"].to_numpy(float),
+                                           **{f"monitored_{c}": (category == c).astype(float) for c in CATEGORIES}})
+    frame = frame.join(stock(eliminated, superseded, {"risk_eliminated_households": ones}))
     frame["risk_not_eliminated_households"] = frame["monitored_households"] - frame["risk_eliminated_households"]
 
     # Flows: identified in the month, by risk type and channel.
     new = (identified >= 0) & (identified < n)
     risks = cases["risk_types"].fillna("").str.split(";")
+    channel = _is(cases["channel"], CHANNELS)
     flows = {"newly_identified_households": new.astype(float),
              **{f"new_risk_{r}": (new & risks.map(lambda values, r=r: r in values).to_numpy()).astype(float)
                 for r in RISK_TYPES},
-             **{f"new_channel_{c}": (new & (cases["channel"].to_numpy() == c)).astype(float) for c in CHANNELS}}
+             **{f"new_channel_{c}": (new & channel[c]).astype(float) for c in CHANNELS}}
     flow = pd.DataFrame(flows)
-    flow["code"], flow["month"] = cases["village_code"].to_numpy(), identified
+    flow["code"], flow["month"] = village, identified
     flow = flow[new].groupby(["code", "month"]).sum()
     frame = frame.join(flow).fillna({c: 0.0 for c in flows})
 
-    # First measure on or after identification: the month it started and the days it took.
-    measures = assistance.merge(cases[["household_id", "identified_on"]], on="household_id")
-    started = pd.to_datetime(measures["started_on"])
-    measures = measures[started >= pd.to_datetime(measures["identified_on"])]
-    first = (measures.assign(started=pd.to_datetime(measures["started_on"]))
-             .groupby(["household_id", "identified_on"], as_index=False)["started"].min())
-    first = first.merge(cases[["household_id", "identified_on", "village_code"]], on=["household_id", "identified_on"])
+    # Each measure belongs to the household's latest case identified on or before it started; a case's
+    # first measure gives the month it was first assisted and the days that took.
+    measures = assistance.assign(started=pd.to_datetime(assistance["started_on"]).astype("datetime64[ns]"))
+    measures = measures.dropna(subset=["started"])
+    measures = pd.merge_asof(measures.sort_values("started"), cases.sort_values("identified_at"),
+                             left_on="started", right_on="identified_at", by="household_id", direction="backward")
+    first = (measures.dropna(subset=["identified_at"])
+             .groupby(["household_id", "identified_at"], as_index=False)
+             .agg(started=("started", "min"), village_code=("village_code", "first")))
     first["month"] = _month_index(first["started"], months)
     first = first[(first["month"] >= 0) & (first["month"] < n)]
-    first["value"] = (first["started"] - pd.to_datetime(first["identified_on"])).dt.days
+    first["value"] = (first["started"] - first["identified_at"]).dt.days
     assisted = first.groupby(["village_code", "month"]).size().rename("first_assisted_households")
     assisted.index.names = ["code", "month"]
     frame = frame.join(assisted).fillna({"first_assisted_households": 0.0})
@@ -184,7 +198,8 @@ def employment_measures(households: pd.DataFrame, employment: pd.DataFrame) -> p
     columns = {"labourers_tracked": np.ones(len(rows)), "labourers_employed": employed,
                **{f"employed_{p}": employed & place[p] for p in LOCATIONS},
                **{f"mode_{m}": employed & mode[m] for m in MODES},
-               "wage_bill": pd.to_numeric(rows["monthly_wage"]).where(employed, 0).fillna(0)}
+               "wage_bill": pd.to_numeric(rows["monthly_wage"]).where(employed, 0).fillna(0),
+               "labourers_with_wage": employed & rows["monthly_wage"].notna().to_numpy()}
     return _sum_by(rows.rename(columns={"village_code": "code"}), INDEX, columns)
 
 

@@ -287,3 +287,67 @@ def test_an_import_names_the_counties_to_rebuild_and_the_result_equals_a_full_bu
     assert incremental != before
     build(storage)
     assert _snapshot(storage) == incremental
+
+
+def test_a_household_identified_again_counts_once_and_its_measures_go_to_the_open_case():
+    households = _frame("households", [("h1", A, 4, True)])
+    monitoring = _frame("monitoring", [
+        ("h1", "marginal", "2024-06-01", "cadre_visit", "illness", "eliminated", "2024-12-10"),
+        ("h1", "marginal", "2025-01-10", "self_report", "accident", "not_eliminated", None)])
+    assistance = _frame("assistance", [("h1", "2024-06-20"), ("h1", "2025-02-01")])
+    frame, histogram = pipeline.monitoring_measures(households, monitoring, assistance, PERIODS.months)
+    february = frame.loc[(A, "2025-02")]
+    assert (february["monitored_households"], february["monitored_people"]) == (1, 4)
+    assert (february["risk_eliminated_households"], february["risk_not_eliminated_households"]) == (0, 1)
+    assert frame.loc[(A, "2025-01"), "newly_identified_households"] == 1
+    assert february["first_assisted_households"] == 1
+    assert histogram[["period", "value", "count"]].values.tolist() == [["2025-02", 22, 1]]
+
+
+def test_missing_wages_do_not_lower_the_average_wage():
+    households = _frame("households", [("h1", A, 4, True)])
+    employment = _frame("employment", [("h1", "2025-01", True, "in_county", "local", 4000),
+                                       ("h1", "2025-01", True, "in_county", "local", None)])
+    row = pipeline.employment_measures(households, employment).loc[(A, "2025-01")]
+    assert (row["labourers_employed"], row["labourers_with_wage"], row["wage_bill"]) == (2, 1, 4000)
+
+
+def test_a_database_without_monthly_records_still_builds(tmp_path):
+    storage = load_tiny(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with storage.engine.begin() as connection:
+        for name in ("employment", "assistance", "monitoring"):
+            connection.execute(data_tables[name].delete())
+    summary = build(storage)
+    assert summary["months"] == 0 and summary["rows"] > 0
+
+
+def test_defaults_to_the_latest_period_of_each_theme_and_years_are_consecutive(tiny_storage):
+    from data import cube as figures
+
+    info = figures.info(tiny_storage)
+    assert info.periods["year"] == ["2023", "2024", "2025", "2026"]
+    assert info.latest_of(metrics.get("income_per_capita_former_poor")) == "2025"  # no income records for 2026
+    assert info.latest_of(metrics.get("funds_spend_rate")) == "2026"
+    answer = figures.values(tiny_storage, "income_per_capita_former_poor", "county", "5227")
+    assert answer["period"] == "2025" and answer["with_data"] == 3
+
+
+def test_a_project_moved_to_another_county_leaves_the_old_county(tmp_path):
+    from data import records
+    from data.importer import import_file
+
+    storage = load_tiny(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    counties = json.loads(storage.facts()["counties_in_scope"])
+    projects = records.read_table(storage.engine, "projects")
+    moved = projects[projects["county_code"] == counties[0]].head(1).copy()
+    moved["county_code"], moved["village_code"] = counties[1], None
+    path = tmp_path / "projects.csv"
+    moved.to_csv(path, index=False)
+    result = import_file(storage, "projects", path, user="test")
+    assert set(result.counties) == {counties[0], counties[1]}
+    assert json.loads(storage.facts()["cube_pending_counties"]) == sorted(result.counties)
+    build(storage, [])  # the pending counties are rebuilt even when the caller names none
+    assert json.loads(storage.facts()["cube_pending_counties"]) == []
+    incremental = _snapshot(storage)
+    build(storage)
+    assert _snapshot(storage) == incremental
