@@ -18,7 +18,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Engine
 
 from data import codes
-from data.schema import LAYERS, boundaries, boundary_lines, cube, meta, metadata, regions, thresholds
+from data.schema import LAYERS, boundaries, boundary_lines, cube, meta, regions, thresholds
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 INSERT_CHUNK = 2000

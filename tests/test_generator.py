@@ -3,7 +3,6 @@
 Calibration targets come from data/reference/thresholds.md; each is checked with a stated tolerance
 on a sample of the demo scale (every fourth county in scope), generated in memory.
 """
-import json
 
 import numpy as np
 import pytest
