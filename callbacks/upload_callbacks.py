@@ -12,7 +12,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
 from data import contract
-from data.build import build
+from data.build import after_import
 from data.importer import ImportRejected, count_lines, import_file, save_upload
 from data.storage import Storage
 from dashboard.i18n import language, t
@@ -54,8 +54,7 @@ def register(app, storage: Storage, upload_folder) -> None:
             message = t("upload_rejected", lang).format(count=len(problems), log=rejected.import_id)
             return (html.P(message, className="error"), problems, {"display": "inline-block"},
                     import_log_rows(storage, lang))
-        if table != "regions":
-            build(storage, result.counties)  # the figures follow the records: rebuild the counties touched
+        after_import(storage, table, result.counties)  # the figures follow the records
         set_progress(("1", "1"))
         message = t("upload_accepted", lang).format(id=result.import_id, added=result.added,
                                                     updated=result.updated, unchanged=result.unchanged)

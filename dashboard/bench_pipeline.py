@@ -18,7 +18,7 @@ import pandas as pd
 from dashboard.bench import percentile
 from data import pipeline
 from data.build import ancestors_of, counties_with_data, periods_of, read_partition, thresholds_frame
-from data.pipeline import NATION, CubePart
+from data.pipeline import NATION
 from data.storage import Storage
 
 LEVEL_KEYS = ("p", "c", "k", "t", "v")
@@ -100,13 +100,9 @@ def pipeline_benchmark(storage: Storage) -> dict:
     started = time.perf_counter()
     part = pipeline.partition_cube(tables, geography, limits, periods)
     county_codes = set(counties)
-    county_part = CubePart(*(part.grain(g)[part.grain(g).index.get_level_values("code").isin(county_codes)]
-                             for g in ("month", "year")),
-                           part.histograms[part.histograms["code"].isin(county_codes)])
-    above = pipeline.parent_cube(county_part, tables["collaboration"].iloc[:0], ancestors, periods)
+    above = pipeline.parent_cube(part.only(county_codes), tables["collaboration"].iloc[:0], ancestors, periods)
     pandas_seconds = time.perf_counter() - started
 
-    county_codes = set(counties)
     # The same aggregates as the DuckDB queries (and a little more: monitoring flows and histograms),
     # at every level: the like-for-like comparison.
     started = time.perf_counter()

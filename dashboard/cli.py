@@ -114,6 +114,8 @@ def regions(level: str | None, parent: str | None) -> None:
 @click.option("--name-field", default=None, help="boundaries: the property holding the name.")
 def import_table(table, file, user, rollback_id, code_field, name_field) -> None:
     """Import TABLE from FILE (CSV/XLSX; boundaries: GeoJSON/Shapefile/GeoPackage), all or nothing."""
+    from data.build import after_import, build
+
     storage = _storage(Config())
     if rollback_id is not None:
         from data.importer import rollback
@@ -123,7 +125,7 @@ def import_table(table, file, user, rollback_id, code_field, name_field) -> None
         except (LookupError, ValueError) as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"rolled back import {result['import_id']} ({result['table']}): {result['rows_reverted']} rows")
-        _rebuild(storage, None)
+        _figures_rebuilt(build(storage))
         return
     if not table or not file:
         raise click.UsageError("give TABLE and FILE, or --rollback ID")
@@ -145,16 +147,12 @@ def import_table(table, file, user, rollback_id, code_field, name_field) -> None
         _report(rejected.problems, rejected.import_id)
     click.echo(f"import {result.import_id} ({table}) accepted: {result.added} added, {result.updated} updated, "
                f"{result.unchanged} unchanged")
-    if table != "regions":
-        _rebuild(storage, result.counties)
+    _figures_rebuilt(after_import(storage, table, result.counties))
 
 
-def _rebuild(storage: Storage, counties: list[str] | None) -> None:
-    """Bring the metric cube up to date after a change of records (only the counties touched)."""
-    from data.build import build
-
-    summary = build(storage, counties)
-    click.echo(f"figures rebuilt for {summary['counties']} counties ({summary['rows']} rows, {summary['seconds']}s)")
+def _figures_rebuilt(summary: dict | None) -> None:
+    if summary:
+        click.echo(f"figures rebuilt for {summary['counties']} counties ({summary['rows']} rows, {summary['seconds']}s)")
 
 
 def _report(problems, import_id=None) -> None:

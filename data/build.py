@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from tqdm import tqdm
 
-from data import metrics
+from data import metrics, records
 from data.pipeline import NATION, CubePart, Periods, parent_cube, partition_cube
 from data.schema import cube, data_tables, meta, regions, thresholds
 from data.storage import Storage, make_engine
@@ -99,23 +99,15 @@ def counties_of_records(connection, table: str, frame: pd.DataFrame) -> set[str]
     if table == "regions" or frame.empty:
         return set()
     if table in ("projects", "funds"):
-        codes = set(frame["county_code"].dropna())
+        codes = frame["county_code"]
     elif table in ("households", "teams", "collaboration"):
-        column = "west_code" if table == "collaboration" else "village_code"
-        codes = set(frame[column].dropna())
+        codes = frame["west_code" if table == "collaboration" else "village_code"]
     else:
-        households = data_tables["households"]
-        codes = set()
-        ids = sorted(set(frame["household_id"].dropna()))
-        for start in range(0, len(ids), 900):
-            codes.update(connection.execute(sa.select(households.c.village_code).distinct()
-                                            .where(households.c.household_id.in_(ids[start:start + 900]))).scalars())
-    found = set()
-    codes = sorted(codes)
-    for start in range(0, len(codes), 900):
-        found.update(c for c in connection.execute(sa.select(regions.c.county_code).distinct().where(
-            regions.c.code.in_(codes[start:start + 900]))).scalars() if c)
-    return found
+        stored = records.lookup(connection, data_tables["households"], "household_id", frame["household_id"],
+                                extra=("village_code",))
+        codes = [row[1] for row in stored.values()]
+    found = records.lookup(connection, regions, "code", codes, extra=("county_code",))
+    return {row[1] for row in found.values() if row[1]}
 
 
 def mark_pending(connection, counties: set[str]) -> None:
@@ -142,8 +134,7 @@ COLUMNS = {
     "projects": ("county_code", "year", "status", "fund_connection", "fund_east_west", "fund_targeted",
                  "fund_social", "jobs_created", "households_linked", "output_value"),
     "funds": ("county_code", "year", "use", "allocated", "spent"),
-    "collaboration": ("west_code", "year", "fiscal_aid", "cadres_sent", "talent_sent", "enterprises_landed",
-                      "investment", "labour_transferred", "consumption_sales"),
+    "collaboration": ("west_code", "year", *metrics.COLLABORATION),
     "teams": ("village_code", "year", "team_size", "dispatch_level", "days_on_site"),
 }
 
@@ -230,13 +221,11 @@ def cube_rows(part: CubePart, level_of: pd.Series, county_of: pd.Series | None,
     return rows
 
 
-def _insert(connection, rows: list[tuple], chunk: int = 20_000) -> None:
-    quote = connection.dialect.identifier_preparer.quote
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    names = ("region_code", "period", "level", "county_code", "figures", "distributions")
-    sql = f"INSERT INTO cube ({', '.join(quote(n) for n in names)}) VALUES ({', '.join([marker] * len(names))})"
-    for start in range(0, len(rows), chunk):
-        connection.exec_driver_sql(sql, rows[start:start + chunk])
+CUBE_COLUMNS = ["region_code", "period", "level", "county_code", "figures", "distributions"]
+
+
+def _insert(connection, rows: list[tuple]) -> None:
+    records.insert_tuples(connection, "cube", CUBE_COLUMNS, rows)
 
 
 def read_county_part(connection, layouts: dict[str, list[str]]) -> CubePart:
@@ -338,6 +327,11 @@ def build(storage: Storage, counties: list[str] | None = None, executor: str = "
             "seconds": round(time.perf_counter() - started, 2)}
 
 
+def after_import(storage: Storage, table: str, counties: list[str]) -> dict | None:
+    """Rebuild the figures an accepted import changed (region flags feed no figure); the build summary."""
+    return None if table == "regions" else build(storage, counties)
+
+
 def _county(storage: Storage, code: str) -> str:
     region = storage.region(code)
     if "county" not in region["layers"]:
@@ -363,10 +357,8 @@ def _build_parents(connection, layouts: dict[str, list[str]], periods: Periods) 
         counties.year.index.get_level_values("code")) | set(collaboration["west_code"])
     ancestors = ancestors_of(connection, codes_needed)
     part = parent_cube(counties, collaboration, ancestors, periods)
-    produced = sorted(set(part.month.index.get_level_values("code")) | set(part.year.index.get_level_values("code")))
-    level_of = pd.Series(dict(connection.execute(
-        sa.select(regions.c.code, regions.c.level).where(regions.c.code.in_(produced))).all()), dtype=object)
-    rows = cube_rows(part, level_of, None, with_distributions=set())
+    produced = set(part.month.index.get_level_values("code")) | set(part.year.index.get_level_values("code"))
+    rows = cube_rows(part, ancestors_of(connection, produced)["level"], None, with_distributions=set())
     _insert(connection, rows)
     return len(rows)
 

@@ -112,6 +112,10 @@ def _region(storage: Storage, code: str | None, scope: Scope) -> dict:
     return {k: region[k] for k in ("code", "name", "level", "parent_code")}
 
 
+def _change(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else round(now - before, 2)
+
+
 def _reader(cube_info: CubeInfo, metric: metrics.Metric):
     """A function figures-row → (value, numerator, denominator) for ``metric``."""
     layout = cube_info.layouts[metric.grain]
@@ -150,10 +154,8 @@ def values(storage: Storage, metric_code: str, level: str | None = None, parent:
     before = figures(storage, codes, previous, levels) if previous else {}
     rows = []
     for unit in units:
-        row = {"code": unit["code"], "name": unit["name"], "level": unit["level"],
-               **read(now.get(unit["code"])), "previous": read(before.get(unit["code"]))["value"]}
-        row["change"] = (None if row["value"] is None or row["previous"] is None
-                         else round(row["value"] - row["previous"], 2))
+        row = {**unit, **read(now.get(unit["code"])), "previous": read(before.get(unit["code"]))["value"]}
+        row["change"] = _change(row["value"], row["previous"])
         rows.append(row)
     ranked = sorted((r for r in rows if r["value"] is not None), key=lambda r: -r["value"])
     for position, row in enumerate(ranked):
@@ -202,6 +204,6 @@ def key_figures(storage: Storage, region: str | None = None, scope: Scope = EVER
         before = read(rows.get(previous_period))["value"]
         result.append({"metric": code, "zh": metric.zh, "en": metric.en, "unit": metric.unit, "period": period,
                        "value": now, "previous_period": previous_period, "previous": before,
-                       "change": None if now is None or before is None else round(now - before, 2),
+                       "change": _change(now, before),
                        "direction": metric.direction, "target": metric.target})
     return result

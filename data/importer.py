@@ -31,7 +31,6 @@ from data.schema import regions as regions_table
 from data.storage import Storage
 
 MAX_PROBLEMS = 1000
-LOOKUP_BATCH = 5000
 TRUE = {"true", "1", "是", "yes", "y", "t"}
 FALSE = {"false", "0", "否", "no", "n", "f"}
 PERIOD = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})月?$")
@@ -218,18 +217,6 @@ def _text(value) -> str:
 
 
 # -- checks against the database ------------------------------------------------------------------
-def _existing(connection, table: sa.Table, column: str, values, extra=()) -> dict:
-    """{value: row} for the rows of ``table`` whose ``column`` is in ``values`` (batched IN lists)."""
-    found = {}
-    values = sorted({v for v in values if v is not None})
-    for start in range(0, len(values), LOOKUP_BATCH):
-        batch = values[start:start + LOOKUP_BATCH]
-        query = sa.select(table.c[column], *[table.c[c] for c in extra]).where(table.c[column].in_(batch))
-        for row in connection.execute(query):
-            found[row[0]] = row
-    return found
-
-
 # Which region level a code column must name.
 _CODE_LEVELS = {("households", "village_code"): ("village",), ("teams", "village_code"): ("village",),
                 ("projects", "county_code"): ("county",), ("projects", "village_code"): ("village",),
@@ -245,7 +232,7 @@ def check_references(connection, table: str, typed: pd.DataFrame) -> list[Proble
 
     for (name, column), levels in _CODE_LEVELS.items():
         if name == table:
-            found = _existing(connection, regions_table, "code", typed[column], extra=("level",))
+            found = records.lookup(connection, regions_table, "code", typed[column], extra=("level",))
             known = typed[column].map(lambda c: c is None or (c in found and found[c][1] in levels))
             flag(~known, column, f"区划代码不存在或级别不符（应为{'/'.join(levels)}级）",
                  f"unknown region code or wrong level (expected {'/'.join(levels)})")
@@ -254,7 +241,7 @@ def check_references(connection, table: str, typed: pd.DataFrame) -> list[Proble
             typed["village_code"].str[:6] != typed["county_code"].str[:6])
         flag(outside, "village_code", "村不在项目所在县", "the village is not in the project's county")
     if table == "regions":
-        stored = _existing(connection, regions_table, "code", typed["code"], extra=("level", "parent_code"))
+        stored = records.lookup(connection, regions_table, "code", typed["code"], extra=("level", "parent_code"))
         unknown = ~typed["code"].map(lambda c: c is None or c in stored)
         flag(unknown, "code", "区划不存在（新区划须随边界文件导入）", "unknown region (new regions come with a boundary file)")
         known = typed["code"].map(lambda c: c in stored)
@@ -266,7 +253,7 @@ def check_references(connection, table: str, typed: pd.DataFrame) -> list[Proble
         return problems
     households = data_tables["households"]
     if table == "households":
-        stored = _existing(connection, households, "household_id", typed["household_id"], extra=("village_code",))
+        stored = records.lookup(connection, households, "household_id", typed["household_id"], extra=("village_code",))
         moved = typed["household_id"].map(lambda h: h in stored) & typed.apply(
             lambda r: r["household_id"] in stored and stored[r["household_id"]][1] != r["village_code"], axis=1)
         flag(moved, "village_code", "该户已登记在另一个村（不能同时属于两个村）",
@@ -276,7 +263,7 @@ def check_references(connection, table: str, typed: pd.DataFrame) -> list[Proble
         flag(typed.index.isin(bad.index), "head_id_number", "身份证号无效（校验位或格式错误）",
              "invalid ID number (format or check digit)")
     elif "household_id" in typed and table != "employment":
-        stored = _existing(connection, households, "household_id", typed["household_id"], extra=("size",))
+        stored = records.lookup(connection, households, "household_id", typed["household_id"], extra=("size",))
         flag(~typed["household_id"].map(lambda h: h is None or h in stored), "household_id",
              "户编码不存在（请先导入农户表）", "unknown household (import households first)")
         if table == "income":
@@ -288,7 +275,7 @@ def check_references(connection, table: str, typed: pd.DataFrame) -> list[Proble
             flag(wrong, "per_capita_net_income", "各项收入之和除以家庭人口不等于人均纯收入",
                  "income sources do not add up: (wage+operating+property+transfer)/household size ≠ per-capita")
     if table == "employment":
-        members = _existing(connection, data_tables["members"], "person_id", typed["person_id"], extra=("household_id",))
+        members = records.lookup(connection, data_tables["members"], "person_id", typed["person_id"], extra=("household_id",))
         unknown = ~typed["person_id"].map(lambda p: p is None or p in members)
         flag(unknown, "person_id", "人员编码不存在（请先导入家庭成员表）", "unknown person (import members first)")
         other = ~unknown & typed.apply(lambda r: r["person_id"] in members
@@ -309,9 +296,9 @@ def _stored_rows(connection, table: str, typed: pd.DataFrame) -> dict[str, dict]
     first = spec.key[0]
     found = []
     values = sorted({v for v in typed[first] if v is not None}, key=str)
-    for start in range(0, len(values), LOOKUP_BATCH):
+    for start in range(0, len(values), records.LOOKUP_BATCH):
         query = sa.select(*[stored.c[c.name] for c in spec.all_columns]).where(
-            stored.c[first].in_(values[start:start + LOOKUP_BATCH]))
+            stored.c[first].in_(values[start:start + records.LOOKUP_BATCH]))
         found.extend(connection.execute(query).all())
     frame = records.normalise(table, pd.DataFrame(found, columns=[c.name for c in spec.all_columns]))
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
@@ -423,13 +410,8 @@ def previous_counties(connection, table: str, typed: pd.DataFrame) -> set[str]:
     """Counties of the stored versions of rows a file changes (a project may move to another county)."""
     if table != "projects":
         return set()
-    stored = data_tables["projects"]
-    ids = sorted(set(typed["project_id"].dropna()))
-    found = set()
-    for start in range(0, len(ids), 900):
-        found.update(connection.execute(sa.select(stored.c.county_code).distinct()
-                                        .where(stored.c.project_id.in_(ids[start:start + 900]))).scalars())
-    return found
+    stored = records.lookup(connection, data_tables["projects"], "project_id", typed["project_id"], extra=("county_code",))
+    return {row[1] for row in stored.values()}
 
 
 def _log_rejection(storage, table, path, digest, user, problems, rejected_rows) -> int:

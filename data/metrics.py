@@ -271,18 +271,19 @@ _funds = [
        target_note="2024年“稳定在60%以上” [T14]；2022年不低于55% [G26]"),
 ]
 
-_COLLABORATION = (("fiscal_aid", "财政援助资金", "Fiscal aid", "元"),
-                  ("cadres_sent", "选派干部", "Cadres sent", "人"),
-                  ("talent_sent", "专业技术人才", "Technical talent sent", "人"),
-                  ("enterprises_landed", "引导落地企业", "Enterprises landed", "家"),
-                  ("investment", "实际投资额", "Investment landed", "元"),
-                  ("labour_transferred", "劳务协作转移就业", "Labour transferred into jobs", "人"),
-                  ("consumption_sales", "消费帮扶金额", "Consumption assistance sales", "元"))
+# The contract's collaboration figures; the English name and unit of each (the Chinese is the contract's).
+COLLABORATION = tuple(c.name for c in TABLES["collaboration"].columns if c.kind in ("int", "money"))
+_COLLABORATION_EN = {"fiscal_aid": ("Fiscal aid", "元"), "cadres_sent": ("Cadres sent", "人"),
+                     "talent_sent": ("Technical talent sent", "人"),
+                     "enterprises_landed": ("Enterprises landed", "家"), "investment": ("Investment landed", "元"),
+                     "labour_transferred": ("Labour transferred into jobs", "人"),
+                     "consumption_sales": ("Consumption assistance sales", "元")}
 _collaboration = [
     _m(f"ew_{field}", zh, en, "collaboration", "count" if unit in ("人", "家") else "sum", unit,
        f"东西部协作：{zh}（结对到地市的记录计入地市及以上）",
        f"East–West collaboration: {en.lower()} (pairs with a prefecture count from the prefecture up).",
-       direction=BETTER) for field, zh, en, unit in _COLLABORATION]
+       direction=BETTER)
+    for field, zh, (en, unit) in ((f, TABLES["collaboration"].column(f).zh, _COLLABORATION_EN[f]) for f in COLLABORATION)]
 
 _teams = [
     _m("village_teams", "驻村工作队数", "Village-resident teams", "teams", "count", "支", "当年有驻村工作队的村数",

@@ -17,14 +17,12 @@ import pandas as pd
 
 from data import metrics
 from data.contract import RISK_TYPES
-from data.metrics import CATEGORIES, CHANNELS, LOCATIONS, MODES, STATUSES
+from data.metrics import CATEGORIES, CHANNELS, COLLABORATION, LOCATIONS, MODES, STATUSES
 
 NATION = "000000000000"
 LEVEL_ORDER = ("village", "township", "county", "city", "province", "nation")  # bottom up
 PARENT_LEVELS = ("city", "province")
 INDEX = ["code", "period"]
-COLLABORATION = ("fiscal_aid", "cadres_sent", "talent_sent", "enterprises_landed", "investment",
-                 "labour_transferred", "consumption_sales")
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,11 @@ class CubePart:
 
     def grain(self, grain: str) -> pd.DataFrame:
         return self.month if grain == "month" else self.year
+
+    def only(self, codes: set[str]) -> CubePart:
+        """The rows (and histograms) of these regions."""
+        return CubePart(*(frame[frame.index.get_level_values("code").isin(codes)] for frame in (self.month, self.year)),
+                        self.histograms[self.histograms["code"].isin(codes)])
 
 
 # -- additive measures at the finest level -----------------------------------------------------------

@@ -93,9 +93,9 @@ def fixture_cube() -> dict[tuple[str, str], dict]:
     geography, tables = _geography(), _tables()
     parts = [pipeline.partition_cube(_of_county(tables, c, geography), geography, THRESHOLDS, PERIODS)
              for c in (C1, C2)]
-    counties = CubePart(*(pd.concat([p.grain(g)[p.grain(g).index.get_level_values("code").isin([C1, C2])]
-                                     for p in parts]) for g in ("month", "year")),
-                        pd.concat([p.histograms[p.histograms["code"].isin([C1, C2])] for p in parts]))
+    mine = [part.only({C1, C2}) for part in parts]
+    counties = CubePart(*(pd.concat([p.grain(g) for p in mine]) for g in ("month", "year")),
+                        pd.concat([p.histograms for p in mine]))
     city_row = _frame("collaboration", [(CITY, 2025, 50, 0, 0, 0, 0, 0, 0)])
     above = pipeline.parent_cube(counties, city_row, geography, PERIODS)
     answer = {}
