@@ -1,57 +1,113 @@
-"""Map page callbacks: a click drills into the region; a metric change patches colours only.
+"""Map page callbacks: a click on the map or the ranking drills in; a metric, period or tier change patches
+the map's colours and redraws the ranking, trend, cards and caption.
 
-The browser's state is not trusted: a clicked code must be one of the units the server drew, and the
-metric must be known. The metric callback sends a ``dash.Patch`` (values and labels), never the figure;
-the URL is kept in step on the client (``history.replaceState``) so that a copied link opens the view.
+The browser's state is not trusted: the region comes back from the store and is resolved again within the
+caller's scope, a clicked code must be one of the units the server draws for it, and metric, period and
+tier are checked against the catalog and the cube. The map is never re-sent: a ``dash.Patch`` carries the
+values. The URL is kept in step on the client (``history.replaceState``) so that a copied link opens the view.
 """
 from __future__ import annotations
 
-from dash import Input, Output, State, no_update
+from dash import Input, Output, State, ctx, no_update
 
-from data.storage import Storage
-from data.views import METRICS, map_values
+from data import codes, cube, metrics, tiers
+from data.storage import NotFound, Storage
+from data.views import map_data, map_view, trend_lines
 from dashboard.i18n import language
-from layouts import figures, ids, shell
-from layouts.map_page import PATH, shareable_metric
-
-
-def _valid_state(state) -> bool:
-    return isinstance(state, dict) and isinstance(state.get("codes"), list)
+from dashboard.scope import request_scope
+from layouts import figures, ids, map_page, shell
+from layouts.map_page import PATH
 
 
 def _clicked_code(click) -> str | None:
+    """The region code of a click on the map (``location``) or on a ranking bar (``customdata``)."""
     points = click.get("points") if isinstance(click, dict) else None
     point = points[0] if isinstance(points, list) and points else None
-    return point.get("location") if isinstance(point, dict) else None
+    if not isinstance(point, dict):
+        return None
+    code = point.get("location", point.get("customdata"))
+    return code if isinstance(code, str) else None
+
+
+def _view(storage: Storage, state):
+    """The view of the region in the page's store, resolved within the caller's scope (None if refused)."""
+    region = state.get("region") if isinstance(state, dict) else None
+    if region is not None and not isinstance(region, str):
+        return None
+    try:
+        return map_view(storage, region, request_scope())
+    except (codes.InvalidCode, NotFound):
+        return None
+
+
+def _valid_period(metric: str, period) -> str | None:
+    return period if isinstance(period, str) and cube.PERIOD_FORMAT[metrics.get(metric).grain].match(period) else None
 
 
 def register(app, storage: Storage) -> None:
-    @app.callback(Output(ids.URL, "href"), Input(ids.MAP, "clickData"), State(ids.MAP_STATE, "data"),
-                  State(ids.METRIC, "value"), prevent_initial_call=True)
-    def drill(click, state, metric):
-        code = _clicked_code(click)
-        if not _valid_state(state) or code not in state["codes"] or code == state.get("region"):
+    @app.callback(Output(ids.URL, "href"), Input(ids.MAP, "clickData"), Input(ids.RANKING, "clickData"),
+                  State(ids.MAP_STATE, "data"), State(ids.METRIC, "value"), State(ids.PERIOD, "value"),
+                  State(ids.TIER, "value"), prevent_initial_call=True)
+    def drill(map_click, ranking_click, state, metric, period, tier):
+        code = _clicked_code(ranking_click if ctx.triggered_id == ids.RANKING else map_click)
+        view = _view(storage, state)
+        if view is None or code not in view.codes or code == view.code:
             return no_update
-        return shell.href(PATH, region=code, metric=shareable_metric(metric) if metric in METRICS else None,
+        metric = map_page.chosen_metric(metric)
+        return shell.href(PATH, region=code, metric=None if metric == map_page.DEFAULT_METRIC else metric,
+                          period=_valid_period(metric, period), tier=None if tier == tiers.ALL else tiers.get(tier).code,
                           lang=language(state.get("lang")))
 
-    @app.callback(Output(ids.MAP, "figure"), Input(ids.METRIC, "value"), State(ids.MAP_STATE, "data"),
-                  prevent_initial_call=True)
-    def recolour(metric, state):
-        if metric not in METRICS or not _valid_state(state):
-            return no_update
-        units = storage.regions_by_codes([c for c in state["codes"] if isinstance(c, str)])
-        if len(units) != len(state["codes"]):
-            return no_update
-        return figures.map_patch(map_values(storage, units, metric), metric, language(state.get("lang")))
+    @app.callback(Output(ids.PERIOD, "options"), Output(ids.PERIOD, "value"), Input(ids.METRIC, "value"),
+                  State(ids.PERIOD, "value"), prevent_initial_call=True)
+    def periods(metric, period):
+        """A metric of another grain (months ↔ years) brings its own periods; the period is kept if it exists."""
+        if metric not in metrics.CATALOG:
+            return no_update, no_update
+        cube_info = cube.info(storage)
+        chosen = metrics.get(metric)
+        known = cube_info.periods[chosen.grain]
+        return map_page.period_options(known), period if period in known else cube.period_near(cube_info, chosen, period)
+
+    @app.callback(Output(ids.MAP, "figure"), Output(ids.RANKING, "figure"), Output(ids.TREND, "figure"),
+                  Output(ids.KPIS, "children"), Output(ids.MAP_CAPTION, "children"), Output(ids.METRIC_NOTE, "children"),
+                  Output(ids.BREADCRUMB, "children"), Output(ids.LANGUAGE_LINK, "href"),
+                  Input(ids.METRIC, "value"), Input(ids.PERIOD, "value"), Input(ids.TIER, "value"),
+                  State(ids.MAP_STATE, "data"), prevent_initial_call=True)
+    def update(metric, period, tier, state):
+        view = _view(storage, state)
+        if view is None or metric not in metrics.CATALOG:
+            return (no_update,) * 8
+        lang = language(state.get("lang"))
+        tier = tiers.get(tier).code
+        period = _valid_period(metric, period)
+        if period not in cube.info(storage).periods[metrics.get(metric).grain]:
+            period = None
+        data = map_data(storage, view, metric, period, tier)
+        link_state = map_page.link_state(view, metric, period, tier)
+        names = figures.unit_names(view.units, lang) if ctx.triggered_id == ids.TIER else None
+        return (figures.map_patch(data, lang, names),
+                figures.ranking_figure(data, lang),
+                figures.trend_figure(trend_lines(storage, view, metric, tier, lang, request_scope()),
+                                     data.metric, data.period, lang),
+                map_page.kpi_cards(storage, view, data.period, lang),
+                map_page.caption(view, data, lang),
+                map_page.metric_definition(data.metric, lang),
+                shell.crumbs(lang, PATH, view.lineage, link_state),
+                shell.language_href(lang, PATH, link_state))
 
     app.clientside_callback(
-        """function (metric) {
+        """function (metric, period, tier) {
             const url = new URL(window.location.href);
-            if (metric && metric !== url.searchParams.get('metric')) {
-                url.searchParams.set('metric', metric);
-                window.history.replaceState(window.history.state, '', url.toString());
+            const wanted = {metric: metric, period: period, tier: tier === 'all' ? null : tier};
+            let changed = false;
+            for (const [key, value] of Object.entries(wanted)) {
+                if ((value || null) !== url.searchParams.get(key)) {
+                    if (value) { url.searchParams.set(key, value); } else { url.searchParams.delete(key); }
+                    changed = true;
+                }
             }
+            if (changed) { window.history.replaceState(window.history.state, '', url.toString()); }
             return window.dash_clientside.no_update;
         }""",
-        Input(ids.METRIC, "value"), prevent_initial_call=True)
+        Input(ids.METRIC, "value"), Input(ids.PERIOD, "value"), Input(ids.TIER, "value"), prevent_initial_call=True)

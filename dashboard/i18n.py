@@ -32,9 +32,6 @@ TEXT = {
     "masked_note": ("个人信息按规定脱敏存储和显示（姓名仅留姓，身份证号仅显示前 6 位和后 4 位）。",
                     "Personal data is stored and shown masked (surname only; ID numbers show the first 6 and last 4)."),
     "metric": ("指标", "Indicator"),
-    "metric_national_key_county": ("国家乡村振兴重点帮扶县", "National key county for rural revitalization assistance"),
-    "metric_former_poverty_county": ("脱贫县", "Poverty-exited county"),
-    "metric_in_scope": ("已有农户明细数据的县", "Counties with household-level data"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "unknown": ("未知（名单不全）", "unknown (partial list)"),
@@ -55,12 +52,22 @@ TEXT = {
     ),
     "illustrative": ("示意边界", "illustrative boundary"),
     "flag_note": (
-        "重点帮扶县名单来自 data/reference/key_counties.csv（160 个中的 94 个，来源见 SOURCES.md）；"
-        "名单不全的省份中未列入的县显示为“未知”。832 个脱贫县的完整名单尚未导入，可通过区划表导入。",
-        "Key-county list: data/reference/key_counties.csv (94 of the 160; sources in SOURCES.md); counties of "
-        "provinces whose list is partial show as unknown. The full list of the 832 poverty-exited counties is "
-        "not shipped; a deployment imports it through the regions table.",
+        "范围筛选中的重点帮扶县名单来自 data/reference/key_counties.csv（160 个国家重点帮扶县中已核实 94 个，来源见 "
+        "SOURCES.md）；省级重点帮扶县和 832 个脱贫县的完整名单未随软件提供，部署时通过区划表导入；东西部协作结对县按 "
+        "data/reference/east_west_pairs.csv 中的结对省、市、县确定。",
+        "Tier lists: national key counties from data/reference/key_counties.csv (94 of the 160 confirmed; sources in "
+        "SOURCES.md); the provincial key counties and the full list of the 832 former poverty counties are not "
+        "shipped, a deployment imports them through the regions table; counties paired with an eastern region "
+        "follow the provinces, prefectures and counties named in data/reference/east_west_pairs.csv.",
     ),
+    "period": ("期间", "Period"),
+    "tier": ("范围", "Counties"),
+    "no_data": ("暂无数据", "no data"),
+    "no_data_here": ("暂无数据", "No data"),
+    "outside_tier": ("不属于所选范围", "not in the chosen group"),
+    "open_profile": ("县域画像 ›", "Region profile ›"),
+    "not_built": ("指标尚未生成", "Figures not built yet"),
+    "period_not_found": ("没有 {period} 的数据，已显示最新一期。", "No data for {period}; showing the latest period."),
     "not_found": ("没有这个区划", "No such region"),
     "back_to_nation": ("返回全国", "Back to China"),
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -136,17 +137,12 @@ def _reader(cube_info: CubeInfo, metric: metrics.Metric):
     return read
 
 
-def values(storage: Storage, metric_code: str, level: str | None = None, parent: str | None = None,
-           period: str | None = None, scope: Scope = EVERYTHING) -> dict:
-    """The metric for the regions on ``level`` under ``parent`` (direct children if no level)."""
+def unit_values(storage: Storage, metric_code: str, units: list[dict], period: str | None = None) -> dict:
+    """The metric for ``units`` (dicts with code, name, level) in ``period``, with the previous period and change."""
     metric = metrics.get(metric_code)
-    if level is None and parent is None:
-        level = "province"
     cube_info = info(storage)
     period = cube_info.period(metric, period)
     previous = cube_info.previous(metric, period)
-    units = [{"code": c, "name": n, "level": lv} for c, n, lv in storage.units(level, parent, scope)]
-    parent_region = _region(storage, parent, scope) if parent else None
     codes = [u["code"] for u in units]
     read = _reader(cube_info, metric)
     levels = {u["level"] for u in units}
@@ -154,16 +150,36 @@ def values(storage: Storage, metric_code: str, level: str | None = None, parent:
     before = figures(storage, codes, previous, levels) if previous else {}
     rows = []
     for unit in units:
-        row = {**unit, **read(now.get(unit["code"])), "previous": read(before.get(unit["code"]))["value"]}
+        row = {"code": unit["code"], "name": unit["name"], "level": unit["level"], **read(now.get(unit["code"])),
+               "previous": read(before.get(unit["code"]))["value"]}
         row["change"] = _change(row["value"], row["previous"])
         rows.append(row)
+    return {"metric": metric, "period": period, "previous_period": previous, "rows": rows}
+
+
+def rank(rows: list[dict]) -> int:
+    """Set the ``rank`` of each row with a value (1 = highest, ties share a rank); returns how many."""
     ranked = sorted((r for r in rows if r["value"] is not None), key=lambda r: -r["value"])
     for position, row in enumerate(ranked):
         row["rank"] = position + 1 if position == 0 or row["value"] != ranked[position - 1]["value"] \
             else ranked[position - 1]["rank"]
-    return {"metric": metric.to_dict(), "period": period, "previous_period": previous,
+    return len(ranked)
+
+
+def values(storage: Storage, metric_code: str, level: str | None = None, parent: str | None = None,
+           period: str | None = None, scope: Scope = EVERYTHING) -> dict:
+    """The metric for the regions on ``level`` under ``parent`` (direct children if no level)."""
+    if level is None and parent is None:
+        level = "province"
+    metrics.get(metric_code)
+    units = [{"code": c, "name": n, "level": lv} for c, n, lv in storage.units(level, parent, scope)]
+    parent_region = _region(storage, parent, scope) if parent else None
+    found = unit_values(storage, metric_code, units, period)
+    with_data = rank(found["rows"])
+    return {"metric": found["metric"].to_dict(), "period": found["period"],
+            "previous_period": found["previous_period"],
             "level": level or (units[0]["level"] if units else None), "parent": parent_region,
-            "count": len(rows), "with_data": len(ranked), "values": rows}
+            "count": len(found["rows"]), "with_data": with_data, "values": found["rows"]}
 
 
 def series(storage: Storage, metric_code: str, region: str | None = None, scope: Scope = EVERYTHING) -> dict:
@@ -181,8 +197,38 @@ def series(storage: Storage, metric_code: str, region: str | None = None, scope:
     return {"metric": metric.to_dict(), "region": where, "series": points}
 
 
-def key_figures(storage: Storage, region: str | None = None, scope: Scope = EVERYTHING) -> list[dict]:
-    """The headline figures of a region: latest period of each, with the previous one and the change."""
+def median_series(storage: Storage, metric_code: str, codes: list[str]) -> list[dict]:
+    """The median of the metric over the regions ``codes`` in each period of its grain (peers' line)."""
+    metric = metrics.get(metric_code)
+    cube_info = info(storage)
+    read = _reader(cube_info, metric)
+    length = 7 if metric.grain == "month" else 4
+    found: dict[str, list[float]] = {p: [] for p in cube_info.periods[metric.grain]}
+    with storage.engine.connect() as connection:
+        for start in range(0, len(codes), _CHUNK):
+            query = sa.select(cube.c.period, cube.c.figures).where(
+                cube.c.region_code.in_(codes[start:start + _CHUNK]), sa.func.length(cube.c.period) == length)
+            for period, text in connection.execute(query):
+                value = read(json.loads(text))["value"]
+                if value is not None and period in found:
+                    found[period].append(value)
+    return [{"period": p, "value": round(statistics.median(v), metric.decimals) if v else None, "count": len(v)}
+            for p, v in found.items()]
+
+
+def period_near(cube_info: CubeInfo, metric: metrics.Metric, at: str | None) -> str | None:
+    """The metric's period matching ``at`` (a month or year): that month, or that month's year, if its theme has
+    data by then; else the theme's latest."""
+    known = cube_info.periods[metric.grain]
+    latest = cube_info.latest_of(metric)
+    wanted = at if at is None or metric.grain == "month" else at[:4]
+    return wanted if wanted in known and latest is not None and wanted <= latest else latest
+
+
+def key_figures(storage: Storage, region: str | None = None, scope: Scope = EVERYTHING,
+                at: str | None = None) -> list[dict]:
+    """The headline figures of a region (in the period ``at`` where it has one, else the latest of each),
+    with the previous period and the change."""
     where = _region(storage, region, scope)
     try:
         cube_info = info(storage)
@@ -192,7 +238,7 @@ def key_figures(storage: Storage, region: str | None = None, scope: Scope = EVER
     result = []
     for code in KEY_FIGURES:
         metric = metrics.get(code)
-        period = cube_info.latest_of(metric)
+        period = period_near(cube_info, metric, at)
         if period is None or code not in cube_info.layouts[metric.grain]:
             continue
         previous_period = cube_info.previous(metric, period)

@@ -1,21 +1,21 @@
-"""View models: what a page shows for a region, read from storage as plain data.
+"""View models: what the map page shows for a region, read through the cube and storage as plain data.
 
 The map shows the units on the layer below the selected region: the whole country's counties at the
 top, a province's or prefecture's counties, a county's townships, a township's villages. A region with
 nothing below it (a village, a county without township detail, Macau) is shown among its siblings.
+On a county layer a tier (national key counties, …) keeps the others grey and out of the ranking.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
+from data import cube, metrics, tiers
 from data.codes import significant
-from data.regions import flag_state
 from data.schema import LAYERS
 from data.storage import EVERYTHING, Scope, Storage
 
-METRICS = ("national_key_county", "former_poverty_county", "in_scope")
-DEFAULT_METRIC = METRICS[0]
+DEFAULT_METRIC = "risk_not_eliminated_households"
+SHOWN = [m for m in metrics.CATALOG.values() if m.shown]
 
 
 @dataclass
@@ -35,6 +35,15 @@ class MapView:
     @property
     def codes(self) -> list[str]:
         return [u["code"] for u in self.units]
+
+    @property
+    def code(self) -> str | None:
+        return self.region["code"] if self.region else None
+
+    @property
+    def tiered(self) -> bool:
+        """Whether the tier applies: counties are drawn, or the selected region is a county (its peers)."""
+        return self.layer == "county" or bool(self.region and self.region["level"] == "county")
 
 
 def map_view(storage: Storage, code: str | None, scope: Scope = EVERYTHING) -> MapView:
@@ -58,19 +67,88 @@ def map_view(storage: Storage, code: str | None, scope: Scope = EVERYTHING) -> M
     return MapView(region, lineage, deepest, region["code"], [region], version)
 
 
-def map_values(storage: Storage, units: list[dict], metric: str) -> list[float]:
-    """The value of ``metric`` for each unit: 1 yes, 0 no, 0.5 unknown (a partial reference list)."""
-    facts = storage.facts()
-    if metric == "in_scope":
-        counties = json.loads(facts.get("counties_in_scope", "[]"))
-        covered = storage.with_ancestors(counties) if counties else set()
-        return [float(u["code"] in covered or u["code"][:6] + "000000" in covered) for u in units]
-    complete = frozenset(json.loads(facts.get("complete_lists", "[]")))
-    return [flag_state(u, metric, complete) for u in units]
+@dataclass
+class MapData:
+    """The selected metric over a view's units, aligned with ``view.units``."""
+
+    metric: metrics.Metric
+    period: str
+    previous_period: str | None
+    tier: tiers.Tier
+    rows: list[dict]  # code, name, value (None: no data or outside the tier), change, rank, in_tier
+    with_data: int
+
+    @property
+    def values(self) -> list[float | None]:
+        return [r["value"] for r in self.rows]
 
 
-def boundary_line_geometries(storage: Storage) -> list[str]:
-    return [geometry for _, geometry in storage.boundary_lines()]
+def map_data(storage: Storage, view: MapView, metric: str, period: str | None, tier: str | None) -> MapData:
+    """The metric for the view's units in ``period``; on a county layer, counties outside ``tier`` are left out."""
+    found = cube.unit_values(storage, metric, view.units, period)
+    chosen = tiers.get(tier)
+    members = tiers.counties(storage, chosen.code) if view.layer == "county" else None
+    rows = found["rows"]
+    for row in rows:
+        row["in_tier"] = members is None or row["code"] in members
+        if not row["in_tier"]:
+            row.update(value=None, previous=None, change=None)
+    with_data = cube.rank(rows)
+    return MapData(found["metric"], found["period"], found["previous_period"], chosen, rows, with_data)
+
+
+@dataclass
+class TrendLine:
+    key: str  # region, parent or peers
+    label: str
+    points: list[dict]  # period, value
+
+
+def trend_lines(storage: Storage, view: MapView, metric: str, tier: str | None, lang: str,
+                scope: Scope = EVERYTHING) -> list[TrendLine]:
+    """The selected region's series, its parent's, and the median of its peers (same level, same tier)."""
+    region = view.region
+    lines = [TrendLine("region", region["name"] if region else ("全国" if lang == "zh" else "China"),
+                       cube.series(storage, metric, view.code, scope)["series"])]
+    if region:
+        parent = region["parent_code"]
+        parent_name = next((r["name"] for r in view.lineage if r["code"] == parent), None)
+        lines.append(TrendLine("parent", parent_name or ("全国" if lang == "zh" else "China"),
+                               cube.series(storage, metric, parent, scope)["series"]))
+    peers, label = peer_group(storage, view, tier, lang, scope)
+    if peers:
+        lines.append(TrendLine("peers", label, cube.median_series(storage, metric, peers)))
+    return lines
+
+
+def peer_group(storage: Storage, view: MapView, tier: str | None, lang: str,
+               scope: Scope = EVERYTHING) -> tuple[list[str], str]:
+    """Whom the selected region is compared with: counties of its province in the tier, regions of its level
+    in its province (or nationally for provinces), a township's or village's siblings; the nation: the tier."""
+    chosen = tiers.get(tier)
+    tier_name = chosen.zh if lang == "zh" else chosen.en
+    members = tiers.counties(storage, chosen.code)
+    region = view.region
+    if region is None:
+        if members is None:
+            return [], ""
+        codes = sorted(members)
+        return codes, (f"{tier_name}中位数（{len(codes)}个）" if lang == "zh" else f"Median of {tier_name} ({len(codes)})")
+    level = region["level"]
+    province = region["ancestors"].get("province")
+    if level == "county":
+        codes = [c for c, _, _ in storage.units("county", province, scope) if members is None or c in members]
+        label = (f"省内{tier_name}中位数（{len(codes)}个）" if lang == "zh"
+                 else f"Median of {tier_name} in the province ({len(codes)})")
+    elif level in ("province", "city"):
+        codes = [c for c, _, _ in storage.units(level, province if level == "city" else None, scope)]
+        label = (f"{'省内地市' if level == 'city' else '各省'}中位数（{len(codes)}个）" if lang == "zh"
+                 else f"Median of {'prefectures in the province' if level == 'city' else 'provinces'} ({len(codes)})")
+    else:
+        codes = [c for c, _, _ in storage.units(None, region["parent_code"], scope)]
+        label = (f"同级{'乡镇' if level == 'township' else '村'}中位数（{len(codes)}个）" if lang == "zh"
+                 else f"Median of sibling {level}s ({len(codes)})")
+    return codes, label
 
 
 def region_prefix(storage: Storage, code: str | None) -> str | None:
@@ -79,3 +157,7 @@ def region_prefix(storage: Storage, code: str | None) -> str | None:
         return None
     region = storage.region(code)
     return significant(region["code"], region["level"])
+
+
+def boundary_line_geometries(storage: Storage) -> list[str]:
+    return [geometry for _, geometry in storage.boundary_lines()]

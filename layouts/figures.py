@@ -2,72 +2,247 @@
 
 The map is plotly's SVG geo trace with geometry given by URL (never inline), so a colour change only
 sends values; the world basemap is switched off and its topojson served locally (offline intranet).
-Names travel once, in ``customdata``; a metric change patches the values and their short labels.
+It has three choropleth traces over the same units, drawn in this order:
+
+0. every unit (names travel once, here): grey "no data", or, when a tier is chosen, pale "not in the tier";
+1. when a tier is chosen, its members in grey "no data" (a tier change patches these two traces only);
+2. the metric: a unit without a value has no shape here, so the trace beneath shows and answers the hover.
+
+A metric or period change patches trace 2's values, ranks and changes and the legend, nothing else.
+Sequential colours for levels (reds where higher is worse, blues otherwise), diverging around zero for
+changes; the range is the 2nd–98th percentile so that one outlier does not wash the map out.
 """
 from __future__ import annotations
 
 import json
+import math
 
 import plotly.graph_objects as go
 from dash import Patch
 
+from data.metrics import Metric
+from data.views import MapData, TrendLine
 from dashboard.i18n import t
 
-FLAG_COLOURS = ("#dfe6ee", "#b8bec6", "#c0392b")  # no, unknown, yes
-MAP_HEIGHT = 640
+MAP_HEIGHT = 620
+NO_DATA = "#c9cfd6"
+OUTSIDE_TIER = "#eef1f4"
+FONT = {"family": "WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"}
+# Sequential scales start from a visible tint, so that the lowest value is never mistaken for "no data".
+WORSE = [[0, "#fde0d2"], [0.25, "#fcae91"], [0.5, "#fb6a4a"], [0.75, "#de2d26"], [1, "#99000d"]]
+BETTER = [[0, "#deebf7"], [0.25, "#9ecae1"], [0.5, "#6baed6"], [0.75, "#3182bd"], [1, "#08519c"]]
+NEUTRAL = [[0, "#d9f0ea"], [0.5, "#5fb3a1"], [1, "#1b6b5c"]]
+DIVERGING = "RdBu"  # red low, blue high
+DATA_TRACE = 2
+SERIES_COLOURS = {"region": "#8e1b1b", "parent": "#1f5fa8", "peers": "#7f8c8d"}
 
 
-def _answers(values: list[float], lang: str) -> list[str]:
-    labels = {0.0: t("no", lang), 0.5: t("unknown", lang), 1.0: t("yes", lang)}
-    return [labels[v] for v in values]
+def label(metric: Metric, lang: str) -> str:
+    return metric.en if lang == "en" else metric.zh
 
 
-def _colour_axis(metric: str, lang: str) -> dict:
-    no, unknown, yes = FLAG_COLOURS
+def unit(metric: Metric, lang: str) -> str:
+    return metric.unit_en if lang == "en" else metric.unit
+
+
+def shown_decimals(metric: Metric) -> int:
+    """Decimals on screen: whole numbers for counts, sums, days and yuan; one decimal for rates."""
+    return 0 if metric.decimals == 0 or metric.unit.startswith("元") else 1
+
+
+def format_value(value: float | None, metric: Metric, lang: str = "zh", signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:{'+' if signed else ''},.{shown_decimals(metric)}f}"
+    return f"{text} {unit(metric, lang)}" if metric.unit != "%" else f"{text}{'个百分点' if signed and lang == 'zh' else (' pp' if signed else '%')}"
+
+
+def _percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, max(0, math.floor(share * (len(ordered) - 1) + 0.5)))]
+
+
+def colour_settings(metric: Metric, values: list[float | None]) -> dict:
+    """Colour scale and range for the values on screen (the same rule at every level)."""
+    present = sorted(v for v in values if v is not None) or [0.0, 1.0]
+    low, high = (present[0], present[-1]) if len(present) < 20 else (_percentile(present, 0.02), _percentile(present, 0.98))
+    if metric.kind == "growth":
+        reach = max(abs(low), abs(high)) or 1.0
+        return {"colorscale": DIVERGING, "reversescale": metric.direction == "higher_worse",
+                "zmin": -reach, "zmax": reach, "zmid": 0}
+    if high <= low:
+        high = low + 1.0
+    scale = {"higher_worse": WORSE, "higher_better": BETTER}.get(metric.direction or "", NEUTRAL)
+    return {"colorscale": scale, "reversescale": False, "zmin": low, "zmax": high, "zmid": None}
+
+
+def legend_title(data: MapData, lang: str) -> str:
+    metric = data.metric
+    return f"{label(metric, lang)}<br>{unit(metric, lang)} · {data.period}"
+
+
+def _hovertemplate(data: MapData, lang: str) -> str:
+    metric = data.metric
+    value = f"%{{z:,.{shown_decimals(metric)}f}}{'' if metric.unit == '%' else ' '}{unit(metric, lang)}"
+    previous = data.previous_period or "—"
+    if lang == "en":
+        lines = [f"{label(metric, lang)}: {value}", f"Rank %{{customdata[0]}} of {data.with_data}",
+                 f"Change on {previous}: %{{customdata[1]}}"]
+    else:
+        lines = [f"{label(metric, lang)}：{value}", f"排名：第 %{{customdata[0]}} 位 / 共 {data.with_data} 个",
+                 f"较上期（{previous}）：%{{customdata[1]}}"]
+    return "<b>%{text}</b><br>" + "<br>".join(lines) + f"<extra>{data.period}</extra>"
+
+
+def _data_arrays(data: MapData) -> dict:
+    digits = data.metric.decimals
     return {
-        "colorscale": [[0, no], [0.33, no], [0.33, unknown], [0.67, unknown], [0.67, yes], [1, yes]],
-        "zmin": 0, "zmax": 1,
-        "colorbar": {"tickvals": [1 / 6, 0.5, 5 / 6], "ticktext": [t("no", lang), t("unknown", lang), t("yes", lang)],
-                     "title": {"text": t(f"metric_{metric}", lang), "side": "right"},
-                     "thickness": 14, "len": 0.35, "x": 0.99, "y": 0.2},
+        "z": [None if v is None else round(v, digits) for v in data.values],
+        # Units without a value are not drawn on this trace: their rank and change are never shown.
+        "customdata": [None if r["value"] is None else [r.get("rank"), _change_text(r["change"], data.metric)]
+                       for r in data.rows],
     }
 
 
-def _hovertemplate(metric: str, lang: str) -> str:
-    return f"%{{customdata}}<br>{t(f'metric_{metric}', lang)}：%{{text}}<extra></extra>"
+def _change_text(change: float | None, metric: Metric) -> str:
+    if change is None:
+        return "—"
+    return f"{change:+,.{shown_decimals(metric)}f}{'' if metric.unit == '%' else ''}"
 
 
-def map_figure(units: list[dict], values: list[float], geojson_url: str, metric: str, lang: str,
-               lines: list[str] | None = None) -> go.Figure:
-    """Choropleth of ``units`` (dicts with code, name) coloured by ``values``; optional boundary lines."""
-    names = [u["name"] + (f"（{t('illustrative', lang)}）" if u.get("illustrative") else "") for u in units]
-    figure = go.Figure(go.Choropleth(
-        geojson=geojson_url, featureidkey="id",
-        locations=[u["code"] for u in units], z=values, customdata=names,
-        text=_answers(values, lang), hovertemplate=_hovertemplate(metric, lang),
-        marker={"line": {"width": 0.4, "color": "#ffffff"}},
-        **_colour_axis(metric, lang),
-    ))
+def _tiered(data: MapData) -> bool:
+    return not all(r["in_tier"] for r in data.rows)
+
+
+def _base(data: MapData, lang: str) -> dict:
+    """Colour and hover of trace 0: no data, or outside the tier when one is chosen."""
+    if not _tiered(data):
+        colour, hover = NO_DATA, t("no_data", lang)
+    else:
+        colour, hover = OUTSIDE_TIER, f"{t('outside_tier', lang)}：{data.tier.en if lang == 'en' else data.tier.zh}"
+    return {"colorscale": [[0, colour], [1, colour]], "hovertemplate": f"<b>%{{text}}</b><br>{hover}<extra></extra>"}
+
+
+def _members(data: MapData, names: list[str]) -> dict:
+    """Locations, names and values of trace 1: the tier's members (none without a tier)."""
+    members = [i for i, r in enumerate(data.rows) if r["in_tier"]] if _tiered(data) else []
+    return {"locations": [data.rows[i]["code"] for i in members], "text": [names[i] for i in members],
+            "z": [0] * len(members)}
+
+
+def unit_names(units: list[dict], lang: str) -> list[str]:
+    return [u["name"] + (f"（{t('illustrative', lang)}）" if u.get("illustrative") else "") for u in units]
+
+
+def map_figure(units: list[dict], data: MapData, geojson_url: str, lang: str,
+               lines: list[str] | None = None) -> dict:
+    """Choropleth of ``units`` (dicts with code, name) coloured by ``data``; optional boundary lines.
+
+    A plain figure dict: plotly's validation of graph objects took 0.5 s for the national layer
+    (tests validate the dict with ``go.Figure`` instead).
+    """
+    names = unit_names(units, lang)
+    codes = [u["code"] for u in units]
+    shape = {"type": "choropleth", "geojson": geojson_url, "featureidkey": "id", "showscale": False,
+             "marker": {"line": {"width": 0.4, "color": "#ffffff"}}}
+    traces = [
+        {**shape, "locations": codes, "z": [0] * len(codes), "text": names, **_base(data, lang)},
+        {**shape, "colorscale": [[0, NO_DATA], [1, NO_DATA]], **_members(data, names),
+         "hovertemplate": f"<b>%{{text}}</b><br>{t('no_data', lang)}<extra></extra>"},
+        {**shape, "showscale": True, "locations": codes, "text": names, "hovertemplate": _hovertemplate(data, lang),
+         "colorbar": {"title": {"text": legend_title(data, lang), "side": "top"}, "thickness": 14,
+                      "len": 0.45, "x": 0.99, "y": 0.25, "outlinewidth": 0},
+         **_data_arrays(data), **colour_settings(data.metric, data.values)},
+    ]
     if lines:
         lon, lat = line_coordinates(lines)
-        figure.add_trace(go.Scattergeo(lon=lon, lat=lat, mode="lines", hoverinfo="skip", showlegend=False,
-                                       line={"width": 1, "color": "#555"}))
-    figure.update_geos(visible=False, fitbounds="locations", projection_type="mercator",
-                       resolution=110, bgcolor="rgba(0,0,0,0)")
-    figure.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=MAP_HEIGHT,
-                         paper_bgcolor="rgba(0,0,0,0)", clickmode="event",
-                         font={"family": "WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"})
+        traces.append({"type": "scattergeo", "lon": lon, "lat": lat, "mode": "lines", "hoverinfo": "skip",
+                       "showlegend": False, "line": {"width": 1, "color": "#555"}})
+    return {"data": traces, "layout": {
+        "geo": {"visible": False, "fitbounds": "locations", "projection": {"type": "mercator"}, "resolution": 110,
+                "bgcolor": "rgba(0,0,0,0)"},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": MAP_HEIGHT, "paper_bgcolor": "rgba(0,0,0,0)",
+        "clickmode": "event", "font": FONT}}
+
+
+def map_patch(data: MapData, lang: str, names: list[str] | None = None) -> Patch:
+    """What a metric or period change alters: values, ranks, changes, colours and legend of trace 2.
+
+    With ``names`` (the units' names, in order) the tier changed too: traces 0 and 1 follow it.
+    """
+    patch = Patch()
+    arrays = _data_arrays(data)
+    colours = colour_settings(data.metric, data.values)
+    for key, value in {**arrays, **colours, "hovertemplate": _hovertemplate(data, lang)}.items():
+        patch["data"][DATA_TRACE][key] = value
+    patch["data"][DATA_TRACE]["colorbar"]["title"]["text"] = legend_title(data, lang)
+    if names is not None:
+        for key, value in _base(data, lang).items():
+            patch["data"][0][key] = value
+        for key, value in _members(data, names).items():
+            patch["data"][1][key] = value
+    return patch
+
+
+def ranking_figure(data: MapData, lang: str, limit: int = 20) -> go.Figure:
+    """Horizontal bars of the units with a value, highest first (the top ``limit`` when there are more)."""
+    ranked = sorted((r for r in data.rows if r["value"] is not None), key=lambda r: (r["rank"], r["code"]))[:limit]
+    metric = data.metric
+    colours = colour_settings(metric, data.values)
+    figure = go.Figure(go.Bar(
+        x=[r["value"] for r in ranked], y=[f"{r['rank']}. {r['name']}" for r in ranked], orientation="h",
+        customdata=[r["code"] for r in ranked],
+        text=[format_value(r["value"], metric, lang) for r in ranked], textposition="auto",
+        # Text colours given: plotly would otherwise derive them from the numeric colours and warn.
+        insidetextfont={"color": "#ffffff"}, outsidetextfont={"color": "#1f2d3d"},
+        marker={"color": [r["value"] for r in ranked], "colorscale": colours["colorscale"],
+                "reversescale": colours["reversescale"], "cmin": colours["zmin"], "cmax": colours["zmax"],
+                "line": {"width": 0}},
+        hovertemplate="%{y}: %{text}<extra></extra>",
+    ))
+    shown = (f"前 {len(ranked)} / 共 {data.with_data} 个" if lang == "zh" else f"top {len(ranked)} of {data.with_data}")
+    figure.update_layout(
+        title={"text": f"{label(metric, lang)}（{shown}，{data.period}）" if lang == "zh"
+               else f"{label(metric, lang)} ({shown}, {data.period})", "font": {"size": 14}},
+        height=max(220, 60 + 22 * len(ranked)), margin={"l": 8, "r": 8, "t": 40, "b": 24},
+        yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
+        xaxis={"title": unit(metric, lang), "fixedrange": True},
+        font=FONT, paper_bgcolor="#fff", plot_bgcolor="#fff", clickmode="event", dragmode=False)
+    if metric.target is not None:
+        figure.add_vline(x=metric.target, line={"dash": "dash", "color": "#555"},
+                         annotation_text=f"{'政策线' if lang == 'zh' else 'policy line'} {metric.target}")
+    if not ranked:
+        _say_no_data(figure, lang)
     return figure
 
 
-def map_patch(values: list[float], metric: str, lang: str) -> Patch:
-    """Only what a metric change alters: values, their labels, the hover template and colour-bar title."""
-    patch = Patch()
-    patch["data"][0]["z"] = values
-    patch["data"][0]["text"] = _answers(values, lang)
-    patch["data"][0]["hovertemplate"] = _hovertemplate(metric, lang)
-    patch["data"][0]["colorbar"]["title"]["text"] = t(f"metric_{metric}", lang)
-    return patch
+def trend_figure(lines: list[TrendLine], metric: Metric, period: str, lang: str) -> go.Figure:
+    """The selected region against its parent and the median of its peers, every period of the metric."""
+    figure = go.Figure()
+    for line in lines:
+        figure.add_trace(go.Scatter(
+            x=[p["period"] for p in line.points], y=[p["value"] for p in line.points], name=line.label,
+            mode="lines+markers", line={"color": SERIES_COLOURS[line.key], "width": 3 if line.key == "region" else 1.5,
+                                        "dash": "dot" if line.key == "peers" else "solid"},
+            marker={"size": 4}, connectgaps=False,
+            hovertemplate=f"{line.label}：%{{y:,.{shown_decimals(metric)}f}} {unit(metric, lang)}<extra>%{{x}}</extra>"))
+    if metric.target is not None:
+        figure.add_hline(y=metric.target, line={"dash": "dash", "color": "#555", "width": 1},
+                         annotation_text=metric.target_note or str(metric.target))
+    figure.add_vline(x=period, line={"color": "#8e1b1b", "width": 1, "dash": "dot"})
+    figure.update_layout(
+        title={"text": f"{label(metric, lang)}{'走势' if lang == 'zh' else ' over time'}（{unit(metric, lang)}）",
+               "font": {"size": 14}},
+        height=300, margin={"l": 8, "r": 8, "t": 40, "b": 8}, font=FONT, paper_bgcolor="#fff", plot_bgcolor="#fff",
+        legend={"orientation": "h", "y": -0.15}, xaxis={"type": "category", "automargin": True, "nticks": 8, "tickangle": 0},
+        yaxis={"automargin": True, "rangemode": "tozero" if metric.kind != "growth" else "normal"})
+    if not any(p["value"] is not None for line in lines for p in line.points):
+        _say_no_data(figure, lang)
+    return figure
+
+
+def _say_no_data(figure: go.Figure, lang: str) -> None:
+    figure.add_annotation(text=t("no_data_here", lang), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+                          font={"size": 14, "color": "#5d6b7a"})
 
 
 def line_coordinates(lines: list[str]) -> tuple[list, list]:

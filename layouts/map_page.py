@@ -1,73 +1,178 @@
-"""The map page (``/``): the choropleth of the selected region's units, a metric choice and a summary.
+"""The map page (``/``, 一张图): the choropleth of the selected region's units for a metric, period and
+tier, with headline cards, a ranking of the units and a trend against the parent and peers.
 
-State lives in the URL: ``/?region=<code>&metric=<metric>&lang=<zh|en>``.
+State lives in the URL: ``/?region=<code>&metric=<metric>&period=<YYYY-MM|YYYY>&tier=<tier>&lang=<zh|en>``.
 """
 from __future__ import annotations
 
 from dash import dcc, html
 
-from data import codes
+from data import codes, cube, metrics, tiers
 from data.storage import NotFound, Storage
-from data.views import DEFAULT_METRIC, METRICS, MapView, boundary_line_geometries, map_values, map_view
+from data.views import DEFAULT_METRIC, SHOWN, MapView, boundary_line_geometries, map_data, map_view, trend_lines
 from dashboard.i18n import language, t
+from dashboard.scope import request_scope
 from layouts import figures, ids, shell
 
 PATH = "/"
+KPI_METRICS = ("monitored_households", "risk_not_eliminated_households", "newly_identified_households",
+               "labourers_employed", "funds_spend_rate")
+GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
-def layout(storage: Storage, region: str | None = None, metric: str | None = None,
-           lang: str | None = None, **_ignored) -> html.Div:
+def metric_options(lang: str) -> list[dict]:
+    """The shown metrics grouped by theme, each group under a heading that cannot be chosen."""
+    options = []
+    for theme, (zh, en) in metrics.THEMES.items():
+        group = [m for m in SHOWN if m.theme == theme]
+        if group:
+            options.append({"label": f"【{en if lang == 'en' else zh}】", "value": f"theme:{theme}", "disabled": True})
+            options += [{"label": figures.label(m, lang), "value": m.code} for m in group]
+    return options
+
+
+def period_options(periods: list[str]) -> list[dict]:
+    return [{"label": p, "value": p} for p in reversed(periods)]
+
+
+def tier_options(storage: Storage, lang: str) -> list[dict]:
+    options = []
+    for tier in tiers.TIERS:
+        members = tiers.counties(storage, tier.code)
+        name = tier.en if lang == "en" else tier.zh
+        options.append({"label": name if members is None else f"{name}（{len(members)}）",
+                        "value": tier.code, "disabled": members is not None and not members})
+    return options
+
+
+def chosen_metric(metric: str | None) -> str:
+    return metric if metric in metrics.CATALOG and metrics.CATALOG[metric].shown else DEFAULT_METRIC
+
+
+def layout(storage: Storage, region: str | None = None, metric: str | None = None, period: str | None = None,
+           tier: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
     lang = language(lang)
-    metric = metric if metric in METRICS else DEFAULT_METRIC
+    scope = request_scope()
+    metric = chosen_metric(metric)
+    tier = tiers.get(tier).code
     try:
-        view = map_view(storage, region or None)
+        view = map_view(storage, region or None, scope)
     except (codes.InvalidCode, NotFound):
         return shell.frame(html.Div(className="card", children=[
             html.H2(f"{t('not_found', lang)}: {region}"),
             dcc.Link(t("back_to_nation", lang), href=shell.href(PATH, lang=lang))]), lang, PATH, [], {})
-    state = {"region": view.region["code"] if view.region else None, "metric": shareable_metric(metric)}
-    values = map_values(storage, view.units, metric)
+    try:
+        cube_info = cube.info(storage)
+    except cube.NotBuilt as error:
+        return shell.frame(html.Div(className="card", children=[html.H2(t("not_built", lang)), html.P(str(error))]),
+                           lang, PATH, view.lineage, link_state(view, metric, None, tier))
+    notice = None
+    known = cube_info.periods[metrics.get(metric).grain]
+    if period and period not in known:
+        notice = t("period_not_found", lang).format(period=period)
+        period = None
+    state = link_state(view, metric, period, tier)
+    data = map_data(storage, view, metric, period, tier)
     lines = boundary_line_geometries(storage) if view.region is None else None
-    figure = figures.map_figure(view.units, values, view.geojson_url, metric, lang, lines)
     content = html.Div(className="map-page", children=[
         html.Div(className="controls", children=[
             html.Label(t("metric", lang), htmlFor=ids.METRIC),
-            dcc.Dropdown(id=ids.METRIC, value=metric, clearable=False, searchable=False,
-                         options=[{"label": t(f"metric_{m}", lang), "value": m} for m in METRICS]),
+            dcc.Dropdown(id=ids.METRIC, value=metric, clearable=False, options=metric_options(lang),
+                         className="metric-choice", maxHeight=420),
+            html.Label(t("period", lang), htmlFor=ids.PERIOD),
+            dcc.Dropdown(id=ids.PERIOD, value=data.period, clearable=False, searchable=False,
+                         options=period_options(known), className="period-choice"),
+            html.Label(t("tier", lang), htmlFor=ids.TIER),
+            dcc.Dropdown(id=ids.TIER, value=tier, clearable=False, searchable=False, className="tier-choice",
+                         options=tier_options(storage, lang), disabled=not view.tiered),
+            profile_link(view, lang),
         ]),
+        html.P(notice, className="notice") if notice else None,
+        html.Div(id=ids.KPIS, className="kpi-cards", children=kpi_cards(storage, view, data.period, lang)),
         html.Div(className="map-row", children=[
-            dcc.Graph(id=ids.MAP, figure=figure, className="map",
-                      config={"topojsonURL": "/assets/topojson/", "displaylogo": False,
-                              "modeBarButtonsToRemove": ["select2d", "lasso2d"]}),
-            summary(view, values, metric, lang),
+            html.Div(className="map-column", children=[
+                dcc.Graph(id=ids.MAP, className="map",
+                          figure=figures.map_figure(view.units, data, view.geojson_url, lang, lines),
+                          config={**GRAPH_CONFIG, "topojsonURL": "/assets/topojson/"}),
+                html.P(id=ids.MAP_CAPTION, className="caption", children=caption(view, data, lang)),
+            ]),
+            html.Aside(className="side", children=[
+                dcc.Graph(id=ids.RANKING, figure=figures.ranking_figure(data, lang), config=GRAPH_CONFIG),
+                dcc.Graph(id=ids.TREND, config=GRAPH_CONFIG,
+                          figure=figures.trend_figure(trend_lines(storage, view, metric, tier, lang, scope),
+                                                      data.metric, data.period, lang)),
+            ]),
         ]),
-        dcc.Store(id=ids.MAP_STATE, data={"region": view.region["code"] if view.region else None,
-                                          "layer": view.layer, "lang": lang,
-                                          "codes": view.codes}),
+        html.Div(className="notes", children=[
+            html.P(t("click_to_drill", lang), className="hint"),
+            html.P(metric_definition(data.metric, lang), id=ids.METRIC_NOTE, className="note"),
+            html.P(t("boundary_note", lang), className="note"),
+            html.P(t("flag_note", lang), className="note"),
+        ]),
+        dcc.Store(id=ids.MAP_STATE, data={"region": view.code, "lang": lang}),
     ])
     return shell.frame(content, lang, PATH, view.lineage, state)
 
 
-def shareable_metric(metric: str) -> str | None:
-    """The metric as it goes into a link (the default is left out, so links stay short)."""
-    return None if metric == DEFAULT_METRIC else metric
+def geometry_url(storage: Storage, region: str | None) -> str | None:
+    """The geometry URL the map of ``region`` will ask for (None if the region is unknown), so the page can
+    start fetching it before the layout arrives."""
+    if not region:
+        return f"/geo/county.geojson?v={storage.data_version()}"
+    try:
+        return map_view(storage, region, request_scope()).geojson_url
+    except (codes.InvalidCode, NotFound):
+        return None
 
 
-def summary(view: MapView, values: list[float], metric: str, lang: str) -> html.Aside:
-    """Beside the map: what is shown, how many units, the key counties in view, and provenance."""
-    title = view.region["name"] if view.region else t("nation", lang)
-    key_counties = [u for u in view.units if u["national_key_county"]]
-    return html.Aside(id=ids.SUMMARY, className="summary", children=[
-        html.H2(title),
-        html.P(f"{t('showing', lang)}：{len(view.units)} {t('units', lang)}"
-               f"（{t('level_' + view.layer, lang)}）", className="showing"),
-        html.P(f"{t(f'metric_{metric}', lang)}：{sum(v == 1 for v in values)} / {len(values)}",
-               className="metric-count"),
-        html.H3(f"{t('key_counties_here', lang)}（{len(key_counties)}）"),
-        html.Ul(className="key-list", children=[
-            html.Li(dcc.Link(u["name"], href=shell.href(PATH, region=u["code"], lang=lang)))
-            for u in key_counties[:60]] or [html.Li(t("none", lang))]),
-        html.P(t("click_to_drill", lang), className="hint"),
-        html.P(t("boundary_note", lang), className="note"),
-        html.P(t("flag_note", lang), className="note"),
-    ])
+def link_state(view: MapView, metric: str, period: str | None, tier: str) -> dict:
+    """The view's state as it goes into links (defaults left out, so links stay short)."""
+    return {"region": view.code, "metric": None if metric == DEFAULT_METRIC else metric, "period": period,
+            "tier": None if tier == tiers.ALL else tier}
+
+
+def profile_link(view: MapView, lang: str):
+    if view.region is None:
+        return None
+    return dcc.Link(t("open_profile", lang), id=ids.PROFILE_LINK, className="profile-link",
+                    href=shell.href(f"/region/{view.code}", lang=lang))
+
+
+def caption(view: MapView, data, lang: str) -> str:
+    """What the map shows, in words: units, how many have a value, and what grey means."""
+    level = t(f"level_{view.layer}", lang)
+    tier = data.tier.en if lang == "en" else data.tier.zh
+    in_tier = sum(r["in_tier"] for r in data.rows)
+    if lang == "en":
+        text = (f"{len(data.rows)} {level} units drawn, {data.with_data} with a value for {data.period}. "
+                f"Grey: no data.")
+        return text + (f" Pale: not among the {in_tier} {tier}." if data.tier.code != tiers.ALL and view.layer == "county" else "")
+    text = f"共 {len(data.rows)} 个{level}单元，其中 {data.with_data} 个有 {data.period} 的数据；灰色为暂无数据。"
+    return text + (f"浅色为不属于所选{tier}（{in_tier} 个）的县。" if data.tier.code != tiers.ALL and view.layer == "county" else "")
+
+
+def metric_definition(metric: metrics.Metric, lang: str) -> str:
+    definition = metric.definition_en if lang == "en" else metric.definition_zh
+    target = f" {metric.target_note}" if metric.target_note else ""
+    return f"{figures.label(metric, lang)}：{definition}{target}"
+
+
+def kpi_cards(storage: Storage, view: MapView, period: str, lang: str) -> list:
+    """The headline cards of the selected region (the nation at the top) in the chosen period."""
+    figures_by_code = {f["metric"]: f for f in cube.key_figures(storage, view.code, request_scope(), at=period)}
+    cards = []
+    for code in KPI_METRICS:
+        metric = metrics.get(code)
+        found = figures_by_code.get(code, {})
+        change = found.get("change")
+        better = None if change in (None, 0) or metric.direction is None else (
+            (change > 0) == (metric.direction == "higher_better"))
+        cards.append(html.Div(className="kpi", id=f"kpi-{code}", children=[
+            html.Div(figures.label(metric, lang), className="kpi-name"),
+            html.Div(figures.format_value(found.get("value"), metric, lang), className="kpi-value"),
+            html.Div(className="kpi-change " + {True: "better", False: "worse", None: ""}[better], children=(
+                f"{'较' if lang == 'zh' else 'vs '}{found.get('previous_period') or '—'}"
+                f"{'：' if lang == 'zh' else ': '}{figures.format_value(change, metric, lang, signed=True)}")),
+            html.Div(found.get("period") or "—", className="kpi-period"),
+        ]))
+    return cards

@@ -15,13 +15,21 @@ def href(path: str, **params) -> str:
     return f"{path}?{query}" if query else path
 
 
-def frame(children, lang: str, path: str, lineage: list[dict], state: dict) -> html.Div:
-    """A page: header, breadcrumb (全国 › 省 › 市 › 县 …) and the page's own content."""
-    crumbs = [dcc.Link(t("nation", lang), href=href(path, **{**state, "region": None, "lang": lang}))]
+def crumbs(lang: str, path: str, lineage: list[dict], state: dict) -> list:
+    """The breadcrumb (全国 › 省 › 市 › 县 …), each link keeping the page's other state."""
+    links = [dcc.Link(t("nation", lang), href=href(path, **{**state, "region": None, "lang": lang}))]
     for region in lineage:
-        crumbs += [html.Span("›", className="crumb-sep"),
-                   dcc.Link(region["name"], href=href(path, **{**state, "region": region["code"], "lang": lang}))]
-    other = "en" if lang == "zh" else "zh"
+        links += [html.Span("›", className="crumb-sep"),
+                  dcc.Link(region["name"], href=href(path, **{**state, "region": region["code"], "lang": lang}))]
+    return links
+
+
+def language_href(lang: str, path: str, state: dict) -> str:
+    return href(path, **{**state, "lang": "en" if lang == "zh" else "zh"})
+
+
+def frame(children, lang: str, path: str, lineage: list[dict], state: dict) -> html.Div:
+    """A page: header, breadcrumb and the page's own content."""
     return html.Div(className="page", lang="zh-CN" if lang == "zh" else "en", children=[
         html.Header(className="header", children=[
             html.H1(t("app_title", lang)),
@@ -29,8 +37,8 @@ def frame(children, lang: str, path: str, lineage: list[dict], state: dict) -> h
                       dcc.Link(t("nav_data", lang), href=href("/data", region=state.get("region"), lang=lang)),
                       dcc.Link(t("nav_upload", lang), href=href("/upload", lang=lang))]),
             dcc.Link(t("switch_language", lang), id=ids.LANGUAGE_LINK, className="language",
-                     href=href(path, **{**state, "lang": other})),
+                     href=language_href(lang, path, state)),
         ]),
-        html.Div(crumbs, id=ids.BREADCRUMB, className="breadcrumb"),
+        html.Div(crumbs(lang, path, lineage, state), id=ids.BREADCRUMB, className="breadcrumb"),
         html.Main(children),
     ])

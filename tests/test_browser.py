@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.browser
 # Set UPDATE_SCREENSHOTS=1 to refresh the committed screenshots in docs/screenshots/.
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-PATHS = "#map .choroplethlocation"
+PATHS = "#map .choroplethlayer > .trace:first-child .choroplethlocation"  # the base trace: every unit
+VALUE_PATHS = "#map .choroplethlayer > .trace:last-child .choroplethlocation"  # the metric's trace
 
 
 def _free_port() -> int:
@@ -66,13 +68,14 @@ def browser():
 
 @pytest.fixture()
 def page(browser):
-    """A page that records every failed request and console error; the test fails if any occurred."""
+    """A page that records every failed request, console error and warning; the test fails if any occurred."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     problems: list[str] = []
     page.on("requestfailed", lambda request: problems.append(f"failed: {request.url} {request.failure}"))
     page.on("response", lambda response: response.status >= 400 and problems.append(
         f"HTTP {response.status}: {response.url}"))
-    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    page.on("console", lambda message: message.type in ("error", "warning") and problems.append(
+        f"console {message.type}: {message.text}"))
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     yield page
     page.close()
@@ -112,6 +115,15 @@ def shots(tmp_path) -> Path:
     return folder
 
 
+def _fills(page) -> str:
+    return page.eval_on_selector_all(VALUE_PATHS, "ps => JSON.stringify(ps.map(p => getComputedStyle(p).fill))")
+
+
+def _choose(page, dropdown: str, option: str) -> None:
+    page.click(f"#{dropdown}")
+    page.get_by_role("option", name=option, exact=True).click()
+
+
 def test_national_county_map_draws_every_county(page, base_url, shots):
     counties = _api(base_url, "/api/v1/regions?level=county")["count"]
     started = time.perf_counter()
@@ -119,7 +131,18 @@ def test_national_county_map_draws_every_county(page, base_url, shots):
     _wait_for_map(page, counties)
     print(f"national county map painted in {time.perf_counter() - started:.2f}s")
     assert page.inner_text("h1") == "常态化精准帮扶监测分析平台"
-    assert "国家乡村振兴重点帮扶县" in page.inner_text("#summary")
+    latest = _api(base_url, "/api/v1/values?metric=risk_not_eliminated_households")["period"]
+    assert "风险未消除户数" in page.text_content(".colorbar") and latest in page.text_content(".colorbar")
+    cards = page.inner_text("#kpis")
+    for name in ("监测对象户数", "风险未消除户数", "当月新识别监测户数", "脱贫劳动力务工就业人数", "衔接资金支出进度"):
+        assert name in cards
+    nation = {f["metric"]: f for f in _api(base_url, "/api/v1/regions/52")["key_figures"]}
+    assert nation  # the API answers key figures; the cards show the nation's
+    with_data = _api(base_url, f"/api/v1/values?metric=risk_not_eliminated_households&level=county&period={latest}")
+    drawn = page.eval_on_selector_all(VALUE_PATHS, "ps => ps.filter(p => p.__data__.loc).length")
+    assert drawn == with_data["with_data"]  # counties without a value show the grey base beneath
+    assert page.eval_on_selector_all("#ranking .point", "ps => ps.length") == min(20, with_data["with_data"])
+    assert page.eval_on_selector_all("#trend .scatterlayer .trace", "ts => ts.length") == 1
     page.screenshot(path=str(shots / "map-national.png"))
 
 
@@ -149,31 +172,65 @@ def test_drill_from_prefecture_to_village_by_clicking(page, base_url, shots):
         assert name in crumbs
 
     page.click(f"#breadcrumb >> text={in_scope[0]['name']}")
-    page.wait_for_url(f"**region={county}")
+    page.wait_for_url(f"**region={county}**")
     _wait_for_map(page, len(towns))
 
 
-def test_metric_change_recolours_and_is_kept_in_the_url(page, base_url):
+def test_metric_period_and_tier_changes_recolour_and_are_kept_in_the_url(page, base_url):
     page.goto(base_url + "/?region=52")
     _wait_for_map(page, 88)
-    fills_before = page.eval_on_selector_all(PATHS, "ps => ps.map(p => p.style.fill)")
-    page.click("#metric")
-    page.click("text=已有农户明细数据的县")
-    page.wait_for_url("**metric=in_scope**")
-    page.wait_for_function(
-        f"JSON.stringify([...document.querySelectorAll('{PATHS}')].map(p => p.style.fill)) !== {json.dumps(json.dumps(fills_before))}")
-    assert page.eval_on_selector_all(PATHS, "ps => ps.length") == 88
+    fills = _fills(page)
+    _choose(page, "metric", "脱贫劳动力务工就业率")
+    page.wait_for_url("**metric=employment_rate**")
+    page.wait_for_function(f"JSON.stringify([...document.querySelectorAll('{VALUE_PATHS}')].map(p => getComputedStyle(p).fill)) !== {json.dumps(fills)}")
+    page.wait_for_selector(".colorbar >> text=脱贫劳动力务工就业率")
+    assert "脱贫劳动力务工就业率" in page.text_content("#ranking") and "走势" in page.text_content("#trend")
+    assert page.eval_on_selector_all(PATHS, "ps => ps.length") == 88  # nothing redrawn, only recoloured
+
+    periods = _api(base_url, "/api/v1/series?metric=employment_rate&region=52")["series"]
+    earlier = periods[-4]["period"]
+    _choose(page, "period", earlier)
+    page.wait_for_url(f"**period={earlier}**")
+    page.wait_for_selector(f".colorbar >> text={earlier}")
+    page.wait_for_selector(f"#kpi-labourers_employed >> text={earlier}")
+
+    _choose(page, "metric", "脱贫户人均纯收入")  # a yearly metric brings its years
+    page.wait_for_url("**metric=income_per_capita_former_poor**")
+    year = _api(base_url, "/api/v1/values?metric=income_per_capita_former_poor")["period"]
+    page.wait_for_url(f"**period={year}**")
+
+    pale = page.eval_on_selector_all(PATHS, "ps => ps.map(p => getComputedStyle(p).fill)")
+    page.click("#tier")
+    page.get_by_role("option", name=re.compile("^国家乡村振兴重点帮扶县")).click()
+    page.wait_for_url("**tier=national_key**")
+    page.wait_for_function(f"JSON.stringify([...document.querySelectorAll('{PATHS}')].map(p => getComputedStyle(p).fill)) !== {json.dumps(json.dumps(pale))}")
+    page.wait_for_selector("#map-caption >> text=浅色为不属于所选国家乡村振兴重点帮扶县")
+    assert "tier=national_key" in page.get_attribute("#breadcrumb a >> nth=1", "href")
 
 
-def test_deep_link_in_english(page, base_url):
-    page.goto(base_url + "/?region=52&metric=former_poverty_county&lang=en")
+def test_deep_link_opens_the_same_view_in_english(page, base_url):
+    page.goto(base_url + "/?region=52&metric=employment_rate&period=2026-06&tier=national_key&lang=en")
     _wait_for_map(page, 88)
     assert page.inner_text("h1") == "Normalized Precise Assistance Dashboard"
-    assert "Poverty-exited county" in page.inner_text("#metric")
+    assert "Employment rate" in page.inner_text("#metric") and "2026-06" in page.inner_text("#period")
+    assert "National key" in page.inner_text("#tier")
+    page.wait_for_selector(".colorbar >> text=2026-06")
     assert "贵州省" in page.inner_text("#breadcrumb")
     page.click("#language-link")
     page.wait_for_function("document.querySelector('h1').innerText === '常态化精准帮扶监测分析平台'")
-    assert "metric=former_poverty_county" in page.url and "region=52" in page.url
+    for part in ("metric=employment_rate", "region=52", "period=2026-06", "tier=national_key"):
+        assert part in page.url
+
+
+def test_clicking_a_ranking_bar_drills_into_that_region(page, base_url):
+    page.goto(base_url + "/?region=52")
+    _wait_for_map(page, 88)
+    top = next(v for v in _api(base_url, "/api/v1/values?metric=risk_not_eliminated_households&level=county&parent=52")["values"]
+               if v.get("rank") == 1)
+    box = page.locator("#ranking .point path").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(f"**region={top['code']}**")
+    page.wait_for_selector(f"#breadcrumb >> text={top['name']}")
 
 
 def test_unknown_region_gets_a_page_not_a_crash(page, base_url):

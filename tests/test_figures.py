@@ -1,41 +1,122 @@
-"""Pure figure builders: geometry by URL, colours by Patch, three-valued flags."""
+"""Pure figure builders: geometry by URL, colours by Patch within the payload budget, scales, ranking, trend."""
+import gzip
 import json
 
+import plotly.graph_objects as go
+import pytest
+
+from data import metrics, tiers
+from data.views import MapData, TrendLine
 from layouts import figures
 
 UNITS = [{"code": "520102000000", "name": "南明区"}, {"code": "522725000000", "name": "瓮安县"},
          {"code": "530102000000", "name": "五华区"}]
 
 
-def test_map_figure_references_geometry_by_url_and_is_small():
-    figure = figures.map_figure(UNITS, [0.0, 1.0, 0.5], "/geo/county.geojson?parent=52", "national_key_county", "zh")
-    trace = figure.data[0]
-    assert trace.geojson == "/geo/county.geojson?parent=52" and list(trace.locations) == [u["code"] for u in UNITS]
-    assert len(figure.to_json()) < 20_000
-    assert list(trace.customdata) == ["南明区", "瓮安县", "五华区"]
-    assert list(trace.text) == ["否", "是", "未知（名单不全）"]
+def _data(values, metric="employment_rate", tier="all", in_tier=None, units=UNITS) -> MapData:
+    rows = [{"code": u["code"], "name": u["name"], "value": v, "previous": None if v is None else v - 1,
+             "change": None if v is None else 1.0, "in_tier": True if in_tier is None else in_tier[i]}
+            for i, (u, v) in enumerate(zip(units, values))]
+    ranked = sorted((r for r in rows if r["value"] is not None), key=lambda r: -r["value"])
+    for position, row in enumerate(ranked):
+        row["rank"] = position + 1
+    return MapData(metrics.get(metric), "2026-10", "2026-09", tiers.get(tier), rows, len(ranked))
+
+
+def _size(payload) -> tuple[int, int]:
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return len(text), len(gzip.compress(text))
+
+
+def test_map_figure_references_geometry_by_url_and_is_valid_plotly():
+    figure = figures.map_figure(UNITS, _data([50.0, None, 70.0]), "/geo/county.geojson?parent=52", "zh")
+    go.Figure(figure)  # plotly's own validation of every key
+    base, members, values = figure["data"]
+    assert all(trace["geojson"] == "/geo/county.geojson?parent=52" for trace in figure["data"])
+    assert base["locations"] == [u["code"] for u in UNITS] and base["text"] == ["南明区", "瓮安县", "五华区"]
+    assert members["locations"] == []  # no tier chosen
+    assert values["z"] == [50.0, None, 70.0] and values["customdata"] == [[2, "+1.0"], None, [1, "+1.0"]]
+    assert "暂无数据" in base["hovertemplate"] and "排名" in values["hovertemplate"]
+    assert "脱贫劳动力务工就业率<br>% · 2026-10" == values["colorbar"]["title"]["text"]
+    assert _size(figure)[0] < 5_000
 
 
 def test_boundary_lines_become_one_line_trace():
     line = json.dumps({"type": "MultiLineString", "coordinates": [[[100, 20], [101, 21]], [[110, 10], [111, 11]]]})
-    figure = figures.map_figure(UNITS, [0.0, 1.0, 0.0], "/geo/county.geojson", "national_key_county", "en", [line])
-    assert figure.data[1].type == "scattergeo" and list(figure.data[1].lon) == [100, 101, None, 110, 111, None]
+    figure = figures.map_figure(UNITS, _data([1.0, 2.0, 3.0]), "/geo/county.geojson", "en", [line])
+    assert figure["data"][3]["type"] == "scattergeo" and figure["data"][3]["lon"] == [100, 101, None, 110, 111, None]
 
 
-def test_a_metric_change_patches_values_and_labels_but_never_names_or_geometry():
-    values = [1.0, 0.0, 0.5] * 1000  # the size of the national county layer
-    patch = figures.map_patch(values, "former_poverty_county", "en").to_plotly_json()
+def test_a_tier_paints_others_pale_and_its_members_grey():
+    data = _data([5.0, None, None], tier="national_key", in_tier=[True, True, False])
+    base, members, _ = figures.map_figure(UNITS, data, "/geo/county.geojson", "zh")["data"]
+    assert base["colorscale"][0][1] == figures.OUTSIDE_TIER and "不属于所选范围" in base["hovertemplate"]
+    assert members["locations"] == ["520102000000", "522725000000"] and members["text"] == ["南明区", "瓮安县"]
+
+
+def test_a_metric_change_patches_only_the_values_trace():
+    patch = figures.map_patch(_data([1.0, 2.0, None]), "zh").to_plotly_json()
     paths = {tuple(op["location"]) for op in patch["operations"]}
-    assert paths == {("data", 0, "z"), ("data", 0, "text"), ("data", 0, "hovertemplate"),
-                     ("data", 0, "colorbar", "title", "text")}
-    size = len(json.dumps(patch, ensure_ascii=False).encode())
-    assert size < 60_000, size  # 3,000 values and labels; names and outlines stay in the browser
+    assert {path[:2] for path in paths} == {("data", figures.DATA_TRACE)}
+    assert ("data", 2, "z") in paths and ("data", 2, "customdata") in paths
+    assert ("data", 2, "colorbar", "title", "text") in paths
+    tier_patch = figures.map_patch(_data([1.0, 2.0, None], tier="national_key", in_tier=[True, False, True]), "zh",
+                                   ["a", "b", "c"]).to_plotly_json()
+    assert {tuple(op["location"])[:2] for op in tier_patch["operations"]} == {("data", 0), ("data", 1), ("data", 2)}
 
 
-def test_clicks_and_states_from_the_browser_are_not_trusted():
-    from callbacks.map_callbacks import _clicked_code, _valid_state
+def test_the_national_patch_fits_the_budget_even_when_every_county_has_data():
+    """2,891 counties, every one with a value, rank and change: the worst case of a metric change."""
+    units = [{"code": f"{520000 + i:06d}000000", "name": f"县{i}"} for i in range(2891)]
+    data = _data([1234.5 + i * 7.3 for i in range(2891)], metric="monitored_households", units=units)
+    raw, zipped = _size(figures.map_patch(data, "zh").to_plotly_json())
+    assert zipped <= 30_000, (raw, zipped)  # what travels (callback answers are compressed)
+    assert raw <= 80_000, (raw, zipped)
+
+
+def test_colour_scales():
+    growth = figures.colour_settings(metrics.get("employed_change"), [-30.0, 5.0, 10.0])
+    assert growth["zmid"] == 0 and growth["zmin"] == -30 and growth["zmax"] == 30 and not growth["reversescale"]
+    worse = figures.colour_settings(metrics.get("risk_not_eliminated_households"), [3.0, 9.0])
+    assert worse["colorscale"] is figures.WORSE and (worse["zmin"], worse["zmax"]) == (3.0, 9.0)
+    assert figures.colour_settings(metrics.get("employment_rate"), [1.0])["colorscale"] is figures.BETTER
+    outlier = figures.colour_settings(metrics.get("monitored_households"), [float(v) for v in range(100)] + [10_000.0])
+    assert outlier["zmax"] < 100  # one outlier does not wash the map out
+    assert figures.colour_settings(metrics.get("monitored_households"), [None, None])["zmin"] == 0
+
+
+@pytest.mark.parametrize("value, metric, lang, signed, text", [
+    (1234.0, "monitored_households", "zh", False, "1,234 户"),
+    (61.234, "employment_rate", "zh", False, "61.2%"),
+    (-1.5, "employment_rate", "zh", True, "-1.5个百分点"),
+    (3.0, "monitored_households", "en", True, "+3 households"),
+    (None, "monitored_households", "zh", False, "—"),
+])
+def test_format_value(value, metric, lang, signed, text):
+    assert figures.format_value(value, metrics.get(metric), lang, signed) == text
+
+
+def test_ranking_is_highest_first_and_carries_codes_for_drilling():
+    figure = figures.ranking_figure(_data([50.0, None, 70.0]), "zh")
+    bar = figure.data[0]
+    assert list(bar.y) == ["1. 五华区", "2. 南明区"] and list(bar.customdata) == ["530102000000", "520102000000"]
+    assert "前 2 / 共 2 个" in figure.layout.title.text
+    assert figures.ranking_figure(_data([None, None, None]), "en").layout.annotations[0].text == "No data"
+
+
+def test_trend_has_a_line_per_series_and_the_policy_line():
+    lines = [TrendLine("region", "罗甸县", [{"period": "2025", "value": 58.0}]),
+             TrendLine("parent", "黔南州", [{"period": "2025", "value": 61.0}]),
+             TrendLine("peers", "省内全部县中位数", [{"period": "2025", "value": None}])]
+    figure = figures.trend_figure(lines, metrics.get("funds_industry_share"), "2025", "zh")
+    assert [trace.name for trace in figure.data] == ["罗甸县", "黔南州", "省内全部县中位数"]
+    assert any(shape.y0 == 60 for shape in figure.layout.shapes)  # the 60 % policy line
+
+
+def test_clicks_from_the_browser_are_not_trusted():
+    from callbacks.map_callbacks import _clicked_code
 
     assert _clicked_code({"points": [{"location": "522725000000"}]}) == "522725000000"
-    for crafted in (None, {}, {"points": "x"}, {"points": []}, {"points": [3]}, [1]):
+    assert _clicked_code({"points": [{"customdata": "522725000000", "y": "1. 瓮安县"}]}) == "522725000000"
+    for crafted in (None, {}, {"points": "x"}, {"points": []}, {"points": [3]}, [1], {"points": [{"location": 5}]}):
         assert _clicked_code(crafted) is None
-    assert not _valid_state(None) and not _valid_state({"codes": "x"}) and _valid_state({"codes": []})

@@ -1,9 +1,9 @@
-"""The map's view model: which layer a region shows, and three-valued flag values."""
+"""The map's view model: which layer a region shows, the metric over its units, tiers and trend lines."""
 import json
 
 import pytest
 
-from data.views import map_values, map_view
+from data.views import map_data, map_view, trend_lines
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +36,69 @@ def test_regions_without_lower_units(storage):
     assert plain_county.layer == "county" and "520102000000" in plain_county.codes
 
 
-def test_map_values(storage):
+def test_map_data_is_what_the_api_answers(storage):
+    from data import cube
+
     view = map_view(storage, "5227")
-    values = dict(zip(view.codes, map_values(storage, view.units, "national_key_county")))
-    assert values["522728000000"] == 1.0 and values["522725000000"] == 0.0  # Guizhou's list is complete
-    in_scope = dict(zip(view.codes, map_values(storage, view.units, "in_scope")))
-    assert sum(in_scope.values()) == 3.0
-    national = map_values(storage, map_view(storage, None).units, "former_poverty_county")
-    assert set(national) == {0.0, 0.5, 1.0}
+    data = map_data(storage, view, "risk_not_eliminated_households", None, "all")
+    api = {v["code"]: v for v in cube.values(storage, "risk_not_eliminated_households", "county", "5227")["values"]}
+    assert [r["code"] for r in data.rows] == view.codes and data.period == cube.info(storage).latest["monitoring"]
+    for row in data.rows:
+        assert row["value"] == api[row["code"]]["value"] and row["change"] == api[row["code"]]["change"]
+        assert row.get("rank") == api[row["code"]].get("rank")
+    assert data.with_data == 3 and sorted(r["rank"] for r in data.rows if r["value"] is not None)[0] == 1
+
+
+def test_a_tier_greys_out_other_counties_and_ranks_only_its_members(storage):
+    from data import tiers
+
+    view = map_view(storage, "5227")
+    everything = map_data(storage, view, "monitored_households", "2026-10", "all")
+    key = map_data(storage, view, "monitored_households", "2026-10", "national_key")
+    members = tiers.counties(storage, "national_key")
+    for full, tiered in zip(everything.rows, key.rows):
+        assert tiered["in_tier"] == (full["code"] in members)
+        assert tiered["value"] == (full["value"] if tiered["in_tier"] else None)
+    ranked = sorted(r["rank"] for r in key.rows if r["value"] is not None)
+    assert ranked and ranked[0] == 1 and key.with_data == len(ranked) < everything.with_data + 1
+    # Below the county layer the tier does not filter the drawn units.
+    county = map_view(storage, json.loads(storage.facts()["counties_in_scope"])[0])
+    assert all(r["in_tier"] for r in map_data(storage, county, "monitored_households", None, "national_key").rows)
+
+
+def test_tiers(storage):
+    from data import tiers
+
+    key = tiers.counties(storage, "national_key")
+    assert "522728000000" in key and "522725000000" not in key  # 罗甸县 is one, 瓮安县 is not
+    paired = tiers.counties(storage, "paired_east")
+    assert "522725000000" in paired and "110101000000" not in paired  # Guizhou pairs with Guangdong; Beijing gives
+    assert tiers.east_partners(storage, "522725") == ["广东省"]
+    assert tiers.counties(storage, "all") is None and tiers.get("nonsense").code == "all"
+
+
+def test_trend_compares_region_parent_and_the_median_of_peers(storage):
+    import statistics
+
+    from data import cube, tiers
+
+    county = json.loads(storage.facts()["counties_in_scope"])[0]
+    view = map_view(storage, county)
+    lines = trend_lines(storage, view, "employment_rate", "all", "zh")
+    assert [line.key for line in lines] == ["region", "parent", "peers"]
+    assert lines[0].points == cube.series(storage, "employment_rate", county)["series"]
+    assert lines[1].points == cube.series(storage, "employment_rate", view.region["parent_code"])["series"]
+    period = "2026-10"
+    peers = [v["value"] for v in cube.values(storage, "employment_rate", "county", "52", period)["values"]
+             if v["value"] is not None]
+    median = next(p for p in lines[2].points if p["period"] == period)
+    assert median["value"] == round(statistics.median(peers), 2) and median["count"] == len(peers)
+    assert "省内全部县中位数（88个）" == lines[2].label
+    key_peers = trend_lines(storage, view, "employment_rate", "national_key", "zh")[2]
+    in_guizhou = [c for c in tiers.counties(storage, "national_key") if c.startswith("52")]
+    assert key_peers.label == f"省内国家乡村振兴重点帮扶县中位数（{len(in_guizhou)}个）"
+    national = trend_lines(storage, map_view(storage, None), "employment_rate", "all", "en")
+    assert [line.key for line in national] == ["region"] and national[0].label == "China"
 
 
 def test_record_counts_by_region_add_up(storage):

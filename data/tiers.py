@@ -1,0 +1,83 @@
+"""County tiers: which counties are national or provincial key assistance counties, former poverty
+counties, or paired with an eastern region through East–West collaboration.
+
+The flags come from the regions table (reference lists or an imported regions file). The pairing is
+read from ``data/reference/east_west_pairs.csv``: a western province, prefecture or county named there
+brings every county it contains. Names are matched to the stored regions at the level the pair names.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+from dataclasses import dataclass
+
+from data.regions import REFERENCE_DIR
+from data.storage import Storage
+
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Tier:
+    code: str
+    zh: str
+    en: str
+    flag: str | None  # the regions column, or None for a tier computed here
+
+
+TIERS = (
+    Tier(ALL, "全部县", "All counties", None),
+    Tier("national_key", "国家乡村振兴重点帮扶县", "National key assistance counties", "national_key_county"),
+    Tier("provincial_key", "省级乡村振兴重点帮扶县", "Provincial key assistance counties", "provincial_key_county"),
+    Tier("former_poverty", "脱贫县", "Former poverty counties", "former_poverty_county"),
+    Tier("paired_east", "东西部协作结对县", "Paired with an eastern region", None),
+)
+BY_CODE = {tier.code: tier for tier in TIERS}
+
+
+def get(code: str | None) -> Tier:
+    """The tier of ``code`` (``all`` if None or unknown: a link never breaks on an old tier name)."""
+    return BY_CODE.get(code or ALL, BY_CODE[ALL])
+
+
+@functools.lru_cache(maxsize=1)
+def east_west_pairs() -> tuple[dict, ...]:
+    with open(REFERENCE_DIR / "east_west_pairs.csv", encoding="utf-8") as handle:
+        return tuple(csv.DictReader(handle))
+
+
+def counties(storage: Storage, tier: str) -> frozenset[str] | None:
+    """The 12-digit codes of the counties in ``tier`` (None for all counties)."""
+    return _counties(storage, get(tier).code, storage.data_version())
+
+
+@functools.lru_cache(maxsize=32)
+def _counties(storage: Storage, tier: str, _version: str) -> frozenset[str] | None:
+    if tier == ALL:
+        return None
+    everything = storage.regions(level="county")
+    flag = BY_CODE[tier].flag
+    if flag:
+        return frozenset(r["code"] for r in everything if r[flag])
+    names = _names_by_code(storage, storage.data_version())
+    return frozenset(r["code"] for r in everything if _partners(r, names))
+
+
+def east_partners(storage: Storage, county_code: str) -> list[str]:
+    """The eastern partners named for a county, its prefecture or its province (most specific first)."""
+    return _partners(storage.region(county_code), _names_by_code(storage, storage.data_version()))
+
+
+def _partners(region: dict, names: dict[str, str]) -> list[str]:
+    partners: list[str] = []
+    for level in ("county", "city", "province"):
+        code = region["ancestors"].get(level)
+        name = region["name"] if code == region["code"] else names.get(code)
+        partners += [p["east_region"] for p in east_west_pairs()
+                     if p["west_level"] == level and p["west_region"] == name and p["east_region"] not in partners]
+    return partners
+
+
+@functools.lru_cache(maxsize=4)
+def _names_by_code(storage: Storage, _version: str) -> dict[str, str]:
+    return {r["code"]: r["name"] for level in ("province", "city") for r in storage.regions(level=level)}
