@@ -22,7 +22,7 @@ from dashboard.errors import api_error
 from dashboard.i18n import t
 from data.storage import Storage, make_engine
 from geo import routes as geo_routes
-from layouts import data_page, ids, map_page, upload_page
+from layouts import data_page, ids, map_page, region_page, upload_page
 
 
 def create_app(config: Config | None = None) -> dash.Dash:
@@ -59,6 +59,8 @@ def create_app(config: Config | None = None) -> dash.Dash:
                         if loaded else None})
 
     dash.register_page("map", path=map_page.PATH, name=t("nav_map"), layout=partial(map_page.layout, storage))
+    dash.register_page("region", path_template=region_page.PATH_TEMPLATE, name=t("profile_title"),
+                       layout=partial(region_page.layout, storage))
     dash.register_page("data", path=data_page.PATH, name=t("nav_data"), layout=partial(data_page.layout, storage))
     dash.register_page("upload", path=upload_page.PATH, name=t("nav_upload"),
                        layout=partial(upload_page.layout, storage))

@@ -20,6 +20,8 @@ import math
 import plotly.graph_objects as go
 from dash import Patch
 
+from data.metrics import CATALOG as METRICS
+from data.metrics import UNITS as UNITS_EN
 from data.metrics import Metric
 from data.views import MapData, TrendLine
 from dashboard.i18n import t
@@ -236,6 +238,111 @@ def trend_figure(lines: list[TrendLine], metric: Metric, period: str, lang: str)
         legend={"orientation": "h", "y": -0.15}, xaxis={"type": "category", "automargin": True, "nticks": 8, "tickangle": 0},
         yaxis={"automargin": True, "rangemode": "tozero" if metric.kind != "growth" else "normal"})
     if not any(p["value"] is not None for line in lines for p in line.points):
+        _say_no_data(figure, lang)
+    return figure
+
+
+# -- the region profile ------------------------------------------------------------------------------
+_BY_ZH = {m.zh: m for m in METRICS.values()}
+
+
+def _short(name: str, lang: str, strip: str) -> str:
+    """A metric's name as a category label: 当月新识别（因病） → 因病; English: the catalog's name."""
+    if lang == "en" and name in _BY_ZH:
+        return _BY_ZH[name].en.split("(")[-1].rstrip(")") if "(" in _BY_ZH[name].en else _BY_ZH[name].en
+    if strip and name.startswith(strip):
+        return name[len(strip):].strip("（）")
+    return name
+
+
+def _small_layout(figure: go.Figure, title: str, height: int = 260) -> go.Figure:
+    figure.update_layout(title={"text": title, "font": {"size": 14}}, height=height, font=FONT,
+                         margin={"l": 8, "r": 8, "t": 40, "b": 8}, paper_bgcolor="#fff", plot_bgcolor="#fff",
+                         legend={"orientation": "h", "y": -0.2}, dragmode=False)
+    figure.update_xaxes(fixedrange=True, automargin=True)
+    figure.update_yaxes(fixedrange=True, automargin=True)
+    return figure
+
+
+def breakdown_figure(values, title: str, unit_zh: str, lang: str, strip: str = "") -> go.Figure:
+    """Horizontal bars of a breakdown (a Series: metric name → value), largest first."""
+    present = [(str(k), float(v)) for k, v in values.items() if v is not None and v == v] if len(values) else []
+    present.sort(key=lambda kv: kv[1])
+    figure = go.Figure(go.Bar(x=[v for _, v in present], y=[_short(k, lang, strip) for k, _ in present],
+                              orientation="h", marker={"color": "#8e1b1b"}, text=[f"{v:,.0f}" for _, v in present],
+                              textposition="auto", insidetextfont={"color": "#ffffff"},
+                              outsidetextfont={"color": "#1f2d3d"},
+                              hovertemplate=f"%{{y}}：%{{x:,.0f}} {UNITS_EN.get(unit_zh, unit_zh) if lang == 'en' else unit_zh}"
+                                            "<extra></extra>"))
+    _small_layout(figure, title, height=max(200, 70 + 24 * len(present)))
+    if not present or not any(v for _, v in present):
+        _say_no_data(figure, lang)
+    return figure
+
+
+def flow_figure(monthly, lang: str) -> go.Figure:
+    """Newly identified and risk eliminated per month (bars)."""
+    figure = go.Figure()
+    for column, colour in (("当月新识别监测户数", "#c0392b"), ("当月风险消除户数（累计数之差）", "#1d7a36")):
+        if column in monthly:
+            name = _short(column, lang, "") if lang == "zh" else (
+                "Newly identified" if column.startswith("当月新识别") else "Risk eliminated (change in the total)")
+            figure.add_trace(go.Bar(x=monthly["期间 / period"], y=monthly[column], name=name, marker={"color": colour}))
+    figure.update_layout(barmode="group", xaxis={"type": "category", "nticks": 8, "tickangle": 0})
+    return _small_layout(figure, "每月新识别与风险消除（户）" if lang == "zh" else "Identified and eliminated per month",
+                         height=280)
+
+
+def days_figure(monthly, lang: str) -> go.Figure:
+    """Median and 90th-percentile days from identification to the first measure, with the 15-day target."""
+    figure = go.Figure()
+    for column, dash in (("识别到帮扶天数（中位数）", "solid"), ("识别到帮扶天数（90分位）", "dot")):
+        if column in monthly:
+            name = column if lang == "zh" else _BY_ZH[column].en
+            figure.add_trace(go.Scatter(x=monthly["期间 / period"], y=monthly[column], name=name, mode="lines+markers",
+                                        line={"color": "#1f5fa8", "dash": dash}, marker={"size": 4}))
+    target = METRICS["median_days_to_assistance"].target
+    figure.add_hline(y=target, line={"dash": "dash", "color": "#a61b1b", "width": 1},
+                     annotation_text=f"{'目标' if lang == 'zh' else 'target'} {target:g} {'天' if lang == 'zh' else 'days'}")
+    figure.update_layout(xaxis={"type": "category", "nticks": 8, "tickangle": 0}, yaxis={"rangemode": "tozero"})
+    return _small_layout(figure, "识别到落实首项帮扶措施的天数" if lang == "zh" else "Days from identification to assistance",
+                         height=280)
+
+
+def employment_figure(monthly, lang: str) -> go.Figure:
+    """Former-poor labourers employed (bars) and the employment rate (line, right axis), by month:
+    the dip around the Spring Festival shows."""
+    figure = go.Figure()
+    employed, rate = "脱贫劳动力务工就业人数", "脱贫劳动力务工就业率"
+    if employed in monthly:
+        figure.add_trace(go.Bar(x=monthly["期间 / period"], y=monthly[employed], marker={"color": "#9ecae1"},
+                                name=employed if lang == "zh" else _BY_ZH[employed].en))
+    if rate in monthly:
+        figure.add_trace(go.Scatter(x=monthly["期间 / period"], y=monthly[rate], yaxis="y2", mode="lines+markers",
+                                    line={"color": "#8e1b1b"}, marker={"size": 4},
+                                    name=rate if lang == "zh" else _BY_ZH[rate].en))
+    figure.update_layout(xaxis={"type": "category", "nticks": 10, "tickangle": 0},
+                         yaxis={"title": "人" if lang == "zh" else "people"},
+                         yaxis2={"overlaying": "y", "side": "right", "title": "%", "rangemode": "tozero"})
+    return _small_layout(figure, "务工就业（月度）" if lang == "zh" else "Employment by month", height=300)
+
+
+def funds_figure(frame, lang: str) -> go.Figure:
+    """Connection funds allocated and spent by use in the latest year."""
+    figure = go.Figure()
+    if len(frame):
+        year = frame["年度 / year"].max()
+        latest = frame[frame["年度 / year"] == year]
+        for column, colour, zh, en in (("下达（元）/ allocated (yuan)", "#9ecae1", "下达", "allocated"),
+                                       ("支出（元）/ spent (yuan)", "#1f5fa8", "支出", "spent")):
+            figure.add_trace(go.Bar(x=latest["用途 / use"], y=latest[column] / 1e4, name=zh if lang == "zh" else en,
+                                    marker={"color": colour}, hovertemplate="%{x}：%{y:,.1f} 万元<extra></extra>"))
+        title = f"{year} 年衔接资金按用途（万元）" if lang == "zh" else f"Connection funds by use, {year} (10k yuan)"
+    else:
+        title = "衔接资金按用途" if lang == "zh" else "Connection funds by use"
+    figure.update_layout(barmode="group")
+    _small_layout(figure, title, height=280)
+    if not len(frame):
         _say_no_data(figure, lang)
     return figure
 

@@ -15,12 +15,16 @@ def href(path: str, **params) -> str:
     return f"{path}?{query}" if query else path
 
 
-def crumbs(lang: str, path: str, lineage: list[dict], state: dict) -> list:
-    """The breadcrumb (全国 › 省 › 市 › 县 …), each link keeping the page's other state."""
-    links = [dcc.Link(t("nation", lang), href=href(path, **{**state, "region": None, "lang": lang}))]
+def crumbs(lang: str, path: str, lineage: list[dict], state: dict, crumb_path=None) -> list:
+    """The breadcrumb (全国 › 省 › 市 › 县 …), each link keeping the page's other state. With ``crumb_path``
+    (region code or None → path) the region is in the path, not the query."""
+    def link(code):
+        if crumb_path:
+            return href(crumb_path(code), **{**state, "lang": lang})
+        return href(path, **{**state, "region": code, "lang": lang})
+    links = [dcc.Link(t("nation", lang), href=link(None))]
     for region in lineage:
-        links += [html.Span("›", className="crumb-sep"),
-                  dcc.Link(region["name"], href=href(path, **{**state, "region": region["code"], "lang": lang}))]
+        links += [html.Span("›", className="crumb-sep"), dcc.Link(region["name"], href=link(region["code"]))]
     return links
 
 
@@ -28,7 +32,7 @@ def language_href(lang: str, path: str, state: dict) -> str:
     return href(path, **{**state, "lang": "en" if lang == "zh" else "zh"})
 
 
-def frame(children, lang: str, path: str, lineage: list[dict], state: dict) -> html.Div:
+def frame(children, lang: str, path: str, lineage: list[dict], state: dict, crumb_path=None) -> html.Div:
     """A page: header, breadcrumb and the page's own content."""
     return html.Div(className="page", lang="zh-CN" if lang == "zh" else "en", children=[
         html.Header(className="header", children=[
@@ -39,6 +43,6 @@ def frame(children, lang: str, path: str, lineage: list[dict], state: dict) -> h
             dcc.Link(t("switch_language", lang), id=ids.LANGUAGE_LINK, className="language",
                      href=language_href(lang, path, state)),
         ]),
-        html.Div(crumbs(lang, path, lineage, state), id=ids.BREADCRUMB, className="breadcrumb"),
+        html.Div(crumbs(lang, path, lineage, state, crumb_path), id=ids.BREADCRUMB, className="breadcrumb"),
         html.Main(children),
     ])

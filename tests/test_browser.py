@@ -288,3 +288,45 @@ def test_upload_page_imports_with_progress_and_reports_problems(page, base_url, 
     assert page.get_attribute("#upload-progress", "value") == page.get_attribute("#upload-progress", "max")
     response = page.request.get(base_url + "/api/v1/templates/teams.xlsx")
     assert response.status == 200 and response.body()[:2] == b"PK"
+
+
+def test_county_profile_prints_every_section_and_downloads_its_tables(page, base_url, shots):
+    county = next(r for r in _api(base_url, "/api/v1/regions?parent=5227")["regions"]
+                  if r["code"] == "522728000000")  # 罗甸县: a national key county with household detail
+    page.goto(base_url + "/?region=522728000000")
+    page.click("#profile-link")
+    page.wait_for_url("**/region/522728000000**")
+    towns = _api(base_url, "/api/v1/regions?parent=522728")["count"]
+    page.wait_for_function(
+        f"document.querySelectorAll('#profile-map .choroplethlayer > .trace:first-child .choroplethlocation').length === {towns}")
+    assert f"{county['name']}画像" in page.inner_text("h2")
+    for badge in ("国家乡村振兴重点帮扶县", "东西部协作结对县"):
+        assert badge in page.inner_text(".profile-header")
+    for title in ("主要指标", "防止返贫监测", "务工就业", "产业项目", "衔接资金", "东西部协作与驻村帮扶", "辖区地图"):
+        assert title in page.inner_text(".profile")
+    key_rows = page.eval_on_selector_all("#section-key_figures tbody tr", "rs => rs.length")
+    assert key_rows == len(_api(base_url, "/api/v1/regions/522728")["key_figures"]) + 1  # + the header row
+    assert "广东省" in page.inner_text("#section-pairing")
+
+    with page.expect_download() as download:
+        page.click("#section-projects button >> text=下载 CSV")
+    text = download.value.path().read_text(encoding="utf-8")
+    assert text.startswith("\ufeff项目编码 / id,") and download.value.suggested_filename == "522728000000-projects.csv"
+    with page.expect_download() as download:
+        page.click("#section-funds button >> text=下载 XLSX")
+    assert download.value.path().read_bytes()[:2] == b"PK"
+
+    first = page.inner_text("#section-projects tbody tr:nth-child(2)")
+    page.click("#section-projects th:has-text('资金合计') .column-header--sort")  # sort by funds
+    page.wait_for_function(f"document.querySelector('#section-projects tbody tr:nth-child(2)').innerText !== {json.dumps(first)}")
+
+    fills = page.eval_on_selector_all("#profile-map .choroplethlayer > .trace:last-child .choroplethlocation",
+                                      "ps => JSON.stringify(ps.map(p => getComputedStyle(p).fill))")
+    page.click("#profile-metric")
+    page.get_by_role("option", name="脱贫劳动力务工就业率", exact=True).click()
+    page.wait_for_function("JSON.stringify([...document.querySelectorAll('#profile-map .choroplethlayer > .trace:last-child "
+                           f".choroplethlocation')].map(p => getComputedStyle(p).fill)) !== {json.dumps(fills)}")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shots / "county-profile.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert page.is_hidden(".header nav") and page.is_hidden("#section-projects .downloads")

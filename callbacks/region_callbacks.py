@@ -1,0 +1,70 @@
+"""Region profile callbacks: table downloads (CSV/XLSX), printing, and the map's metric.
+
+Downloads are rebuilt on the server from the region in the page's store, resolved again within the
+caller's scope; nothing the browser sends is written into a file.
+"""
+from __future__ import annotations
+
+import io
+
+from dash import ALL, Input, Output, State, ctx, dcc, no_update
+
+from data import codes, metrics, profile
+from data.storage import NotFound, Storage
+from data.views import map_data, map_view
+from dashboard.i18n import language
+from dashboard.scope import request_scope
+from layouts import figures, ids, map_page
+
+FORMATS = ("csv", "xlsx")
+
+
+def _region(state) -> str | None:
+    region = state.get("region") if isinstance(state, dict) else None
+    return region if isinstance(region, str) else None
+
+
+def download(storage: Storage, state, name, fmt) -> dict | None:
+    """The file of table ``name`` for the region in ``state`` (None if anything is off)."""
+    code = _region(state)
+    if code is None or name not in profile.TABLES or fmt not in FORMATS:
+        return None
+    try:
+        frame = profile.TABLES[name](storage, code, request_scope())
+    except (codes.InvalidCode, NotFound):
+        return None
+    filename = f"{code}-{name}.{fmt}"
+    if fmt == "csv":
+        return dcc.send_bytes(frame.to_csv(index=False).encode("utf-8-sig"), filename)  # BOM: Excel reads UTF-8
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False, sheet_name=name)
+    return dcc.send_bytes(buffer.getvalue(), filename)
+
+
+def register(app, storage: Storage) -> None:
+    @app.callback(Output(ids.PROFILE_DOWNLOAD, "data"),
+                  Input({"type": ids.PROFILE_DOWNLOAD_BUTTON, "table": ALL, "format": ALL}, "n_clicks"),
+                  State(ids.PROFILE_STATE, "data"), prevent_initial_call=True)
+    def send(clicks, state):
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(clicks):
+            return no_update
+        return download(storage, state, trigger.get("table"), trigger.get("format")) or no_update
+
+    @app.callback(Output(ids.PROFILE_MAP, "figure"), Output(ids.PROFILE_MAP_CAPTION, "children"),
+                  Input(ids.PROFILE_METRIC, "value"), State(ids.PROFILE_STATE, "data"), prevent_initial_call=True)
+    def recolour(metric, state):
+        code = _region(state)
+        if code is None or metric not in metrics.CATALOG:
+            return no_update, no_update
+        try:
+            view = map_view(storage, code, request_scope())
+        except (codes.InvalidCode, NotFound):
+            return no_update, no_update
+        lang = language(state.get("lang"))
+        data = map_data(storage, view, metric, None, None)
+        return figures.map_patch(data, lang), map_page.caption(view, data, lang)
+
+    app.clientside_callback(
+        "function (clicks) { if (clicks) { window.print(); } return window.dash_clientside.no_update; }",
+        Input(ids.PROFILE_PRINT, "n_clicks"), prevent_initial_call=True)

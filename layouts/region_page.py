@@ -1,0 +1,211 @@
+"""The region profile (``/region/<code>``, for a county the 县域画像): one printable page.
+
+Key figures against the previous period, the parent and the peers; monitoring; employment; industry
+projects; funds; East–West pairing and village teams; a map of its units for a chosen metric. Tables
+sort in the page and download as CSV or XLSX (the same frames, from :mod:`data.profile`).
+``/region/<code>?metric=<metric>&lang=<zh|en>``.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from dash import dash_table, dcc, html
+
+from data import codes, cube, metrics, profile
+from data.storage import NotFound, Storage
+from data.views import map_data, map_view
+from dashboard.i18n import language, t
+from dashboard.scope import request_scope
+from layouts import figures, ids, map_page, shell
+
+PATH_TEMPLATE = "/region/<code>"
+GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": False}
+DEFAULT_MAP_METRIC = "monitored_households"
+
+
+def path(code: str) -> str:
+    return f"/region/{code}"
+
+
+def layout(storage: Storage, code: str | None = None, metric: str | None = None, lang: str | None = None,
+           **_ignored) -> html.Div:
+    lang = language(lang)
+    scope = request_scope()
+    try:
+        place = profile.region(storage, code or "", scope)
+    except (codes.InvalidCode, NotFound):
+        return shell.frame(html.Div(className="card", children=[
+            html.H2(f"{t('not_found', lang)}: {code}"),
+            dcc.Link(t("back_to_nation", lang), href=shell.href("/", lang=lang))]), lang, path(code or ""), [], {})
+    here = path(place["code"])
+    metric = metric if metric in metrics.CATALOG and metrics.CATALOG[metric].shown else DEFAULT_MAP_METRIC
+    try:
+        cube.info(storage)
+    except cube.NotBuilt as error:
+        return shell.frame(html.Div(className="card", children=[html.H2(t("not_built", lang)), html.P(str(error))]),
+                           lang, here, place["lineage"], {})
+    compare = profile.comparison(storage, place, scope)
+    sections = [
+        header(place, lang),
+        section(t("profile_key_figures", lang), "key_figures", [
+            table("key_figures", profile.key_figures(storage, place, compare, scope).drop(columns=["metric"]), lang)]),
+        monitoring_section(storage, place["code"], lang, scope),
+        employment_section(storage, place["code"], lang, scope),
+        projects_section(storage, place["code"], lang, scope),
+        funds_section(storage, place["code"], lang, scope),
+        pairing_section(storage, place, lang, scope),
+        map_section(storage, place, metric, lang),
+        dcc.Download(id=ids.PROFILE_DOWNLOAD),
+        dcc.Store(id=ids.PROFILE_STATE, data={"region": place["code"], "lang": lang}),
+    ]
+    return shell.frame(html.Div(sections, className="profile"), lang, here, place["lineage"], {"metric": None},
+                       crumb_path=lambda region: path(region) if region else "/")
+
+
+def header(place: dict, lang: str) -> html.Div:
+    badges = [html.Span(tier.en if lang == "en" else tier.zh, className="badge") for tier in place["tiers"]]
+    partners = (f"{t('paired_with', lang)}：{'、'.join(place['partners'])}" if place["partners"] else "")
+    return html.Div(className="profile-header", children=[
+        html.Div([html.H2(f"{place['name']}{t('profile_title', lang)}"), *badges, html.P(partners, className="note")]),
+        html.Div(className="no-print", children=[
+            html.Button(t("print", lang), id=ids.PROFILE_PRINT, className="button"),
+            dcc.Link(t("back_to_map", lang), className="button secondary",
+                     href=shell.href("/", region=place["code"], lang=lang))]),
+    ])
+
+
+def section(title: str, name: str, children: list) -> html.Section:
+    return html.Section(className="section", id=f"section-{name}", children=[html.H3(title), *children])
+
+
+def downloads(name: str, lang: str) -> html.Div:
+    return html.Div(className="downloads no-print", children=[
+        html.Button(f"{t('download', lang)} {fmt.upper()}", className="button small",
+                    id={"type": ids.PROFILE_DOWNLOAD_BUTTON, "table": name, "format": fmt})
+        for fmt in ("csv", "xlsx")])
+
+
+def table(name: str, frame: pd.DataFrame, lang: str, page_size: int = 15) -> html.Div:
+    """A sortable table of ``frame`` with its CSV/XLSX downloads; flagged rows (idle, failed) stand out."""
+    if frame.empty:
+        return html.P(t("no_data_here", lang), className="note")
+    columns = [{"name": str(c), "id": f"c{i}", **_number_format(frame[c])} for i, c in enumerate(frame.columns)]
+    rows = [{f"c{i}": _cell(v) for i, v in enumerate(row)} for row in frame.itertuples(index=False)]
+    flagged = [f"c{i}" for i, c in enumerate(frame.columns) if str(c).startswith("需关注")]
+    return html.Div([
+        downloads(name, lang),
+        dash_table.DataTable(
+            id={"type": ids.PROFILE_TABLE, "table": name}, data=rows, columns=columns, sort_action="native",
+            page_size=page_size, style_table={"overflowX": "auto"},
+            style_cell={"fontFamily": "WenQuanYi Micro Hei, sans-serif", "fontSize": 13, "padding": "4px 8px",
+                        "textAlign": "left", "whiteSpace": "normal", "height": "auto"},
+            style_header={"fontWeight": "bold", "backgroundColor": "#eef2f6"},
+            style_data_conditional=[{"if": {"filter_query": f"{{{flagged[0]}}} != ''", "column_id": "*"},
+                                     "backgroundColor": "#fdecea", "color": "#a61b1b"}] if flagged else []),
+    ])
+
+
+def _number_format(column: pd.Series) -> dict:
+    """Thousands separators for numbers (years excepted); two decimals where any value has a fraction."""
+    if not pd.api.types.is_numeric_dtype(column) or "year" in str(column.name):
+        return {}
+    whole = bool((column.dropna() % 1 == 0).all())
+    return {"type": "numeric", "format": {"specifier": ",.0f" if whole else ",.2f"}}
+
+
+def _cell(value):
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1000:
+        return int(value)
+    return value.item() if hasattr(value, "item") else value
+
+
+def graph(figure, name: str) -> dcc.Graph:
+    return dcc.Graph(id=f"profile-{name}", figure=figure, config=GRAPH_CONFIG, className="profile-graph")
+
+
+def monitoring_section(storage: Storage, code: str, lang: str, scope) -> html.Section:
+    monthly = profile.monitoring_monthly(storage, code, scope)
+    period, latest = profile.latest_row(profile.series_table(storage, code, profile.CATEGORY_METRICS, scope))
+    risks = profile.recent_total(profile.series_table(storage, code, profile.RISK_METRICS, scope))
+    channels = profile.recent_total(profile.series_table(storage, code, profile.CHANNEL_METRICS, scope))
+    recent = t("last_12_months", lang)
+    return section(t("profile_monitoring", lang), "monitoring", [
+        html.Div(className="grid-3", children=[
+            graph(figures.breakdown_figure(latest, f"{t('by_category', lang)}（{period or '—'}）", "户", lang), "category"),
+            graph(figures.breakdown_figure(risks, f"{t('by_risk', lang)}（{recent}）", "户", lang, strip="当月新识别"),
+                  "risk"),
+            graph(figures.breakdown_figure(channels, f"{t('by_channel', lang)}（{recent}）", "户", lang,
+                                           strip="当月新识别"), "channel"),
+        ]),
+        html.Div(className="grid-2", children=[
+            graph(figures.flow_figure(monthly, lang), "flows"),
+            graph(figures.days_figure(monthly, lang), "days"),
+        ]),
+        table("monitoring", monthly, lang, page_size=12),
+    ])
+
+
+def employment_section(storage: Storage, code: str, lang: str, scope) -> html.Section:
+    monthly = profile.TABLES["employment"](storage, code, scope)
+    period, locations = profile.latest_row(profile.series_table(storage, code, profile.LOCATION_METRICS, scope))
+    _, modes = profile.latest_row(profile.series_table(storage, code, profile.MODE_METRICS, scope))
+    return section(t("profile_employment", lang), "employment", [
+        graph(figures.employment_figure(monthly, lang), "employment-series"),
+        html.Div(className="grid-2", children=[
+            graph(figures.breakdown_figure(locations, f"{t('by_location', lang)}（{period or '—'}）", "人", lang,
+                                           strip="务工就业人数"), "locations"),
+            graph(figures.breakdown_figure(modes, f"{t('by_mode', lang)}（{period or '—'}）", "人", lang,
+                                           strip="务工就业人数"), "modes"),
+        ]),
+        table("employment", monthly, lang, page_size=12),
+    ])
+
+
+def projects_section(storage: Storage, code: str, lang: str, scope) -> html.Section:
+    frame = profile.projects(storage, code, scope)
+    flagged = int((frame["需关注 / flagged"] != "").sum()) if not frame.empty else 0
+    summary = (f"{t('projects_count', lang)}：{len(frame)}，{t('flagged_projects', lang)}：{flagged}"
+               if not frame.empty else "")
+    return section(t("profile_projects", lang), "projects", [html.P(summary, className="section-summary"),
+                                                               table("projects", frame, lang)])
+
+
+def funds_section(storage: Storage, code: str, lang: str, scope) -> html.Section:
+    frame = profile.funds_by_use(storage, code, scope)
+    share = profile.latest_values(storage, code, ("funds_industry_share", "funds_spend_rate"), scope)
+    line = metrics.get("funds_industry_share")
+    facts = [html.Li(f"{figures.label(v['metric'], lang)}（{v['period'] or '—'}）："
+                     f"{figures.format_value(v['value'], v['metric'], lang)}") for v in share]
+    below = share[0]["value"] is not None and line.target is not None and share[0]["value"] < line.target
+    facts.append(html.Li(f"{t('policy_line', lang)}：{line.target_note}",
+                         className="warning" if below else "note"))
+    return section(t("profile_funds", lang), "funds", [
+        html.Ul(facts, className="facts"),
+        graph(figures.funds_figure(frame, lang), "funds"),
+        table("funds", frame, lang),
+    ])
+
+
+def pairing_section(storage: Storage, place: dict, lang: str, scope) -> html.Section:
+    values = profile.latest_values(storage, place["code"],
+                                   profile.COLLABORATION_METRICS + profile.TEAM_METRICS, scope)
+    items = [html.Li(f"{figures.label(v['metric'], lang)}（{v['period'] or '—'}）："
+                     f"{figures.format_value(v['value'], v['metric'], lang)}") for v in values]
+    partners = "、".join(place["partners"]) or t("none", lang)
+    return section(t("profile_pairing", lang), "pairing", [
+        html.P(f"{t('paired_with', lang)}：{partners}"), html.Ul(items, className="facts columns")])
+
+
+def map_section(storage: Storage, place: dict, metric: str, lang: str) -> html.Section:
+    view = map_view(storage, place["code"], request_scope())
+    data = map_data(storage, view, metric, None, None)
+    return section(t("profile_map", lang), "map", [
+        html.Div(className="controls no-print", children=[
+            html.Label(t("metric", lang), htmlFor=ids.PROFILE_METRIC),
+            dcc.Dropdown(id=ids.PROFILE_METRIC, value=metric, clearable=False,
+                         options=map_page.metric_options(lang), className="metric-choice", maxHeight=360)]),
+        dcc.Graph(id=ids.PROFILE_MAP, className="map", config={**GRAPH_CONFIG, "topojsonURL": "/assets/topojson/"},
+                  figure=figures.map_figure(view.units, data, view.geojson_url, lang)),
+        html.P(map_page.caption(view, data, lang), id=ids.PROFILE_MAP_CAPTION, className="caption"),
+    ])

@@ -1,0 +1,74 @@
+"""The region profile's data: key figures against parent and peers, records-based tables, downloads."""
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from data import cube, profile, records
+from data.storage import NotFound
+
+
+@pytest.fixture(scope="module")
+def county(tiny_storage):
+    return json.loads(tiny_storage.facts()["counties_in_scope"])[0]
+
+
+def test_a_county_is_compared_with_its_province_and_its_tier_in_the_province(tiny_storage):
+    place = profile.region(tiny_storage, "522728")  # 罗甸县, a national key county
+    assert [t.code for t in place["tiers"]] == ["national_key", "former_poverty", "paired_east"]
+    assert place["partners"] == ["广东省"]
+    compare = profile.comparison(tiny_storage, place)
+    assert compare.parent["code"] == "520000000000" and "国家乡村振兴重点帮扶县" in compare.peer_label_zh
+    assert "522728000000" in compare.peer_codes and all(c.startswith("52") for c in compare.peer_codes)
+    frame = profile.key_figures(tiny_storage, place, compare)
+    own = {f["metric"]: f for f in cube.key_figures(tiny_storage, "522728")}
+    province = {f["metric"]: f for f in cube.key_figures(tiny_storage, "52")}
+    assert list(frame["metric"]) == list(own)
+    for row in frame.to_dict("records"):
+        assert row["本地区 / value"] == own[row["metric"]]["value"]
+        assert row["贵州省 / parent"] == province[row["metric"]]["value"]
+    assert frame["排名 / rank"].notna().any()
+
+
+def test_projects_flag_the_idle_and_failed(tiny_storage, county):
+    frame = profile.projects(tiny_storage, county)
+    stored = records.read_table(tiny_storage.engine, "projects")
+    stored = stored[stored["county_code"] == county]
+    assert len(frame) == len(stored) > 0
+    flagged = (frame["需关注 / flagged"] != "").sum()
+    assert flagged == stored["status"].isin(["idle", "failed"]).sum()
+    assert list(frame["需关注 / flagged"][:flagged]) == ["闲置或失败 / idle or failed"] * flagged  # listed first
+
+
+def test_funds_by_use_add_up_to_the_cube(tiny_storage, county):
+    frame = profile.funds_by_use(tiny_storage, county)
+    year = frame["年度 / year"].max()
+    allocated = cube.unit_values(tiny_storage, "funds_allocated", [{"code": county, "name": "", "level": "county"}],
+                                 str(year))["rows"][0]["value"]
+    assert frame[frame["年度 / year"] == year]["下达（元）/ allocated (yuan)"].sum() == allocated
+
+
+def test_monthly_monitoring_has_the_eliminated_flow(tiny_storage, county):
+    frame = profile.monitoring_monthly(tiny_storage, county)
+    stock = frame["风险已消除户数"]
+    assert list(frame["当月风险消除户数（累计数之差）"][1:]) == list((stock - stock.shift())[1:])
+
+
+def test_downloads_are_rebuilt_on_the_server(tiny_storage, county):
+    from callbacks.region_callbacks import download
+
+    csv = download(tiny_storage, {"region": county}, "projects", "csv")
+    text = __import__("base64").b64decode(csv["content"]).decode("utf-8")
+    assert csv["filename"] == f"{county}-projects.csv" and text.startswith("\ufeff项目编码 / id,")
+    xlsx = download(tiny_storage, {"region": county}, "key_figures", "xlsx")
+    book = pd.read_excel(io.BytesIO(__import__("base64").b64decode(xlsx["content"])))
+    assert "指标 / indicator" in book.columns and len(book) > 10
+    for state, name, fmt in (({"region": county}, "households", "csv"), ({"region": county}, "projects", "pdf"),
+                             ({"region": "99"}, "projects", "csv"), ({"region": 5}, "projects", "csv"), (None, "funds", "csv")):
+        assert download(tiny_storage, state, name, fmt) is None
+
+
+def test_an_unknown_region_is_not_found(tiny_storage):
+    with pytest.raises(NotFound):
+        profile.region(tiny_storage, "529999")
