@@ -2,8 +2,9 @@
 
 Geometry (here): the raw and gzipped size of each layer the map asks for, the cold build time of each answer
 (outlines read from storage, assembled and gzipped) and warm latency percentiles through the WSGI app.
-The figure API and the pipeline against DuckDB are measured in dashboard/bench_pipeline.py. Results are
-recorded in docs/performance.md.
+The figure API and the pipeline against DuckDB are measured in dashboard/bench_pipeline.py, the map page
+(callback payloads, paint and drill times in Chromium) in dashboard/bench_map.py. Results are recorded in
+docs/performance.md.
 """
 from __future__ import annotations
 
@@ -29,9 +30,11 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def run(config: Config | None = None, repeats: int = 30, parts: tuple[str, ...] = ("geometry", "api", "pipeline")) -> dict:
-    from dashboard import bench_pipeline
+def run(config: Config | None = None, repeats: int = 30,
+        parts: tuple[str, ...] = ("geometry", "api", "pipeline", "map")) -> dict:
+    from dashboard import bench_map, bench_pipeline
 
+    config = config or Config()
     app = create_app(config)
     client = app.server.test_client()
     answer = {"database": app.storage.engine.dialect.name, "facts": {
@@ -42,6 +45,8 @@ def run(config: Config | None = None, repeats: int = 30, parts: tuple[str, ...] 
         answer["api"] = bench_pipeline.api_benchmark(client, app.storage, repeats)
     if "pipeline" in parts:
         answer["pipeline"] = bench_pipeline.pipeline_benchmark(app.storage)
+    if "map" in parts:
+        answer["map"] = bench_map.run(app, config, repeats)
     return answer
 
 

@@ -186,11 +186,12 @@ def template(table: str, file: str) -> None:
 
 @main.command()
 @click.option("--repeats", type=int, default=30, show_default=True)
-@click.option("--only", type=click.Choice(["geometry", "api", "pipeline"]), multiple=True,
+@click.option("--only", type=click.Choice(["geometry", "api", "pipeline", "map"]), multiple=True,
               help="Run only these parts (default: all).")
 def bench(repeats: int, only: tuple[str, ...]) -> None:
-    """Measure geometry, the figure API and the pipeline against DuckDB; prints JSON (docs/performance.md)."""
+    """Measure geometry, the figure API, the pipeline against DuckDB and the map page; prints JSON
+    (docs/performance.md)."""
     from dashboard import bench as benchmarks
 
-    parts = only or ("geometry", "api", "pipeline")
+    parts = only or ("geometry", "api", "pipeline", "map")
     click.echo(json.dumps(benchmarks.run(Config(), repeats, parts), ensure_ascii=False, indent=2))

@@ -8,62 +8,31 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from dashboard import browsing
+
 pytestmark = pytest.mark.browser
 # Set UPDATE_SCREENSHOTS=1 to refresh the committed screenshots in docs/screenshots/.
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-PATHS = "#map .choroplethlayer > .trace:first-child .choroplethlocation"  # the base trace: every unit
-VALUE_PATHS = "#map .choroplethlayer > .trace:last-child .choroplethlocation"  # the metric's trace
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+PATHS = browsing.BASE_PATHS
+VALUE_PATHS = browsing.VALUE_PATHS
 
 
 @pytest.fixture(scope="module")
 def base_url(tiny_instance):
-    port = _free_port()
-    env = {**os.environ, "DASHBOARD_INSTANCE": str(tiny_instance.instance_dir),
-           "DATABASE_URL": tiny_instance.database_url}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--no-control-socket", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "dashboard.server:server"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)
-            break
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError(server.stderr.read().decode())
-            time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    with browsing.serve(tiny_instance.instance_dir, tiny_instance.database_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic"])
+    with browsing.chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture()
@@ -87,27 +56,6 @@ def _api(base_url: str, path: str) -> dict:
         return json.load(response)
 
 
-def _wait_for_map(page, count: int) -> None:
-    page.wait_for_function(f"document.querySelectorAll('{PATHS}').length === {count}", timeout=20_000)
-
-
-def _click_region(page, code: str) -> None:
-    """Click a point that lies inside the drawn region (hit-tested in the page)."""
-    point = page.evaluate("""(code) => {
-        const path = [...document.querySelectorAll('#map .choroplethlocation')].find(p => p.__data__.loc === code);
-        const box = path.getBBox(), matrix = path.getScreenCTM();
-        for (let step = 0; step < 2000; step++) {
-            const local = new DOMPoint(box.x + box.width * ((step * 0.618034) % 1),
-                                       box.y + box.height * ((step * 0.381966 + 0.5) % 1));
-            if (path.isPointInFill(local)) { const p = local.matrixTransform(matrix); return [p.x, p.y]; }
-        }
-        return null;
-    }""", code)
-    assert point, f"region {code} has no clickable point"
-    page.mouse.move(*point)
-    page.mouse.click(*point)
-
-
 @pytest.fixture()
 def shots(tmp_path) -> Path:
     folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
@@ -128,7 +76,7 @@ def test_national_county_map_draws_every_county(page, base_url, shots):
     counties = _api(base_url, "/api/v1/regions?level=county")["count"]
     started = time.perf_counter()
     page.goto(base_url + "/")
-    _wait_for_map(page, counties)
+    browsing.wait_for_map(page, counties)
     print(f"national county map painted in {time.perf_counter() - started:.2f}s")
     assert page.inner_text("h1") == "常态化精准帮扶监测分析平台"
     latest = _api(base_url, "/api/v1/values?metric=risk_not_eliminated_households")["period"]
@@ -143,6 +91,9 @@ def test_national_county_map_draws_every_county(page, base_url, shots):
     assert drawn == with_data["with_data"]  # counties without a value show the grey base beneath
     assert page.eval_on_selector_all("#ranking .point", "ps => ps.length") == min(20, with_data["with_data"])
     assert page.eval_on_selector_all("#trend .scatterlayer .trace", "ts => ts.length") == 1
+    loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert any("plotly-dashboard.min.js" in url for url in loaded)  # the partial bundle …
+    assert not any("package_data/plotly.min.js" in url for url in loaded)  # … instead of the full one
     page.screenshot(path=str(shots / "map-national.png"))
 
 
@@ -151,20 +102,20 @@ def test_drill_from_prefecture_to_village_by_clicking(page, base_url, shots):
                 if _api(base_url, f"/api/v1/regions?parent={r['code']}")["count"]]
     county = in_scope[0]["code"]
     page.goto(base_url + "/?region=5227")
-    _wait_for_map(page, _api(base_url, "/api/v1/regions?level=county&parent=5227")["count"])
+    browsing.wait_for_map(page, _api(base_url, "/api/v1/regions?level=county&parent=5227")["count"])
 
-    _click_region(page, county)
+    browsing.click_region(page, county)
     page.wait_for_url(f"**region={county}**")
     towns = _api(base_url, f"/api/v1/regions?parent={county}")["regions"]
-    _wait_for_map(page, len(towns))
+    browsing.wait_for_map(page, len(towns))
     page.screenshot(path=str(shots / "map-county-townships.png"))
 
-    _click_region(page, towns[0]["code"])
+    browsing.click_region(page, towns[0]["code"])
     page.wait_for_url(f"**region={towns[0]['code']}**")
     villages = _api(base_url, f"/api/v1/regions?parent={towns[0]['code']}")["regions"]
-    _wait_for_map(page, len(villages))
+    browsing.wait_for_map(page, len(villages))
 
-    _click_region(page, villages[0]["code"])
+    browsing.click_region(page, villages[0]["code"])
     page.wait_for_url(f"**region={villages[0]['code']}**")
     page.wait_for_selector(f"#breadcrumb >> text={villages[0]['name']}")
     crumbs = page.inner_text("#breadcrumb")
@@ -173,12 +124,12 @@ def test_drill_from_prefecture_to_village_by_clicking(page, base_url, shots):
 
     page.click(f"#breadcrumb >> text={in_scope[0]['name']}")
     page.wait_for_url(f"**region={county}**")
-    _wait_for_map(page, len(towns))
+    browsing.wait_for_map(page, len(towns))
 
 
 def test_metric_period_and_tier_changes_recolour_and_are_kept_in_the_url(page, base_url):
     page.goto(base_url + "/?region=52")
-    _wait_for_map(page, 88)
+    browsing.wait_for_map(page, 88)
     fills = _fills(page)
     _choose(page, "metric", "脱贫劳动力务工就业率")
     page.wait_for_url("**metric=employment_rate**")
@@ -210,7 +161,7 @@ def test_metric_period_and_tier_changes_recolour_and_are_kept_in_the_url(page, b
 
 def test_deep_link_opens_the_same_view_in_english(page, base_url):
     page.goto(base_url + "/?region=52&metric=employment_rate&period=2026-06&tier=national_key&lang=en")
-    _wait_for_map(page, 88)
+    browsing.wait_for_map(page, 88)
     assert page.inner_text("h1") == "Normalized Precise Assistance Dashboard"
     assert "Employment rate" in page.inner_text("#metric") and "2026-06" in page.inner_text("#period")
     assert "National key" in page.inner_text("#tier")
@@ -224,7 +175,7 @@ def test_deep_link_opens_the_same_view_in_english(page, base_url):
 
 def test_clicking_a_ranking_bar_drills_into_that_region(page, base_url):
     page.goto(base_url + "/?region=52")
-    _wait_for_map(page, 88)
+    browsing.wait_for_map(page, 88)
     top = next(v for v in _api(base_url, "/api/v1/values?metric=risk_not_eliminated_households&level=county&parent=52")["values"]
                if v.get("rank") == 1)
     box = page.locator("#ranking .point path").first.bounding_box()

@@ -120,3 +120,20 @@ def test_clicks_from_the_browser_are_not_trusted():
     assert _clicked_code({"points": [{"customdata": "522725000000", "y": "1. 瓮安县"}]}) == "522725000000"
     for crafted in (None, {}, {"points": "x"}, {"points": []}, {"points": [3]}, [1], {"points": [{"location": 5}]}):
         assert _clicked_code(crafted) is None
+
+
+def test_the_partial_plotly_bundle_matches_plotly_and_holds_every_trace_drawn():
+    from pathlib import Path
+
+    from plotly.offline import get_plotlyjs_version
+
+    bundle = Path(__file__).resolve().parent.parent / "assets" / "plotly-dashboard.min.js"
+    header = bundle.read_text(encoding="utf-8")[:300]
+    assert f"plotly.js v{get_plotlyjs_version()} " in header  # rebuild with tools/plotly-bundle/build.sh
+    drawn = {"choropleth", "scattergeo", "bar", "scatter"}
+    lines = [TrendLine("region", "x", [{"period": "2025", "value": 1.0}])]
+    figures_made = [figures.map_figure(UNITS, _data([1.0, 2.0, 3.0]), "/geo/x", "zh", ['{"type": "LineString", '
+                                                                                   '"coordinates": [[1, 2], [3, 4]]}']),
+                    figures.ranking_figure(_data([1.0, 2.0, 3.0]), "zh").to_dict(),
+                    figures.trend_figure(lines, metrics.get("employment_rate"), "2025", "zh").to_dict()]
+    assert {trace["type"] for figure in figures_made for trace in figure["data"]} <= drawn

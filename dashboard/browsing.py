@@ -1,0 +1,87 @@
+"""The served app in Debian's headless Chromium, for the browser tests and the map benchmark.
+
+``serve`` runs gunicorn on a free port against an instance; ``chromium`` launches the browser offline
+(no downloads, no background traffic); ``click_region`` clicks a point inside a drawn region.
+Playwright comes with requirements-test.txt.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+BASE_PATHS = "#map .choroplethlayer > .trace:first-child .choroplethlocation"  # every unit
+VALUE_PATHS = "#map .choroplethlayer > .trace:last-child .choroplethlocation"  # the metric's trace
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(instance_dir: str, database_url: str, workers: int = 2) -> Iterator[str]:
+    """The app under gunicorn on a free port; yields its base URL."""
+    port = _free_port()
+    env = {**os.environ, "DASHBOARD_INSTANCE": str(instance_dir), "DATABASE_URL": database_url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--no-control-socket", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "dashboard.server:server"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(server.stderr.read().decode()) from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def wait_for_map(page, count: int, selector: str = BASE_PATHS, timeout: int = 20_000) -> None:
+    page.wait_for_function(f"document.querySelectorAll('{selector}').length === {count}", timeout=timeout)
+
+
+def click_region(page, code: str, graph: str = "#map") -> None:
+    """Click a point that lies inside the drawn region (hit-tested in the page)."""
+    point = page.evaluate("""([graph, code]) => {
+        const path = [...document.querySelectorAll(graph + ' .choroplethlocation')].find(p => p.__data__.loc === code);
+        const box = path.getBBox(), matrix = path.getScreenCTM();
+        for (let step = 0; step < 2000; step++) {
+            const local = new DOMPoint(box.x + box.width * ((step * 0.618034) % 1),
+                                       box.y + box.height * ((step * 0.381966 + 0.5) % 1));
+            if (path.isPointInFill(local)) { const p = local.matrixTransform(matrix); return [p.x, p.y]; }
+        }
+        return null;
+    }""", [graph, code])
+    if not point:
+        raise AssertionError(f"region {code} has no clickable point")
+    page.mouse.move(*point)
+    page.mouse.click(*point)
