@@ -193,9 +193,9 @@ def ranking_figure(data: MapData, lang: str, limit: int = 20) -> go.Figure:
     figure = go.Figure(go.Bar(
         x=[r["value"] for r in ranked], y=[f"{r['rank']}. {r['name']}" for r in ranked], orientation="h",
         customdata=[r["code"] for r in ranked],
-        text=[format_value(r["value"], metric, lang) for r in ranked], textposition="auto",
-        # Text colours given: plotly would otherwise derive them from the numeric colours and warn.
-        insidetextfont={"color": "#ffffff"}, outsidetextfont={"color": "#1f2d3d"},
+        text=[format_value(r["value"], metric, lang) for r in ranked], textposition="outside", cliponaxis=False,
+        # Text colour given: plotly would otherwise derive it from the numeric colours and warn.
+        outsidetextfont={"color": "#1f2d3d"},
         marker={"color": [r["value"] for r in ranked], "colorscale": colours["colorscale"],
                 "reversescale": colours["reversescale"], "cmin": colours["zmin"], "cmax": colours["zmax"],
                 "line": {"width": 0}},
