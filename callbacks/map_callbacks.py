@@ -1,18 +1,19 @@
 """Map page callbacks: a click on the map or the ranking drills in; a metric, period or tier change patches
 the map's colours and redraws the ranking, trend, cards and caption.
 
-The browser's state is not trusted: the region comes back from the store and is resolved again within the
-caller's scope, a clicked code must be one of the units the server draws for it, and metric, period and
-tier are checked against the catalog and the cube. The map is never re-sent: a ``dash.Patch`` carries the
-values. The URL is kept in step on the client (``history.replaceState``) so that a copied link opens the view.
+The browser's state is not trusted: every value is taken as one string or ignored (``shell.text``), the
+region comes back from the store and is resolved again within the caller's scope, a clicked code must be
+one of the units the server draws for it, and metric, period and tier are checked against the catalog and
+the cube. The map is never re-sent: a ``dash.Patch`` carries the values. The URL is kept in step on the
+client (``history.replaceState``) so that a copied link opens the view.
 """
 from __future__ import annotations
 
 from dash import Input, Output, State, ctx, no_update
 
-from data import codes, cube, metrics, tiers
+from data import codes, tiers
 from data.storage import NotFound, Storage
-from data.views import map_data, map_view, trend_lines
+from data.views import map_data, map_view, periods, trend_lines
 from dashboard.i18n import language
 from dashboard.scope import request_scope
 from layouts import figures, ids, map_page, shell
@@ -29,19 +30,12 @@ def _clicked_code(click) -> str | None:
     return code if isinstance(code, str) else None
 
 
-def _view(storage: Storage, state):
+def _view(storage: Storage, state: dict):
     """The view of the region in the page's store, resolved within the caller's scope (None if refused)."""
-    region = state.get("region") if isinstance(state, dict) else None
-    if region is not None and not isinstance(region, str):
-        return None
     try:
-        return map_view(storage, region, request_scope())
+        return map_view(storage, shell.text(state.get("region")), request_scope())
     except (codes.InvalidCode, NotFound):
         return None
-
-
-def _valid_period(metric: str, period) -> str | None:
-    return period if isinstance(period, str) and cube.PERIOD_FORMAT[metrics.get(metric).grain].match(period) else None
 
 
 def register(app, storage: Storage) -> None:
@@ -50,24 +44,22 @@ def register(app, storage: Storage) -> None:
                   State(ids.TIER, "value"), prevent_initial_call=True)
     def drill(map_click, ranking_click, state, metric, period, tier):
         code = _clicked_code(ranking_click if ctx.triggered_id == ids.RANKING else map_click)
+        state = shell.state_of(state)
         view = _view(storage, state)
         if view is None or code not in view.codes or code == view.code:
             return no_update
         metric = map_page.chosen_metric(metric)
-        return shell.href(PATH, region=code, metric=None if metric == map_page.DEFAULT_METRIC else metric,
-                          period=_valid_period(metric, period), tier=None if tier == tiers.ALL else tiers.get(tier).code,
-                          lang=language(state.get("lang")))
+        period = periods(storage, metric, shell.text(period))[1]
+        target = {**map_page.link_state(view, metric, period, tiers.get(tier).code), "region": code}
+        return shell.href(PATH, **target, lang=language(shell.text(state.get("lang"))))
 
     @app.callback(Output(ids.PERIOD, "options"), Output(ids.PERIOD, "value"), Input(ids.METRIC, "value"),
                   State(ids.PERIOD, "value"), prevent_initial_call=True)
-    def periods(metric, period):
-        """A metric of another grain (months ↔ years) brings its own periods; the period is kept if it exists."""
-        if metric not in metrics.CATALOG:
-            return no_update, no_update
-        cube_info = cube.info(storage)
-        chosen = metrics.get(metric)
-        known = cube_info.periods[chosen.grain]
-        return map_page.period_options(known), period if period in known else cube.period_near(cube_info, chosen, period)
+    def period_choice(metric, period):
+        """A metric of another grain (months ↔ years) brings its own periods: the same month or year where
+        it has one (a month's year, a year's last month), else its latest."""
+        known, shown = periods(storage, map_page.chosen_metric(metric), shell.text(period))
+        return map_page.period_options(known), shown
 
     @app.callback(Output(ids.MAP, "figure"), Output(ids.RANKING, "figure"), Output(ids.TREND, "figure"),
                   Output(ids.KPIS, "children"), Output(ids.MAP_CAPTION, "children"), Output(ids.METRIC_NOTE, "children"),
@@ -75,16 +67,14 @@ def register(app, storage: Storage) -> None:
                   Input(ids.METRIC, "value"), Input(ids.PERIOD, "value"), Input(ids.TIER, "value"),
                   State(ids.MAP_STATE, "data"), prevent_initial_call=True)
     def update(metric, period, tier, state):
+        state = shell.state_of(state)
         view = _view(storage, state)
-        if view is None or metric not in metrics.CATALOG:
+        if view is None:
             return (no_update,) * 8
-        lang = language(state.get("lang"))
-        tier = tiers.get(tier).code
-        period = _valid_period(metric, period)
-        if period not in cube.info(storage).periods[metrics.get(metric).grain]:
-            period = None
-        data = map_data(storage, view, metric, period, tier)
-        link_state = map_page.link_state(view, metric, period, tier)
+        lang = language(shell.text(state.get("lang")))
+        metric, tier = map_page.chosen_metric(metric), tiers.get(tier).code
+        data = map_data(storage, view, metric, shell.text(period), tier)
+        link_state = map_page.link_state(view, metric, data.period, tier)
         names = figures.unit_names(view.units, lang) if ctx.triggered_id == ids.TIER else None
         return (figures.map_patch(data, lang, names),
                 figures.ranking_figure(data, lang),

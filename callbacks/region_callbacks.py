@@ -9,24 +9,23 @@ import io
 
 from dash import ALL, Input, Output, State, ctx, dcc, no_update
 
-from data import codes, metrics, profile
+from data import codes, profile
 from data.storage import NotFound, Storage
 from data.views import map_data, map_view
 from dashboard.i18n import language
 from dashboard.scope import request_scope
-from layouts import figures, ids, map_page
+from layouts import figures, ids, map_page, region_page, shell
 
 FORMATS = ("csv", "xlsx")
 
 
 def _region(state) -> str | None:
-    region = state.get("region") if isinstance(state, dict) else None
-    return region if isinstance(region, str) else None
+    return shell.text(shell.state_of(state).get("region"))
 
 
 def download(storage: Storage, state, name, fmt) -> dict | None:
     """The file of table ``name`` for the region in ``state`` (None if anything is off)."""
-    code = _region(state)
+    code, name, fmt = _region(state), shell.text(name), shell.text(fmt)
     if code is None or name not in profile.TABLES or fmt not in FORMATS:
         return None
     try:
@@ -47,7 +46,7 @@ def register(app, storage: Storage) -> None:
                   State(ids.PROFILE_STATE, "data"), prevent_initial_call=True)
     def send(clicks, state):
         trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not any(clicks):
+        if not isinstance(trigger, dict) or not isinstance(clicks, list) or not any(clicks):
             return no_update
         return download(storage, state, trigger.get("table"), trigger.get("format")) or no_update
 
@@ -55,13 +54,14 @@ def register(app, storage: Storage) -> None:
                   Input(ids.PROFILE_METRIC, "value"), State(ids.PROFILE_STATE, "data"), prevent_initial_call=True)
     def recolour(metric, state):
         code = _region(state)
-        if code is None or metric not in metrics.CATALOG:
+        if code is None:
             return no_update, no_update
         try:
             view = map_view(storage, code, request_scope())
         except (codes.InvalidCode, NotFound):
             return no_update, no_update
-        lang = language(state.get("lang"))
+        lang = language(shell.text(state.get("lang")))
+        metric = map_page.chosen_metric(metric, region_page.DEFAULT_MAP_METRIC)
         data = map_data(storage, view, metric, None, None)
         return figures.map_patch(data, lang), map_page.caption(view, data, lang)
 

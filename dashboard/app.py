@@ -71,12 +71,14 @@ def create_app(config: Config | None = None) -> dash.Dash:
     return app
 
 
-# Starts the map's geometry download while Dash is still loading; plotly finds it in PlotlyGeoAssets.
+# Starts the map's geometry download while Dash is still loading. The answer is handed to plotly (in
+# PlotlyGeoAssets) only once it has arrived and only if plotly has not asked for it itself meanwhile; until
+# then plotly fetches it as usual, so a slow or failed prefetch never stops the map from drawing.
 _PREFETCH = """<script>(function (url) {
-  var assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
-  assets[url] = "pending";
-  fetch(url).then(function (r) { return r.json(); })
-    .then(function (geojson) { assets[url] = geojson; }, function () { delete assets[url]; });
+  fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (geojson) {
+    var assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
+    if (geojson && !assets[url]) { assets[url] = geojson; }
+  }, function () {});
 })(%s);</script>"""
 
 

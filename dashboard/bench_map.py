@@ -126,7 +126,7 @@ def _metric_change(browser, url: str, counties: int, repeats: int) -> dict:
         page.wait_for_function("document.querySelector('.colorbar') && "
                                "document.querySelector('.colorbar').textContent.includes('务工就业率')")
         seconds.append(time.perf_counter() - started)
-        transferred.append(max(int(a.headers.get("content-length") or len(a.body())) for a in answers))
+        transferred.append(max((int(a.headers.get("content-length") or len(a.body())) for a in answers), default=0))
         page.close()
     context.close()
     return {"seconds": _summary(seconds), "answer_wire_kb_max": round(max(transferred) / 1024, 1)}

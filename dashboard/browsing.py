@@ -45,6 +45,8 @@ def serve(instance_dir: str, database_url: str, workers: int = 2) -> Iterator[st
                 if server.poll() is not None:
                     raise RuntimeError(server.stderr.read().decode()) from None
                 time.sleep(0.2)
+        else:
+            raise RuntimeError(f"the app at {url} did not answer /healthz within 30 s")
         yield url
     finally:
         server.terminate()

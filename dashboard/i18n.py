@@ -67,7 +67,7 @@ TEXT = {
     "outside_tier": ("不属于所选范围", "not in the chosen group"),
     "open_profile": ("县域画像 ›", "Region profile ›"),
     "not_built": ("指标尚未生成", "Figures not built yet"),
-    "period_not_found": ("没有 {period} 的数据，已显示最新一期。", "No data for {period}; showing the latest period."),
+    "period_not_found": ("该指标没有 {period} 的数据，显示 {shown}。", "This indicator has no data for {period}; showing {shown}."),
     "profile_title": ("画像", " profile"),
     "profile_key_figures": ("主要指标（与上期、上级和同类地区比较）", "Key figures (against the last period, the parent and peers)"),
     "profile_monitoring": ("防止返贫监测", "Monitoring"),

@@ -212,23 +212,37 @@ def median_series(storage: Storage, metric_code: str, codes: list[str]) -> list[
                 value = read(json.loads(text))["value"]
                 if value is not None and period in found:
                     found[period].append(value)
-    return [{"period": p, "value": round(statistics.median(v), metric.decimals) if v else None, "count": len(v)}
-            for p, v in found.items()]
+    return [{"period": p, "value": median_of(v, metric), "count": len(v)} for p, v in found.items()]
+
+
+def median_of(values: list[float | None], metric: metrics.Metric) -> float | None:
+    """The median of the values present, at the metric's decimals (None if there are none)."""
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), metric.decimals) if present else None
+
+
+def available(cube_info: CubeInfo, metric: metrics.Metric) -> list[str]:
+    """The metric's periods up to its theme's latest (later ones exist for other themes of its grain)."""
+    latest = cube_info.latest_of(metric)
+    return [p for p in cube_info.periods[metric.grain] if latest is not None and p <= latest]
 
 
 def period_near(cube_info: CubeInfo, metric: metrics.Metric, at: str | None) -> str | None:
-    """The metric's period matching ``at`` (a month or year): that month, or that month's year, if its theme has
-    data by then; else the theme's latest."""
-    known = cube_info.periods[metric.grain]
-    latest = cube_info.latest_of(metric)
-    wanted = at if at is None or metric.grain == "month" else at[:4]
-    return wanted if wanted in known and latest is not None and wanted <= latest else latest
+    """The metric's period matching ``at``: the theme's latest if ``at`` is None; that month or that year; for
+    a monthly metric and a year, the year's last month with data; None if the theme has nothing then."""
+    known = available(cube_info, metric)
+    if at is None:
+        return known[-1] if known else None
+    if metric.grain == "year":
+        return at[:4] if at[:4] in known else None
+    matching = [p for p in known if p == at or (len(at) == 4 and p[:4] == at)]
+    return matching[-1] if matching else None
 
 
 def key_figures(storage: Storage, region: str | None = None, scope: Scope = EVERYTHING,
                 at: str | None = None) -> list[dict]:
-    """The headline figures of a region (in the period ``at`` where it has one, else the latest of each),
-    with the previous period and the change."""
+    """The headline figures of a region in the period ``at`` (see :func:`period_near`; the latest of each if
+    None), with the previous period and the change; a figure with no period matching ``at`` has no value."""
     where = _region(storage, region, scope)
     try:
         cube_info = info(storage)
@@ -238,15 +252,15 @@ def key_figures(storage: Storage, region: str | None = None, scope: Scope = EVER
     result = []
     for code in KEY_FIGURES:
         metric = metrics.get(code)
-        period = period_near(cube_info, metric, at)
-        if period is None or code not in cube_info.layouts[metric.grain]:
+        if code not in cube_info.layouts[metric.grain]:
             continue
-        previous_period = cube_info.previous(metric, period)
+        period = period_near(cube_info, metric, at)
+        previous_period = cube_info.previous(metric, period) if period else None
         for wanted in (period, previous_period):
             if wanted and wanted not in rows:
                 rows[wanted] = figures(storage, [where["code"]], wanted).get(where["code"])
         read = _reader(cube_info, metric)
-        now = read(rows[period])["value"]
+        now = read(rows.get(period))["value"]
         before = read(rows.get(previous_period))["value"]
         result.append({"metric": code, "zh": metric.zh, "en": metric.en, "unit": metric.unit, "period": period,
                        "value": now, "previous_period": previous_period, "previous": before,

@@ -6,14 +6,13 @@ page shows and the download sends, so what is printed, shown and downloaded cann
 """
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 
 import pandas as pd
 
 from data import contract, cube, metrics, records, tiers
 from data.codes import significant
-from data.storage import EVERYTHING, Scope, Storage
+from data.storage import EVERYTHING, NotFound, Scope, Storage
 
 RECENT_MONTHS = 12
 CATEGORY_METRICS = ("monitored_unstable_former_poor", "monitored_marginal", "monitored_sudden_hardship")
@@ -41,7 +40,8 @@ def region(storage: Storage, code: str, scope: Scope = EVERYTHING) -> dict:
     lineage = storage.lineage(code, scope)
     found = dict(lineage[-1])
     found["lineage"] = lineage
-    found["partners"] = tiers.east_partners(storage, found["code"]) if found["level"] in ("county", "city") else []
+    found["partners"] = (tiers.east_partners(storage, found["code"])
+                         if found["level"] in ("province", "city", "county") else [])
     found["tiers"] = [t for t in tiers.TIERS[1:] if found["code"] in (tiers.counties(storage, t.code) or ())]
     return found
 
@@ -51,7 +51,10 @@ def comparison(storage: Storage, place: dict, scope: Scope = EVERYTHING) -> Comp
     of national key, provincial key, former poverty it belongs to); other regions against their parent
     and their siblings."""
     parent_code = place["ancestors"].get("province") if place["level"] == "county" else place["parent_code"]
-    parent = storage.region(parent_code) if parent_code else None
+    try:
+        parent = storage.region(parent_code, scope) if parent_code else None
+    except NotFound:  # the region is the top of the caller's scope
+        parent = None
     if place["level"] == "county":
         tier = next((t for t in place["tiers"] if t.code != "paired_east"), tiers.get(tiers.ALL))
         members = tiers.counties(storage, tier.code)
@@ -69,21 +72,23 @@ def key_figures(storage: Storage, place: dict, compare: Comparison, scope: Scope
     """The headline figures: value, change on the previous period, the parent's value, the peers' median
     and the rank among the peers."""
     own = cube.key_figures(storage, place["code"], scope)
-    parent = {f["metric"]: f for f in cube.key_figures(storage, compare.parent["code"] if compare.parent else None,
-                                                      scope)} if compare.parent or place["level"] == "province" else {}
+    parent = {f["metric"]: f for f in cube.key_figures(storage, compare.parent["code"], scope)} \
+        if compare.parent else {}
+    peers = _units(storage, compare.peer_codes)
     rows = []
     for figure in own:
-        found = cube.unit_values(storage, figure["metric"], _units(storage, compare.peer_codes), figure["period"])
-        peer_values = [r["value"] for r in found["rows"] if r["value"] is not None]
-        cube.rank(found["rows"])
-        rank = next((r.get("rank") for r in found["rows"] if r["code"] == place["code"]), None)
+        found = cube.unit_values(storage, figure["metric"], peers, figure["period"])["rows"] \
+            if figure["period"] else []
+        ranked = cube.rank(found)
+        rank = next((r.get("rank") for r in found if r["code"] == place["code"]), None)
         rows.append({
             "metric": figure["metric"], "指标 / indicator": f"{figure['zh']} / {figure['en']}", "单位 / unit": figure["unit"],
             "期间 / period": figure["period"], "本地区 / value": figure["value"], "较上期 / change": figure["change"],
-            f"{compare.parent['name'] if compare.parent else '全国'} / parent": parent.get(figure["metric"], {}).get("value"),
+            f"{compare.parent['name'] if compare.parent else '—'} / parent":
+                parent.get(figure["metric"], {}).get("value"),
             f"{compare.peer_label_zh} / {compare.peer_label_en}":
-                round(statistics.median(peer_values), 2) if peer_values else None,
-            "排名 / rank": f"{rank}/{len(peer_values)}" if rank else None,
+                cube.median_of([r["value"] for r in found], metrics.get(figure["metric"])),
+            "排名（由高到低）/ rank (highest first)": rank, "参与排名 / ranked": ranked or None,
         })
     return pd.DataFrame(rows)
 
@@ -129,9 +134,10 @@ def monitoring_monthly(storage: Storage, code: str, scope: Scope = EVERYTHING) -
 def projects(storage: Storage, code: str, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """The region's industry projects with labels, total funds and a flag for idle and failed ones."""
     place = storage.region(code, scope)
-    prefix = significant(place["code"], place["level"]) if place["level"] not in ("township", "village") else None
-    frame = records.preview(storage.engine, "projects", prefix, limit=None)
-    if place["level"] in ("township", "village"):
+    below_county = place["level"] in ("township", "village")
+    county = storage.region(place["ancestors"]["county"]) if below_county else place
+    frame = records.preview(storage.engine, "projects", significant(county["code"], county["level"]), limit=None)
+    if below_county:
         frame = frame[frame["village_code"].fillna("").str.startswith(significant(place["code"], place["level"]))]
     funds = ["fund_connection", "fund_east_west", "fund_targeted", "fund_social"]
     out = pd.DataFrame({

@@ -35,9 +35,9 @@ TIERS = (
 BY_CODE = {tier.code: tier for tier in TIERS}
 
 
-def get(code: str | None) -> Tier:
+def get(code) -> Tier:
     """The tier of ``code`` (``all`` if None or unknown: a link never breaks on an old tier name)."""
-    return BY_CODE.get(code or ALL, BY_CODE[ALL])
+    return BY_CODE.get(code, BY_CODE[ALL]) if isinstance(code, str) else BY_CODE[ALL]
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from data import cube, metrics, tiers
 from data.codes import significant
 from data.schema import LAYERS
-from data.storage import EVERYTHING, Scope, Storage
+from data.storage import EVERYTHING, NotFound, Scope, Storage
 
 DEFAULT_METRIC = "risk_not_eliminated_households"
 SHOWN = [m for m in metrics.CATALOG.values() if m.shown]
@@ -72,7 +72,7 @@ class MapData:
     """The selected metric over a view's units, aligned with ``view.units``."""
 
     metric: metrics.Metric
-    period: str
+    period: str | None  # None: the metric has no data at all
     previous_period: str | None
     tier: tiers.Tier
     rows: list[dict]  # code, name, value (None: no data or outside the tier), change, rank, in_tier
@@ -83,11 +83,30 @@ class MapData:
         return [r["value"] for r in self.rows]
 
 
+def periods(storage: Storage, metric: str, wanted: str | None) -> tuple[list[str], str | None]:
+    """The periods offered for ``metric`` (up to its theme's latest) and the one to show: ``wanted`` or its
+    nearest (a month's year, a year's last month), else the latest; None if the metric has no data."""
+    cube_info = cube.info(storage)
+    chosen = metrics.get(metric)
+    known = cube.available(cube_info, chosen)
+    near = cube.period_near(cube_info, chosen, wanted) if wanted else None
+    return known, near or (known[-1] if known else None)
+
+
 def map_data(storage: Storage, view: MapView, metric: str, period: str | None, tier: str | None) -> MapData:
-    """The metric for the view's units in ``period``; on a county layer, counties outside ``tier`` are left out."""
-    found = cube.unit_values(storage, metric, view.units, period)
+    """The metric for the view's units in ``period`` (see :func:`periods`); on a county layer, counties outside
+    ``tier`` are left out. A metric without data (or newer than the built cube) gives units without values."""
     chosen = tiers.get(tier)
     members = tiers.counties(storage, chosen.code) if view.layer == "county" else None
+    period = periods(storage, metric, period)[1]
+    try:
+        if period is None:
+            raise NotFound(metric)
+        found = cube.unit_values(storage, metric, view.units, period)
+    except (NotFound, cube.NotBuilt):
+        found = {"metric": metrics.get(metric), "period": period, "previous_period": None,
+                 "rows": [{"code": u["code"], "name": u["name"], "level": u["level"], "value": None,
+                           "previous": None, "change": None} for u in view.units]}
     rows = found["rows"]
     for row in rows:
         row["in_tier"] = members is None or row["code"] in members
@@ -113,8 +132,11 @@ def trend_lines(storage: Storage, view: MapView, metric: str, tier: str | None, 
     if region:
         parent = region["parent_code"]
         parent_name = next((r["name"] for r in view.lineage if r["code"] == parent), None)
-        lines.append(TrendLine("parent", parent_name or ("全国" if lang == "zh" else "China"),
-                               cube.series(storage, metric, parent, scope)["series"]))
+        try:
+            lines.append(TrendLine("parent", parent_name or ("全国" if lang == "zh" else "China"),
+                                   cube.series(storage, metric, parent, scope)["series"]))
+        except NotFound:  # the region is the top of the caller's scope
+            pass
     peers, label = peer_group(storage, view, tier, lang, scope)
     if peers:
         lines.append(TrendLine("peers", label, cube.median_series(storage, metric, peers)))
@@ -132,14 +154,14 @@ def peer_group(storage: Storage, view: MapView, tier: str | None, lang: str,
     if region is None:
         if members is None:
             return [], ""
-        codes = sorted(members)
+        codes = [c for c, _, _ in storage.units("county", None, scope) if c in members]
         return codes, (f"{tier_name}中位数（{len(codes)}个）" if lang == "zh" else f"Median of {tier_name} ({len(codes)})")
     level = region["level"]
     province = region["ancestors"].get("province")
     if level == "county":
         codes = [c for c, _, _ in storage.units("county", province, scope) if members is None or c in members]
         label = (f"省内{tier_name}中位数（{len(codes)}个）" if lang == "zh"
-                 else f"Median of {tier_name} in the province ({len(codes)})")
+                 else f"Median of {tier_name.lower() if members is None else tier_name} in the province ({len(codes)})")
     elif level in ("province", "city"):
         codes = [c for c, _, _ in storage.units(level, province if level == "city" else None, scope)]
         label = (f"{'省内地市' if level == 'city' else '各省'}中位数（{len(codes)}个）" if lang == "zh"

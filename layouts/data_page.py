@@ -19,7 +19,7 @@ PREVIEW_ROWS = 50
 
 def layout(storage: Storage, table: str | None = None, region: str | None = None, lang: str | None = None,
            **_ignored) -> html.Div:
-    lang = language(lang)
+    lang, table, region = language(shell.text(lang)), shell.text(table), shell.text(region)
     table = table if table in contract.TABLES else contract.LOAD_ORDER[0]
     try:
         lineage = storage.lineage(region) if region else []

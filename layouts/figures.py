@@ -79,20 +79,21 @@ def colour_settings(metric: Metric, values: list[float | None]) -> dict:
 
 def legend_title(data: MapData, lang: str) -> str:
     metric = data.metric
-    return f"{label(metric, lang)}<br>{unit(metric, lang)} · {data.period}"
+    return f"{label(metric, lang)}<br>{unit(metric, lang)} · {data.period or '—'}"
 
 
 def _hovertemplate(data: MapData, lang: str) -> str:
     metric = data.metric
     value = f"%{{z:,.{shown_decimals(metric)}f}}{'' if metric.unit == '%' else ' '}{unit(metric, lang)}"
     previous = data.previous_period or "—"
+    change_unit = ("个百分点" if lang == "zh" else "pp") if metric.unit == "%" else unit(metric, lang)
     if lang == "en":
-        lines = [f"{label(metric, lang)}: {value}", f"Rank %{{customdata[0]}} of {data.with_data}",
-                 f"Change on {previous}: %{{customdata[1]}}"]
+        lines = [f"{label(metric, lang)}: {value}", f"Rank %{{customdata[0]}} of {data.with_data} (highest first)",
+                 f"Change on {previous} ({change_unit}): %{{customdata[1]}}"]
     else:
-        lines = [f"{label(metric, lang)}：{value}", f"排名：第 %{{customdata[0]}} 位 / 共 {data.with_data} 个",
-                 f"较上期（{previous}）：%{{customdata[1]}}"]
-    return "<b>%{text}</b><br>" + "<br>".join(lines) + f"<extra>{data.period}</extra>"
+        lines = [f"{label(metric, lang)}：{value}", f"排名（由高到低）：第 %{{customdata[0]}} 位 / 共 {data.with_data} 个",
+                 f"较上期（{previous}，{change_unit}）：%{{customdata[1]}}"]
+    return "<b>%{text}</b><br>" + "<br>".join(lines) + f"<extra>{data.period or ''}</extra>"
 
 
 def _data_arrays(data: MapData) -> dict:
@@ -108,7 +109,7 @@ def _data_arrays(data: MapData) -> dict:
 def _change_text(change: float | None, metric: Metric) -> str:
     if change is None:
         return "—"
-    return f"{change:+,.{shown_decimals(metric)}f}{'' if metric.unit == '%' else ''}"
+    return f"{change:+,.{shown_decimals(metric)}f}"
 
 
 def _tiered(data: MapData) -> bool:
@@ -203,8 +204,8 @@ def ranking_figure(data: MapData, lang: str, limit: int = 20) -> go.Figure:
     ))
     shown = (f"前 {len(ranked)} / 共 {data.with_data} 个" if lang == "zh" else f"top {len(ranked)} of {data.with_data}")
     figure.update_layout(
-        title={"text": f"{label(metric, lang)}（{shown}，{data.period}）" if lang == "zh"
-               else f"{label(metric, lang)} ({shown}, {data.period})", "font": {"size": 14}},
+        title={"text": f"{label(metric, lang)}（{shown}，{data.period or '—'}）" if lang == "zh"
+               else f"{label(metric, lang)} ({shown}, {data.period or '—'})", "font": {"size": 14}},
         height=max(220, 60 + 22 * len(ranked)), margin={"l": 8, "r": 8, "t": 40, "b": 24},
         yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
         xaxis={"title": unit(metric, lang), "fixedrange": True},
@@ -217,7 +218,7 @@ def ranking_figure(data: MapData, lang: str, limit: int = 20) -> go.Figure:
     return figure
 
 
-def trend_figure(lines: list[TrendLine], metric: Metric, period: str, lang: str) -> go.Figure:
+def trend_figure(lines: list[TrendLine], metric: Metric, period: str | None, lang: str) -> go.Figure:
     """The selected region against its parent and the median of its peers, every period of the metric."""
     figure = go.Figure()
     for line in lines:
@@ -230,7 +231,8 @@ def trend_figure(lines: list[TrendLine], metric: Metric, period: str, lang: str)
     if metric.target is not None:
         figure.add_hline(y=metric.target, line={"dash": "dash", "color": "#555", "width": 1},
                          annotation_text=metric.target_note or str(metric.target))
-    figure.add_vline(x=period, line={"color": "#8e1b1b", "width": 1, "dash": "dot"})
+    if period:
+        figure.add_vline(x=period, line={"color": "#8e1b1b", "width": 1, "dash": "dot"})
     figure.update_layout(
         title={"text": f"{label(metric, lang)}{'走势' if lang == 'zh' else ' over time'}（{unit(metric, lang)}）",
                "font": {"size": 14}},

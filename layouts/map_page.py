@@ -9,7 +9,8 @@ from dash import dcc, html
 
 from data import codes, cube, metrics, tiers
 from data.storage import NotFound, Storage
-from data.views import DEFAULT_METRIC, SHOWN, MapView, boundary_line_geometries, map_data, map_view, trend_lines
+from data.views import (DEFAULT_METRIC, SHOWN, MapView, boundary_line_geometries, map_data, map_view, periods,
+                        trend_lines)
 from dashboard.i18n import language, t
 from dashboard.scope import request_scope
 from layouts import figures, ids, shell
@@ -45,34 +46,31 @@ def tier_options(storage: Storage, lang: str) -> list[dict]:
     return options
 
 
-def chosen_metric(metric: str | None) -> str:
-    return metric if metric in metrics.CATALOG and metrics.CATALOG[metric].shown else DEFAULT_METRIC
+def chosen_metric(metric, default: str = DEFAULT_METRIC) -> str:
+    """A metric offered in the picker, or the default (anything else a link or a browser sends)."""
+    metric = shell.text(metric)
+    return metric if metric in metrics.CATALOG and metrics.CATALOG[metric].shown else default
 
 
 def layout(storage: Storage, region: str | None = None, metric: str | None = None, period: str | None = None,
            tier: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
-    lang = language(lang)
+    lang = language(shell.text(lang))
     scope = request_scope()
+    region, period = shell.text(region), shell.text(period)
     metric = chosen_metric(metric)
     tier = tiers.get(tier).code
     try:
-        view = map_view(storage, region or None, scope)
+        view = map_view(storage, region, scope)
     except (codes.InvalidCode, NotFound):
-        return shell.frame(html.Div(className="card", children=[
-            html.H2(f"{t('not_found', lang)}: {region}"),
-            dcc.Link(t("back_to_nation", lang), href=shell.href(PATH, lang=lang))]), lang, PATH, [], {})
+        return shell.not_found(lang, PATH, region)
     try:
-        cube_info = cube.info(storage)
+        known, shown = periods(storage, metric, period)
     except cube.NotBuilt as error:
         return shell.frame(html.Div(className="card", children=[html.H2(t("not_built", lang)), html.P(str(error))]),
                            lang, PATH, view.lineage, link_state(view, metric, None, tier))
-    notice = None
-    known = cube_info.periods[metrics.get(metric).grain]
-    if period and period not in known:
-        notice = t("period_not_found", lang).format(period=period)
-        period = None
-    state = link_state(view, metric, period, tier)
-    data = map_data(storage, view, metric, period, tier)
+    notice = t("period_not_found", lang).format(period=period, shown=shown or "—") if period and period != shown else None
+    state = link_state(view, metric, shown if period else None, tier)
+    data = map_data(storage, view, metric, shown, tier)
     lines = boundary_line_geometries(storage) if view.region is None else None
     content = html.Div(className="map-page", children=[
         html.Div(className="controls", children=[
@@ -80,7 +78,7 @@ def layout(storage: Storage, region: str | None = None, metric: str | None = Non
             dcc.Dropdown(id=ids.METRIC, value=metric, clearable=False, options=metric_options(lang),
                          className="metric-choice", maxHeight=420),
             html.Label(t("period", lang), htmlFor=ids.PERIOD),
-            dcc.Dropdown(id=ids.PERIOD, value=data.period, clearable=False, searchable=False,
+            dcc.Dropdown(id=ids.PERIOD, value=shown, clearable=False, searchable=False,
                          options=period_options(known), className="period-choice"),
             html.Label(t("tier", lang), htmlFor=ids.TIER),
             dcc.Dropdown(id=ids.TIER, value=tier, clearable=False, searchable=False, className="tier-choice",

@@ -18,7 +18,7 @@ from dashboard.scope import request_scope
 from layouts import figures, ids, map_page, shell
 
 PATH_TEMPLATE = "/region/<code>"
-GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": False}
+GRAPH_CONFIG = {**map_page.GRAPH_CONFIG, "displayModeBar": False}
 DEFAULT_MAP_METRIC = "monitored_households"
 
 
@@ -28,21 +28,21 @@ def path(code: str) -> str:
 
 def layout(storage: Storage, code: str | None = None, metric: str | None = None, lang: str | None = None,
            **_ignored) -> html.Div:
-    lang = language(lang)
+    lang = language(shell.text(lang))
     scope = request_scope()
+    code = shell.text(code) or ""
     try:
-        place = profile.region(storage, code or "", scope)
+        place = profile.region(storage, code, scope)
     except (codes.InvalidCode, NotFound):
-        return shell.frame(html.Div(className="card", children=[
-            html.H2(f"{t('not_found', lang)}: {code}"),
-            dcc.Link(t("back_to_nation", lang), href=shell.href("/", lang=lang))]), lang, path(code or ""), [], {})
+        return shell.not_found(lang, path(code), code)
     here = path(place["code"])
-    metric = metric if metric in metrics.CATALOG and metrics.CATALOG[metric].shown else DEFAULT_MAP_METRIC
+    metric = map_page.chosen_metric(metric, DEFAULT_MAP_METRIC)
+    state = {"metric": None if metric == DEFAULT_MAP_METRIC else metric}
     try:
         cube.info(storage)
     except cube.NotBuilt as error:
         return shell.frame(html.Div(className="card", children=[html.H2(t("not_built", lang)), html.P(str(error))]),
-                           lang, here, place["lineage"], {})
+                           lang, here, place["lineage"], state, crumb_path=crumb_path)
     compare = profile.comparison(storage, place, scope)
     sections = [
         header(place, lang),
@@ -57,8 +57,13 @@ def layout(storage: Storage, code: str | None = None, metric: str | None = None,
         dcc.Download(id=ids.PROFILE_DOWNLOAD),
         dcc.Store(id=ids.PROFILE_STATE, data={"region": place["code"], "lang": lang}),
     ]
-    return shell.frame(html.Div(sections, className="profile"), lang, here, place["lineage"], {"metric": None},
-                       crumb_path=lambda region: path(region) if region else "/")
+    return shell.frame(html.Div(sections, className="profile"), lang, here, place["lineage"], state,
+                       crumb_path=crumb_path)
+
+
+def crumb_path(region: str | None) -> str:
+    """The breadcrumb of a profile leads to the profiles above it, and to the national map."""
+    return path(region) if region else "/"
 
 
 def header(place: dict, lang: str) -> html.Div:
@@ -109,7 +114,7 @@ def _number_format(column: pd.Series) -> dict:
     if not pd.api.types.is_numeric_dtype(column) or "year" in str(column.name):
         return {}
     whole = bool((column.dropna() % 1 == 0).all())
-    return {"type": "numeric", "format": {"specifier": ",.0f" if whole else ",.2f"}}
+    return {"type": "numeric", "format": {"specifier": ",.0f" if whole else ",.2~f"}}
 
 
 def _cell(value):

@@ -9,6 +9,26 @@ from dashboard.i18n import t
 from layouts import ids
 
 
+def text(value) -> str | None:
+    """A query parameter or callback value as one string, or None: a repeated parameter (a list) gives its
+    first value, anything else that is not a string is ignored."""
+    if isinstance(value, list) and value:
+        value = value[0]
+    return value if isinstance(value, str) and value else None
+
+
+def state_of(value) -> dict:
+    """A page's store as sent back by the browser: a dict, or an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def not_found(lang: str, path: str, what) -> html.Div:
+    """The page for a region that does not exist or lies outside the caller's scope."""
+    return frame(html.Div(className="card", children=[
+        html.H2(f"{t('not_found', lang)}: {what}"),
+        dcc.Link(t("back_to_nation", lang), href=href("/", lang=lang))]), lang, path, [], {})
+
+
 def href(path: str, **params) -> str:
     """A link with the query parameters that are set (the shareable state of a page)."""
     query = urlencode({k: v for k, v in params.items() if v and not (k == "lang" and v == "zh")})
@@ -20,7 +40,7 @@ def crumbs(lang: str, path: str, lineage: list[dict], state: dict, crumb_path=No
     (region code or None → path) the region is in the path, not the query."""
     def link(code):
         if crumb_path:
-            return href(crumb_path(code), **{**state, "lang": lang})
+            return href(crumb_path(code), **{**state, "region": None, "lang": lang})
         return href(path, **{**state, "region": code, "lang": lang})
     links = [dcc.Link(t("nation", lang), href=link(None))]
     for region in lineage:

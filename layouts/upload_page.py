@@ -24,7 +24,7 @@ def table_label(table: str, lang: str) -> str:
 
 
 def layout(storage: Storage, table: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
-    lang = language(lang)
+    lang, table = language(shell.text(lang)), shell.text(table)
     table = table if table in contract.INTERCHANGE else "households"
     content = html.Div(className="upload-page", children=[
         html.Div(className="controls", children=[

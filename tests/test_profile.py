@@ -28,7 +28,8 @@ def test_a_county_is_compared_with_its_province_and_its_tier_in_the_province(tin
     for row in frame.to_dict("records"):
         assert row["本地区 / value"] == own[row["metric"]]["value"]
         assert row["贵州省 / parent"] == province[row["metric"]]["value"]
-    assert frame["排名 / rank"].notna().any()
+    ranks = frame["排名（由高到低）/ rank (highest first)"].dropna()
+    assert len(ranks) and (ranks <= frame["参与排名 / ranked"][ranks.index]).all()
 
 
 def test_projects_flag_the_idle_and_failed(tiny_storage, county):
