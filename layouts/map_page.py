@@ -66,8 +66,7 @@ def layout(storage: Storage, region: str | None = None, metric: str | None = Non
     try:
         known, shown = periods(storage, metric, period)
     except cube.NotBuilt as error:
-        return shell.frame(html.Div(className="card", children=[html.H2(t("not_built", lang)), html.P(str(error))]),
-                           lang, PATH, view.lineage, link_state(view, metric, None, tier))
+        return shell.not_built(lang, PATH, view.lineage, link_state(view, metric, None, tier), error)
     notice = t("period_not_found", lang).format(period=period, shown=shown or "—") if period and period != shown else None
     state = link_state(view, metric, shown if period else None, tier)
     data = map_data(storage, view, metric, shown, tier)

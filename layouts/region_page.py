@@ -41,8 +41,7 @@ def layout(storage: Storage, code: str | None = None, metric: str | None = None,
     try:
         cube.info(storage)
     except cube.NotBuilt as error:
-        return shell.frame(html.Div(className="card", children=[html.H2(t("not_built", lang)), html.P(str(error))]),
-                           lang, here, place["lineage"], state, crumb_path=crumb_path)
+        return shell.not_built(lang, here, place["lineage"], state, error, crumb_path)
     compare = profile.comparison(storage, place, scope)
     sections = [
         header(place, lang),

@@ -29,6 +29,12 @@ def not_found(lang: str, path: str, what) -> html.Div:
         dcc.Link(t("back_to_nation", lang), href=href("/", lang=lang))]), lang, path, [], {})
 
 
+def not_built(lang: str, path: str, lineage: list[dict], state: dict, error: Exception, crumb_path=None) -> html.Div:
+    """The page shown before the figures are built (``python -m dashboard build``)."""
+    return frame(html.Div(className="card", children=[html.H2(t("not_built", lang)), html.P(str(error))]),
+                 lang, path, lineage, state, crumb_path)
+
+
 def href(path: str, **params) -> str:
     """A link with the query parameters that are set (the shareable state of a page)."""
     query = urlencode({k: v for k, v in params.items() if v and not (k == "lang" and v == "zh")})
