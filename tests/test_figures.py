@@ -137,3 +137,18 @@ def test_the_partial_plotly_bundle_matches_plotly_and_holds_every_trace_drawn():
                     figures.ranking_figure(_data([1.0, 2.0, 3.0]), "zh").to_dict(),
                     figures.trend_figure(lines, metrics.get("employment_rate"), "2025", "zh").to_dict()]
     assert {trace["type"] for figure in figures_made for trace in figure["data"]} <= drawn
+
+
+def test_nothing_the_browser_loads_points_outside_the_app():
+    """Every file in assets/ is served to the browser: no URL but XML namespace identifiers (never fetched).
+    plotly's remote defaults are rewritten by tools/plotly-bundle/offline.js."""
+    import re
+    from pathlib import Path
+
+    namespaces = re.compile(r"^https?://www\.w3\.org/(2000/svg|2000/xmlns/|1999/xlink|1999/xhtml|XML/1998/namespace)$")
+    assets = Path(__file__).resolve().parent.parent / "assets"
+    remote = [(path.name, url) for path in assets.rglob("*") if path.is_file()
+              for url in re.findall(r"https?://[^\s\"'`)\\]+", path.read_text(encoding="utf-8", errors="replace"))
+              if not namespaces.match(url)]
+    assert remote == []
+    assert '"/assets/topojson/"' in (assets / "plotly-dashboard.min.js").read_text(encoding="utf-8")

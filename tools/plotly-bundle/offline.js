@@ -1,0 +1,21 @@
+// Make the built bundle point nowhere outside the app (the dashboard runs on an intranet):
+// plotly's remote defaults become local or empty, documentation links in attribute descriptions lose
+// their scheme (text, never fetched). Only XML namespace identifiers stay (never fetched either).
+// Fails if any other http(s) URL is left.
+const fs = require('fs');
+const file = process.argv[2];
+let code = fs.readFileSync(file, 'utf8');
+const replacements = [
+    ['"https://cdn.plot.ly/un/"', '"/assets/topojson/"'],  // topojsonURL: the app's own stub
+    ['"https://cloud.plotly.com/newchart"', '""'],  // plotlyServerURL: no "send to cloud"
+    ['"https://plotly.com/"', '""'],  // the modebar logo link (the dashboard hides the logo)
+];
+for (const [from, to] of replacements) {
+    if (!code.includes(from)) { throw new Error(`not found in the bundle: ${from}`); }
+    code = code.split(from).join(to);
+}
+const namespaces = /^https?:\/\/www\.w3\.org\/(2000\/svg|2000\/xmlns\/|1999\/xlink|1999\/xhtml|XML\/1998\/namespace)$/;
+code = code.replace(/https?:\/\/[^\s"'`)\\]+/g, (url) => namespaces.test(url) ? url : url.replace(/^https?:\/\//, ''));
+const left = (code.match(/https?:\/\/[^\s"'`)\\]+/g) || []).filter((url) => !namespaces.test(url));
+if (left.length) { throw new Error(`remote URLs left: ${left.join(', ')}`); }
+fs.writeFileSync(file, code);
