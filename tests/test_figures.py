@@ -151,4 +151,7 @@ def test_nothing_the_browser_loads_points_outside_the_app():
               for url in re.findall(r"https?://[^\s\"'`)\\]+", path.read_text(encoding="utf-8", errors="replace"))
               if not namespaces.match(url)]
     assert remote == []
+    hosts = re.compile(r"cdn\.plot\.ly|cloud\.plotly\.com|api\.mapbox\.com|unpkg\.com|cdn\.jsdelivr\.net|googleapis\.com")
+    assert [path.name for path in assets.rglob("*") if path.is_file()
+            and hosts.search(path.read_text(encoding="utf-8", errors="replace"))] == []
     assert '"/assets/topojson/"' in (assets / "plotly-dashboard.min.js").read_text(encoding="utf-8")

@@ -9,6 +9,8 @@ const replacements = [
     ['"https://cdn.plot.ly/un/"', '"/assets/topojson/"'],  // topojsonURL: the app's own stub
     ['"https://cloud.plotly.com/newchart"', '""'],  // plotlyServerURL: no "send to cloud"
     ['"https://plotly.com/"', '""'],  // the modebar logo link (the dashboard hides the logo)
+    ['"By default, the topojson files are fetched from cdn.plot.ly."',
+     '"By default, the topojson files are served by the dashboard itself."'],
 ];
 for (const [from, to] of replacements) {
     if (!code.includes(from)) { throw new Error(`not found in the bundle: ${from}`); }
@@ -18,4 +20,6 @@ const namespaces = /^https?:\/\/www\.w3\.org\/(2000\/svg|2000\/xmlns\/|1999\/xli
 code = code.replace(/https?:\/\/[^\s"'`)\\]+/g, (url) => namespaces.test(url) ? url : url.replace(/^https?:\/\//, ''));
 const left = (code.match(/https?:\/\/[^\s"'`)\\]+/g) || []).filter((url) => !namespaces.test(url));
 if (left.length) { throw new Error(`remote URLs left: ${left.join(', ')}`); }
+const hosts = code.match(/\b(cdn\.plot\.ly|cloud\.plotly\.com|api\.mapbox\.com|unpkg\.com|cdn\.jsdelivr\.net)\b/g);
+if (hosts) { throw new Error(`remote hosts left: ${hosts.join(', ')}`); }
 fs.writeFileSync(file, code);
