@@ -1,7 +1,8 @@
 """Region profile callbacks: table downloads (CSV/XLSX), printing, and the map's metric.
 
 Downloads are rebuilt on the server from the region in the page's store, resolved again within the
-caller's scope; nothing the browser sends is written into a file.
+caller's scope (403 if outside it); nothing the browser sends is written into a file. Each download is
+audited.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, no_update
 from data import codes, profile
 from data.storage import NotFound, Storage
 from data.views import map_data, map_view
+from dashboard.auth import record
 from dashboard.i18n import language
 from dashboard.scope import request_scope
 from layouts import figures, ids, map_page, region_page, shell
@@ -33,6 +35,7 @@ def download(storage: Storage, state, name, fmt) -> dict | None:
     except (codes.InvalidCode, NotFound):
         return None
     filename = f"{code}-{name}.{fmt}"
+    record(storage, "export", region=codes.normalize(code), detail=f"profile {filename}: {len(frame)} rows")
     if fmt == "csv":
         return dcc.send_bytes(frame.to_csv(index=False).encode("utf-8-sig"), filename)  # BOM: Excel reads UTF-8
     buffer = io.BytesIO()

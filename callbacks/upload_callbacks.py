@@ -1,7 +1,9 @@
 """Upload page callbacks: run the import in the background with progress; offer the problem list.
 
 The callback only moves data between the page and ``data.importer``; the file is saved under the
-instance folder and imported all or nothing.
+instance folder, imported all or nothing within the uploader's scope, and deleted afterwards. The import
+runs in a background process, outside any request: the uploader's access is read again from the
+request that started it (dashboard/auth.py), and the import is written to the audit log.
 """
 from __future__ import annotations
 
@@ -11,19 +13,26 @@ import binascii
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
-from data import contract
+from dashboard import auth
+from dashboard.config import Config
+from dashboard.i18n import language, t
+from data import audit, contract
+from data.personal import scrub
 from data.build import after_import
 from data.importer import ImportRejected, count_lines, import_file, save_upload
 from data.storage import Storage
-from dashboard.i18n import language, t
 from layouts import ids
-from layouts.upload_page import PROBLEM_COLUMNS, import_log_rows
+from layouts.upload_page import PROBLEM_COLUMNS, import_log_rows, tables_for
+
+RIGHTS = {ids.TEMPLATE_LINK: "import", ids.UPLOAD_RESULT: "import", ids.UPLOAD_DOWNLOAD: "import"}
 
 
-def register(app, storage: Storage, upload_folder) -> None:
+def register(app, storage: Storage, config: Config) -> None:
+    upload_folder = config.instance_dir / "uploads"
+
     @app.callback(Output(ids.TEMPLATE_LINK, "href"), Input(ids.UPLOAD_TABLE, "value"))
     def template_link(table):
-        return f"/api/v1/templates/{table if table in contract.INTERCHANGE else 'households'}.xlsx"
+        return f"/api/v1/templates/{table if isinstance(table, str) and table in contract.INTERCHANGE else 'households'}.xlsx"
 
     @app.callback(
         Output(ids.UPLOAD_RESULT, "children"), Output(ids.UPLOAD_PROBLEMS, "data"),
@@ -35,35 +44,50 @@ def register(app, storage: Storage, upload_folder) -> None:
         progress=[Output(ids.UPLOAD_PROGRESS, "value"), Output(ids.UPLOAD_PROGRESS, "max")],
     )
     def run_import(set_progress, contents, file_name, table, state):
-        lang = language((state or {}).get("lang"))
+        lang = language((state or {}).get("lang") if isinstance(state, dict) else None)
         hidden = {"display": "none"}
-        if not isinstance(contents, str) or table not in contract.INTERCHANGE:
+        access = auth.access_in_job(app.server, storage, config)
+        if access is None or not access.role.can_import:  # the request was checked; this is the job's own check
+            return html.P(t("refused_title", lang), className="error"), [], hidden, no_update
+        if not isinstance(contents, str) or not isinstance(table, str) or table not in tables_for(access):
             return no_update, no_update, no_update, no_update
         try:
             content = base64.b64decode(contents.split(",", 1)[1], validate=True)
         except (IndexError, binascii.Error):
             return html.P(t("upload_unreadable", lang), className="error"), [], hidden, no_update
-        path = save_upload(upload_folder, file_name or "upload.csv", content)
+        path = save_upload(upload_folder, file_name if isinstance(file_name, str) else "upload.csv", content)
         total = count_lines(path) or 0
         set_progress(("0", str(max(total, 1))))
         try:
-            result = import_file(storage, table, path, user="upload",
+            result = import_file(storage, table, path, user=access.user, scope=access.scope,
                                  progress=lambda rows: set_progress((str(rows), str(max(total, rows, 1)))))
         except ImportRejected as rejected:
             problems = [p.as_dict() for p in rejected.problems]
+            _audit(storage, access, "failed", f"{table} {path.name}: rejected, {len(problems)} problems "
+                                              f"(import log {rejected.import_id})")
             message = t("upload_rejected", lang).format(count=len(problems), log=rejected.import_id)
             return (html.P(message, className="error"), problems, {"display": "inline-block"},
-                    import_log_rows(storage, lang))
+                    import_log_rows(storage, lang, access))
+        finally:
+            path.unlink(missing_ok=True)  # the upload may hold whole ID numbers: only the masked rows stay
+        _audit(storage, access, "ok", f"{table} {path.name}: import {result.import_id}, {result.added} added, "
+                                      f"{result.updated} updated")
         after_import(storage, table, result.counties)  # the figures follow the records
         set_progress(("1", "1"))
         message = t("upload_accepted", lang).format(id=result.import_id, added=result.added,
                                                     updated=result.updated, unchanged=result.unchanged)
-        return html.P(message, className="ok"), [], hidden, import_log_rows(storage, lang)
+        return html.P(message, className="ok"), [], hidden, import_log_rows(storage, lang, access)
 
     @app.callback(Output(ids.UPLOAD_DOWNLOAD, "data"), Input(ids.UPLOAD_DOWNLOAD_BUTTON, "n_clicks"),
                   State(ids.UPLOAD_PROBLEMS, "data"), prevent_initial_call=True)
     def download_problems(_clicks, problems):
         if not isinstance(problems, list) or not problems:
             return no_update
-        frame = pd.DataFrame(problems).reindex(columns=list(PROBLEM_COLUMNS))
+        frame = pd.DataFrame([p for p in problems if isinstance(p, dict)]).reindex(columns=list(PROBLEM_COLUMNS))
+        frame["value"] = frame["value"].map(scrub)  # what the browser sends back is not trusted
         return dcc.send_data_frame(frame.to_csv, "import-problems.csv", index=False, encoding="utf-8-sig")
+
+
+def _audit(storage: Storage, access, outcome: str, detail: str) -> None:
+    audit.record(storage.engine, "import", outcome, user=access.user, role=access.role.code,
+                 region=access.regions[0] if len(access.regions) == 1 else None, detail=detail)

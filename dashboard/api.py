@@ -4,7 +4,9 @@ Regions: ``regions?level=|parent=``, ``regions/<code>`` (the region, its lineage
 Figures: ``metrics`` (the catalog), ``values?metric=&level=&parent=&period=`` (a metric over the
 children of a region, ranked, with the change on the previous period), ``series?metric=&region=``;
 both answer ``format=csv`` (UTF-8 with BOM, for Excel). ``templates/<table>.xlsx`` is an empty
-template. Every route reads through the caller's scope; bad parameters get 400/404 with a JSON message.
+template. Every route reads through the caller's scope (the signed-in user or the API token's user; a
+region outside it gets 403, see dashboard/auth.py); bad parameters get 400/404 with a JSON message;
+CSV downloads are audited.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import io
 
 from flask import Blueprint, Response, jsonify, request, send_file
 
+from dashboard.auth import record
 from dashboard.errors import api_error, json_errors
 from dashboard.openapi import SPEC
 from dashboard.scope import request_scope
@@ -40,7 +43,9 @@ def _format(value: str | None) -> str:
     return value or "json"
 
 
-def _csv(rows: list[dict], columns: tuple[str, ...], name: str) -> Response:
+def _csv(storage: Storage, rows: list[dict], columns: tuple[str, ...], name: str, region: str | None) -> Response:
+    """A CSV download (audited as an export)."""
+    record(storage, "export", region=region, detail=f"api {name}.csv: {len(rows)} rows")
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel reads UTF-8 only with a BOM
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
@@ -99,7 +104,8 @@ def make_blueprint(storage: Storage) -> Blueprint:
             rows = [{**row, "period": answer["period"], "metric": metric["code"], "metric_zh": metric["zh"],
                      "unit": metric["unit"], "previous_period": answer["previous_period"]} for row in answer["values"]]
             where = answer["parent"]["code"] if answer["parent"] else "national"
-            return _csv(rows, VALUE_COLUMNS, f"{metric['code']}-{where}-{answer['level']}-{answer['period']}")
+            return _csv(storage, rows, VALUE_COLUMNS, f"{metric['code']}-{where}-{answer['level']}-{answer['period']}",
+                        answer["parent"]["code"] if answer["parent"] else None)
         return jsonify(answer)
 
     @blueprint.get("/series")
@@ -113,7 +119,7 @@ def make_blueprint(storage: Storage) -> Blueprint:
             metric, where = answer["metric"], answer["region"]
             rows = [{**point, "code": where["code"], "name": where["name"], "metric": metric["code"],
                      "metric_zh": metric["zh"], "unit": metric["unit"]} for point in answer["series"]]
-            return _csv(rows, SERIES_COLUMNS, f"{metric['code']}-{where['code']}-series")
+            return _csv(storage, rows, SERIES_COLUMNS, f"{metric['code']}-{where['code']}-series", where["code"])
         return jsonify(answer)
 
     @blueprint.get("/templates/<table>.xlsx")

@@ -16,13 +16,13 @@ from flask import jsonify, request
 from flask_caching import Cache
 
 import callbacks
-from dashboard import api
+from dashboard import api, auth
 from dashboard.config import PROJECT_DIR, Config
 from dashboard.errors import api_error
 from dashboard.i18n import t
 from data.storage import Storage, make_engine
 from geo import routes as geo_routes
-from layouts import data_page, ids, map_page, region_page, upload_page
+from layouts import admin_page, data_page, ids, map_page, region_page, upload_page
 
 
 def create_app(config: Config | None = None) -> dash.Dash:
@@ -46,6 +46,9 @@ def create_app(config: Config | None = None) -> dash.Dash:
     server.config["DASHBOARD"] = config
     server.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     cache = Cache(server, config=config.cache_settings())
+    auth.init(app, storage, config, callback_rights=callbacks.RIGHTS,
+              page_rights={upload_page.PATH: "import", admin_page.PATH: "admin"},
+              region_pages={map_page.PATH: "query", data_page.PATH: "query", region_page.PATH_PREFIX: "path"})
     server.register_blueprint(geo_routes.make_blueprint(storage, cache))
     server.register_blueprint(api.make_blueprint(storage))
 
@@ -64,9 +67,10 @@ def create_app(config: Config | None = None) -> dash.Dash:
     dash.register_page("data", path=data_page.PATH, name=t("nav_data"), layout=partial(data_page.layout, storage))
     dash.register_page("upload", path=upload_page.PATH, name=t("nav_upload"),
                        layout=partial(upload_page.layout, storage))
+    dash.register_page("admin", path=admin_page.PATH, name=t("nav_admin"), layout=partial(admin_page.layout, storage))
     _prefetch_geometry(app, storage)
     app.layout = html.Div([dcc.Location(id=ids.URL, refresh="callback-nav"), dash.page_container])
-    callbacks.register_all(app, storage, config.instance_dir / "uploads")
+    callbacks.register_all(app, storage, config)
     app.storage = storage
     return app
 

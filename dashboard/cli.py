@@ -1,11 +1,15 @@
-"""The command line: ``python -m dashboard init|serve|regions|import``.
+"""The command line: ``python -m dashboard init|build|upgrade|serve|regions|import|export|template|bench|
+users|audit``.
 
 ``init`` creates or migrates the schema and loads the region hierarchy of a scale (real provinces,
-prefectures and counties; illustrative townships and villages in the counties in scope). ``serve``
-runs gunicorn on the same app the Procfile starts.
+prefectures and counties; illustrative townships and villages in the counties in scope), its demo data
+and one demo account per role. ``serve`` runs gunicorn on the same app the Procfile starts. ``users``
+manages accounts and API tokens; ``audit`` prints the audit log. Whoever runs the command line works on
+the server itself: imports, exports and user changes are audited as ``cli:<login name>``.
 """
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import sys
@@ -14,6 +18,8 @@ import time
 import click
 
 from dashboard.config import Config
+from data.accounts import ROLES
+from data.audit import ACTIONS
 from data.codes import LEVELS, InvalidCode
 from data.contract import INTERCHANGE
 from data.scales import SCALES
@@ -22,6 +28,16 @@ from data.storage import InvalidLevel, NotFound, Storage, make_engine, migrate
 
 def _storage(config: Config) -> Storage:
     return Storage(make_engine(config.database_url))
+
+
+def _operator() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _audit(storage: Storage, action: str, outcome: str, detail: str, region: str | None = None) -> None:
+    from data import audit
+
+    audit.record(storage.engine, action, outcome, user=_operator(), detail=detail, region=region, via="cli")
 
 
 @click.group()
@@ -36,6 +52,7 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
     """Create the schema and load regions, boundaries and demo data."""
+    from data.accounts import create_demo_accounts
     from data.build import build as build_cube
     from data.demo import load_demo
     from data.loader import load_regions
@@ -50,11 +67,13 @@ def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
     regions = load_regions(storage, scale, seed, progress=not quiet)
     rows = load_demo(storage, regions, scale, seed, progress=not quiet)
     built = build_cube(storage, progress=not quiet)
+    demo_users = create_demo_accounts(storage)
     counts = storage.counts_by_level()
     click.echo(f"loaded scale={scale} seed={seed} in {time.perf_counter() - started:.1f}s: "
                + ", ".join(f"{level} {counts.get(level, 0)}" for level in LEVELS) + "; "
                + ", ".join(f"{table} {count}" for table, count in rows.items() if table != "seconds")
-               + f"; cube {built['rows']} rows in {built['seconds']}s")
+               + f"; cube {built['rows']} rows in {built['seconds']}s; {len(demo_users)} demo accounts "
+               "(listed on the sign-in page when DASHBOARD_MODE=demo)")
 
 
 @main.command("build")
@@ -142,9 +161,11 @@ def import_table(table, file, user, rollback_id, code_field, name_field) -> None
     from data.importer import ImportRejected, import_file
 
     try:
-        result = import_file(storage, table, file, user)
+        result = import_file(storage, table, file, user or _operator())
     except ImportRejected as rejected:
+        _audit(storage, "import", "failed", f"{table} {file}: rejected, {len(rejected.problems)} problems")
         _report(rejected.problems, rejected.import_id)
+    _audit(storage, "import", "ok", f"{table} {file}: import {result.import_id}")
     click.echo(f"import {result.import_id} ({table}) accepted: {result.added} added, {result.updated} updated, "
                f"{result.unchanged} unchanged")
     _figures_rebuilt(after_import(storage, table, result.counties))
@@ -170,7 +191,10 @@ def export_table(table: str, file: str) -> None:
     """Export TABLE to FILE (.csv UTF-8 with BOM, or .xlsx); personal data stays masked."""
     from data.exporter import export_table as export
 
-    click.echo(f"exported {export(_storage(Config()).engine, table, file)} rows of {table} to {file}")
+    storage = _storage(Config())
+    count = export(storage.engine, table, file)
+    _audit(storage, "export", "ok", f"{table} → {file}: {count} rows")
+    click.echo(f"exported {count} rows of {table} to {file}")
 
 
 @main.command("template")
@@ -195,3 +219,135 @@ def bench(repeats: int, only: tuple[str, ...]) -> None:
 
     parts = only or ("geometry", "api", "pipeline", "map")
     click.echo(json.dumps(benchmarks.run(Config(), repeats, parts), ensure_ascii=False, indent=2))
+
+
+@main.group()
+def users() -> None:
+    """Accounts: add, list, disable, enable, password, token."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.option("--region", "regions", multiple=True,
+              help="A region code (repeatable). An East–West office may be given its eastern region: it gets the "
+                   "western regions paired with it.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (else it is asked for).")
+@click.option("--no-password", is_flag=True, help="No sign-in with a password: the account uses API tokens only.")
+def users_add(name: str, role: str, regions: tuple[str, ...], password_stdin: bool, no_password: bool) -> None:
+    """Create user NAME with a role and its regions."""
+    from data import accounts
+
+    storage = _storage(Config())
+    password = None if no_password else _password(password_stdin)
+    try:
+        user = accounts.add_user(storage, name, role, list(regions), password)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    _audit(storage, "user_add", "ok", f"{name}: {role} {','.join(r['code'] for r in user['regions'])}")
+    click.echo(f"user {name} ({role}) added; regions: " + (", ".join(f"{r['name']} {r['code']}" for r in user["regions"])
+                                                          or "whole country"))
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
+def users_list(as_json: bool) -> None:
+    """Print every user with role, regions, state and tokens."""
+    from data import accounts
+
+    for user in accounts.list_users(_storage(Config())):
+        if as_json:
+            click.echo(json.dumps(user, ensure_ascii=False, default=str))
+            continue
+        state = "active" if user["active"] else "disabled"
+        state += ", locked" if user["locked"] else ""
+        state += ", demo" if user["demo"] else ""
+        regions = ", ".join(f"{r['name']} {r['code']}" for r in user["regions"]) or "whole country"
+        click.echo(f"{user['name']:<24} {user['role']:<14} {state:<24} tokens {user['tokens']}  {regions}")
+
+
+def _account_change(name: str, action: str, change) -> None:
+    from data import accounts
+
+    storage = _storage(Config())
+    try:
+        change(storage)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    _audit(storage, action, "ok", name)
+
+
+@users.command("disable")
+@click.argument("name")
+def users_disable(name: str) -> None:
+    """Disable NAME: no sign-in, no token, sessions end at their next request."""
+    from data.accounts import set_active
+
+    _account_change(name, "user_disable", lambda storage: set_active(storage, name, False))
+    click.echo(f"user {name} disabled")
+
+
+@users.command("enable")
+@click.argument("name")
+def users_enable(name: str) -> None:
+    """Enable NAME again (and lift a lockout)."""
+    from data.accounts import set_active
+
+    _account_change(name, "user_enable", lambda storage: set_active(storage, name, True))
+    click.echo(f"user {name} enabled")
+
+
+@users.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_password(name: str, password_stdin: bool) -> None:
+    """Set NAME's password (their open sessions end)."""
+    from data.accounts import set_password
+
+    password = _password(password_stdin)
+    _account_change(name, "user_password", lambda storage: set_password(storage, name, password))
+    click.echo(f"password of {name} changed")
+
+
+@users.command("token")
+@click.argument("name")
+@click.option("--label", default=None, help="What the token is for.")
+@click.option("--revoke", is_flag=True, help="Revoke every token of NAME instead.")
+def users_token(name: str, label: str | None, revoke: bool) -> None:
+    """Print a new API token for NAME (shown once), or revoke their tokens. Send it as
+    ``Authorization: Bearer <token>``; it has the same scope as NAME."""
+    from data.accounts import make_token, revoke_tokens
+
+    if revoke:
+        counted = []
+        _account_change(name, "token_revoke", lambda storage: counted.append(revoke_tokens(storage, name)))
+        click.echo(f"{counted[0]} token(s) of {name} revoked")
+        return
+    made = []
+    _account_change(name, "token_add", lambda storage: made.append(make_token(storage, name, label)))
+    click.echo(made[0])
+
+
+@main.command("audit")
+@click.option("--user", default=None)
+@click.option("--action", type=click.Choice(list(ACTIONS)), default=None)
+@click.option("--outcome", type=click.Choice(["ok", "refused", "failed"]), default=None)
+@click.option("--since", type=click.DateTime(), default=None, help="UTC, e.g. 2026-11-01 or '2026-11-01 08:00'.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
+def audit_command(user, action, outcome, since, limit, as_json) -> None:
+    """Print the audit log, newest first."""
+    from data import audit
+
+    for entry in audit.entries(_storage(Config()).engine, user, action, outcome, since, limit):
+        if as_json:
+            click.echo(json.dumps(entry, ensure_ascii=False, default=str))
+            continue
+        click.echo(f"{entry['at']:%Y-%m-%d %H:%M:%S}  {entry['user_name'] or '-':<20} {entry['action']:<16} "
+                   f"{entry['outcome']:<8} {entry['region_code'] or '-':<12} {entry['via']:<4} {entry['detail'] or ''}")

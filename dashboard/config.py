@@ -1,8 +1,10 @@
 """Configuration from the environment, with defaults that work on a fresh checkout.
 
-``DATABASE_URL`` (default: SQLite under ``instance/``), ``REDIS_URL`` (cache backend when set, else a
-filesystem cache under ``instance/cache``), ``DASHBOARD_INSTANCE`` (the instance folder),
-``SECRET_KEY``.
+``DATABASE_URL`` (default: SQLite under ``instance/``), ``REDIS_URL`` (cache and login rate-limit backend
+when set, else a filesystem cache under ``instance/cache`` and per-process limits), ``DASHBOARD_INSTANCE``
+(the instance folder), ``SECRET_KEY``, ``DASHBOARD_MODE`` (``production``, the default, or ``demo``: only
+demo mode lists and accepts the demo accounts), ``COOKIE_SECURE`` (session cookies sent over HTTPS only;
+default on in production, off in demo mode), ``LOGIN_RATE_LIMIT`` (sign-in attempts per address).
 """
 from __future__ import annotations
 
@@ -13,6 +15,11 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CACHE_SECONDS = 7 * 24 * 3600  # cached answers are keyed by data version; older versions age out
+MODES = ("production", "demo")
+
+
+def _flag(value: str | None) -> bool | None:
+    return None if value in (None, "") else value.strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass
@@ -22,8 +29,15 @@ class Config:
     database_url: str = ""
     redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
     secret_key: str = field(default_factory=lambda: os.environ.get("SECRET_KEY", ""))
+    mode: str = field(default_factory=lambda: os.environ.get("DASHBOARD_MODE", "production"))
+    secure_cookies: bool | None = field(default_factory=lambda: _flag(os.environ.get("COOKIE_SECURE")))
+    login_rate_limit: str = field(default_factory=lambda: os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"))
 
     def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"DASHBOARD_MODE must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.secure_cookies is None:
+            self.secure_cookies = not self.demo
         if not self.secret_key:  # one key shared by every worker of this instance
             key_file = self.instance_dir / "secret_key"
             if not key_file.exists():
@@ -32,6 +46,10 @@ class Config:
             self.secret_key = key_file.read_text().strip()
         if not self.database_url:
             self.database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{self.instance_dir / 'dashboard.db'}"
+
+    @property
+    def demo(self) -> bool:
+        return self.mode == "demo"
 
     def cache_settings(self) -> dict:
         """Flask-Caching settings: Redis when configured (shared by all workers), else the filesystem."""

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from data import metrics
 from data.pipeline import NATION
 from data.schema import cube
-from data.storage import EVERYTHING, NotFound, Scope, Storage
+from data.storage import EVERYTHING, NotFound, OutOfScope, Scope, Storage
 
 KEY_FIGURES = ("monitored_households", "risk_not_eliminated_households", "newly_identified_households",
                "risk_eliminated_share", "median_days_to_assistance", "labourers_employed", "employment_rate",
@@ -106,11 +106,16 @@ def figures(storage: Storage, codes: list[str], period: str, levels: set[str] | 
 def _region(storage: Storage, code: str | None, scope: Scope) -> dict:
     """The region (a pseudo-region for the country), resolved within the scope."""
     if code is None:
-        if scope.roots is not None:
-            raise NotFound("全国数据不在您的权限范围内 / national figures are outside your scope")
+        if not may_read_nation(scope):
+            raise OutOfScope(NATION)
         return {"code": NATION, "name": "全国", "level": "nation", "parent_code": None}
-    region = storage.region(code, scope)
+    region = storage.region(code, scope, figures_only=True)
     return {k: region[k] for k in ("code", "name", "level", "parent_code")}
+
+
+def may_read_nation(scope: Scope) -> bool:
+    """Whether the caller may read the national figures (everyone with the whole country, or as comparison)."""
+    return scope.everything or NATION in scope.context
 
 
 def _change(now: float | None, before: float | None) -> float | None:

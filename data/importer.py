@@ -28,9 +28,10 @@ from data.build import counties_of_records, mark_pending
 from data.reader import ROW, FileProblem, read_chunks
 from data.schema import data_tables, import_changes, import_log
 from data.schema import regions as regions_table
-from data.storage import Storage
+from data.storage import EVERYTHING, Scope, Storage
 
 MAX_PROBLEMS = 1000
+NAME_COLUMNS = ("head_name", "first_secretary")
 TRUE = {"true", "1", "是", "yes", "y", "t"}
 FALSE = {"false", "0", "否", "no", "n", "f"}
 PERIOD = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})月?$")
@@ -43,6 +44,9 @@ class Problem:
     value: str
     zh: str
     en: str
+
+    def __post_init__(self):  # a report never carries a whole ID or phone number, or a whole name
+        self.value = personal.mask_name(self.value) if self.column in NAME_COLUMNS and self.value else personal.scrub(self.value)
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "value": self.value, "reason_zh": self.zh, "reason_en": self.en}
@@ -223,12 +227,48 @@ _CODE_LEVELS = {("households", "village_code"): ("village",), ("teams", "village
                 ("funds", "county_code"): ("county",), ("collaboration", "west_code"): ("city", "county")}
 
 
-def check_references(connection, table: str, typed: pd.DataFrame) -> list[Problem]:
-    problems: list[Problem] = []
-
+def _flagger(typed: pd.DataFrame, problems: list[Problem]):
     def flag(mask, column, zh, en):
         for row, value in zip(typed.loc[mask, ROW], typed.loc[mask, column]):
             problems.append(Problem(int(row), column, _text(value), zh, en))
+    return flag
+
+
+# Where a row of each table lies: its own region column, or (for the others) its household's village.
+_REGION_COLUMNS = {"households": "village_code", "teams": "village_code", "projects": "county_code",
+                   "funds": "county_code", "collaboration": "west_code"}
+
+
+def check_scope(connection, table: str, typed: pd.DataFrame, scope: Scope) -> list[Problem]:
+    """Rows outside the importer's scope (a data clerk imports for their own region only)."""
+    problems: list[Problem] = []
+    if scope.everything:
+        return problems
+    if table == "regions":
+        return [Problem(0, "file", table, "只有系统管理员可以导入区划表", "only an administrator imports the regions table")]
+    flag = _flagger(typed, problems)
+    if table in _REGION_COLUMNS:
+        column = _REGION_COLUMNS[table]
+        places = typed[column]
+    else:
+        column = "household_id"
+        stored = records.lookup(connection, data_tables["households"], "household_id", typed[column],
+                                extra=("village_code",))
+        places = typed[column].map(lambda h: stored[h][1] if h in stored else None)
+    layers = [f"{layer}_code" for layer in codes.LEVELS]
+    found = records.lookup(connection, regions_table, "code", places, extra=layers)
+    outside = places.map(lambda c: c in found and not scope.allows(dict(zip(codes.LEVELS, found[c][1:]))))
+    flag(outside, column, "不在您的权限范围内：只能导入本辖区的数据", "outside your scope: import your own region's data only")
+    return problems
+
+
+def check_references(connection, table: str, typed: pd.DataFrame) -> list[Problem]:
+    problems: list[Problem] = []
+    flag = _flagger(typed, problems)
+    for column in [c for c in typed.columns if c.endswith("_id")]:
+        flag(typed[column].map(lambda v: isinstance(v, str) and personal.valid_id_number(v.upper())), column,
+             "编码不能使用身份证号（身份证号只填在“户主身份证号”列，按规定脱敏保存）",
+             "a code must not be an ID number (ID numbers go in head_id_number only, stored masked)")
 
     for (name, column), levels in _CODE_LEVELS.items():
         if name == table:
@@ -336,10 +376,10 @@ def _write(connection, table: str, typed: pd.DataFrame, import_id: int) -> tuple
 
 
 def import_file(storage: Storage, table: str, path: str | Path, user: str | None = None,
-                progress=None) -> ImportResult:
+                progress=None, scope: Scope = EVERYTHING) -> ImportResult:
     """Import ``path`` into ``table``; raises :class:`ImportRejected` (database unchanged) on any problem.
 
-    ``progress(rows_read)``, if given, is called after each chunk.
+    ``progress(rows_read)``, if given, is called after each chunk. Rows outside ``scope`` are problems.
     """
     if table not in contract.INTERCHANGE:
         raise ValueError(f"unknown table {table!r}; one of {', '.join(contract.INTERCHANGE)}")
@@ -374,6 +414,7 @@ def import_file(storage: Storage, table: str, path: str | Path, user: str | None
                     seen_keys.add(key)
                 found += duplicated
                 found += check_references(connection, table, typed)
+                found += check_scope(connection, table, typed, scope)
                 rows_read += len(typed)
                 if progress:
                     progress(rows_read)
@@ -466,16 +507,20 @@ def _typed(column: contract.Column, value):
     return value
 
 
-def recent_imports(storage: Storage, limit: int = 20) -> list[dict]:
-    """The latest entries of the import log (newest first), without their problem lists."""
+def recent_imports(storage: Storage, limit: int = 20, user: str | None = None) -> list[dict]:
+    """The latest entries of the import log (newest first, only ``user``'s if given), without problem lists."""
     columns = [c for c in import_log.c if c.name != "problems"]
+    query = sa.select(*columns).order_by(import_log.c.id.desc()).limit(limit)
+    if user is not None:
+        query = query.where(import_log.c.imported_by == user)
     with storage.engine.connect() as connection:
-        rows = connection.execute(sa.select(*columns).order_by(import_log.c.id.desc()).limit(limit)).mappings().all()
+        rows = connection.execute(query).mappings().all()
     return [dict(r) for r in rows]
 
 
 def save_upload(folder: Path, file_name: str, content: bytes) -> Path:
-    """Keep an uploaded file under the instance folder (named by its hash), for the log and for re-runs."""
+    """Keep an uploaded file under the instance folder (named by its hash) while it is imported; the caller
+    deletes it afterwards (it may hold whole ID numbers)."""
     folder.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^\w.\-]", "_", Path(file_name).name)[-80:] or "upload"
     path = folder / f"{hashlib.sha256(content).hexdigest()[:16]}-{safe}"

@@ -12,7 +12,7 @@ import pandas as pd
 
 from data import contract, cube, metrics, records, tiers
 from data.codes import significant
-from data.storage import EVERYTHING, NotFound, Scope, Storage
+from data.storage import EVERYTHING, OutOfScope, Scope, Storage
 
 RECENT_MONTHS = 12
 CATEGORY_METRICS = ("monitored_unstable_former_poor", "monitored_marginal", "monitored_sudden_hardship")
@@ -52,8 +52,8 @@ def comparison(storage: Storage, place: dict, scope: Scope = EVERYTHING) -> Comp
     and their siblings."""
     parent_code = place["ancestors"].get("province") if place["level"] == "county" else place["parent_code"]
     try:
-        parent = storage.region(parent_code, scope) if parent_code else None
-    except NotFound:  # the region is the top of the caller's scope
+        parent = storage.region(parent_code, scope, figures_only=True) if parent_code else None
+    except OutOfScope:  # the region is the top of the caller's scope
         parent = None
     if place["level"] == "county":
         tier = next((t for t in place["tiers"] if t.code != "paired_east"), tiers.get(tiers.ALL))

@@ -2,15 +2,22 @@
 
 ``protect`` is the one place personal values are masked and hashed before storage, for generated and
 imported data alike; ``read_table`` is what exports and pages read, so nothing whole can leave.
+:func:`listing` is how a page lists records for a caller: within their scope, and for household tables
+only as their role allows (everything, a seeded sample of households, or nothing).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from data import contract, personal
+from data.codes import significant
 from data.schema import data_tables, regions
+from data.pipeline import NATION
+from data.storage import OutOfScope
 
 
 def stored_table(name: str) -> sa.Table:
@@ -22,8 +29,12 @@ LOOKUP_BATCH = 5000
 
 
 def protect(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Mask names and ID numbers (keeping a keyed hash of full ID numbers); already masked values pass."""
+    """Mask names and ID numbers (keeping a keyed hash of full ID numbers), and any ID or phone number
+    written in a free-text column; already masked values pass."""
     frame = frame.copy()
+    for column in contract.spec_of(table).columns:
+        if column.kind == "str" and not column.personal and column.name in frame and not _is_code(column.name):
+            frame[column.name] = frame[column.name].map(personal.scrub)
     if table == "households":
         numbers = frame["head_id_number"].astype(str)
         full = numbers.map(personal.valid_id_number)
@@ -34,6 +45,10 @@ def protect(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     if table == "teams":
         frame["first_secretary"] = frame["first_secretary"].astype(str).map(personal.mask_name)
     return frame
+
+
+def _is_code(column: str) -> bool:
+    return column.endswith(("_id", "_code")) or column == "code"
 
 
 def to_rows(table: str, frame: pd.DataFrame) -> list[dict]:
@@ -118,24 +133,67 @@ def _region_filter(table: str, prefix: str | None):
     return joined, households.c.village_code.startswith(prefix)
 
 
-def count_rows(engine, prefix: str | None) -> dict[str, int]:
-    """Rows of every table within the region (all tables, one query each)."""
+def count_rows(engine, prefix: str | None, tables=contract.LOAD_ORDER) -> dict[str, int]:
+    """Rows of each table within the region (every table unless named; one query each)."""
     counts = {}
     with engine.connect() as connection:
-        for table in contract.LOAD_ORDER:
+        for table in tables:
             source, condition = _region_filter(table, prefix)
             counts[table] = connection.execute(
                 sa.select(sa.func.count()).select_from(source).where(condition)).scalar_one()
     return counts
 
 
-def preview(engine, table: str, prefix: str | None, limit: int = 50) -> pd.DataFrame:
-    """The first rows (in key order) of a table within the region, as stored: personal data masked."""
+def preview(engine, table: str, prefix: str | None, limit: int | None = 50,
+            households_in: list[str] | None = None) -> pd.DataFrame:
+    """The first rows (in key order) of a table within the region, as stored: personal data masked; with
+    ``households_in``, only the rows of those households."""
     spec = contract.TABLES[table]
     stored = data_tables[table]
     source, condition = _region_filter(table, prefix)
+    if households_in is not None:
+        condition = sa.and_(condition, stored.c.household_id.in_(households_in))
     query = (sa.select(*[stored.c[c.name] for c in spec.columns]).select_from(source).where(condition)
              .order_by(*[stored.c[k] for k in spec.key]).limit(limit))
     with engine.connect() as connection:
         frame = pd.DataFrame(connection.execute(query).all(), columns=[c.name for c in spec.columns])
     return normalise(table, frame)
+
+
+HOUSEHOLD_TABLES = tuple(name for name, spec in contract.TABLES.items()
+                         if any(c.name == "household_id" for c in spec.columns))
+SAMPLE_SEED = 20260101
+
+
+@dataclass
+class Listing:
+    frame: pd.DataFrame  # the rows shown (empty when hidden)
+    total: int  # rows of the table within the region
+    mode: str  # first (the first rows), sample (rows of a seeded sample of households) or hidden
+
+
+def listing(storage, table: str, region: str | None, access, limit: int = 50) -> Listing:
+    """Rows of ``table`` within ``region`` (the whole country: None) for a caller's :class:`~data.accounts.Access`.
+
+    The region is resolved within the caller's scope (``OutOfScope`` otherwise; the whole country only for
+    a caller who sees it). Household tables follow the role: ``full`` lists the first rows, ``sample`` the
+    rows of a seeded random sample of the region's households, ``none`` nothing."""
+    if region is None:
+        if not access.scope.everything:
+            raise OutOfScope(NATION)
+        prefix = None
+    else:
+        place = storage.region(region, access.scope)
+        prefix = significant(place["code"], place["layers"][-1])
+    total = count_rows(storage.engine, prefix, (table,))[table]
+    if table not in HOUSEHOLD_TABLES or access.households == "full":
+        return Listing(preview(storage.engine, table, prefix, limit), total, "first")
+    if access.households == "none":
+        return Listing(preview(storage.engine, table, prefix, 0), total, "hidden")
+    households = data_tables["households"]
+    condition = households.c.village_code.startswith(prefix) if prefix else sa.true()
+    with storage.engine.connect() as connection:
+        ids = [h for (h,) in connection.execute(sa.select(households.c.household_id).where(condition)
+                                                .order_by(households.c.household_id))]
+    chosen = sorted(np.random.default_rng(SAMPLE_SEED).choice(ids, size=min(limit, len(ids)), replace=False)) if ids else []
+    return Listing(preview(storage.engine, table, prefix, limit, households_in=chosen), total, "sample")

@@ -167,3 +167,57 @@ thresholds = Table(
     Column("yuan", Integer, nullable=False),
     Column("source", String(200), nullable=False),
 )
+
+# -- accounts (data/accounts.py) and the audit log (data/audit.py) -----------------------------------
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200), nullable=True),  # argon2id; NULL: no password login (tokens only)
+    Column("active", Boolean, nullable=False, default=True),
+    Column("demo", Boolean, nullable=False, default=False),  # a demo account: refused outside demo mode
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_login", DateTime, nullable=True),
+    Column("note", String(200), nullable=True),
+)
+
+# The regions a user may see (each with everything below it). No foreign key: the hierarchy can be
+# reloaded; a scope naming a region that no longer exists simply grants nothing.
+user_scopes = Table(
+    "user_scopes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_code", String(12), primary_key=True),
+)
+
+# API tokens: only a SHA-256 of the token is kept; the token itself is shown once when made.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("label", String(64), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used", DateTime, nullable=True),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False, index=True),  # UTC
+    Column("user_name", String(64), nullable=True, index=True),
+    Column("role", String(16), nullable=True),
+    Column("action", String(32), nullable=False, index=True),
+    Column("outcome", String(16), nullable=False),  # ok | refused | failed
+    Column("region_code", String(12), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("via", String(8), nullable=False),  # web | api | cli
+    Column("address", String(64), nullable=True),
+)

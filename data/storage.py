@@ -30,6 +30,14 @@ class NotFound(LookupError):
     """A region (or other key) that does not exist."""
 
 
+class OutOfScope(PermissionError):
+    """A region that exists but lies outside the caller's scope (answered with 403 and audited)."""
+
+    def __init__(self, code: str):
+        super().__init__(f"无权查看该区划 / region {code} is outside your scope")
+        self.code = code
+
+
 class InvalidLevel(ValueError):
     """A level name that is not a layer, or a layer that does not lie below the parent asked for."""
 
@@ -60,12 +68,29 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 @dataclass(frozen=True)
 class Scope:
-    """The regions a caller may see: ``None`` is everything, else a set of 12-digit codes (and below)."""
+    """The regions a caller may see: ``roots`` None is everything, else 12-digit codes (each with everything
+    below it). ``context`` names regions whose own figures may be read for comparison (an East–West office
+    sees its paired regions' parents' figures), but not their units, lists or records."""
 
     roots: frozenset[str] | None = None
+    context: frozenset[str] = frozenset()
+    above: frozenset[str] = frozenset()  # the ancestors of the roots: their in-scope units may be listed
+
+    @classmethod
+    def of(cls, storage: "Storage", roots, context=()) -> "Scope":
+        """A scope of ``roots`` (12-digit codes), with the ancestors it may list units under."""
+        roots = frozenset(roots)
+        return cls(roots, frozenset(context), frozenset(storage.with_ancestors(sorted(roots)) - roots))
+
+    @property
+    def everything(self) -> bool:
+        return self.roots is None
 
     def allows(self, ancestors: dict[str, str | None]) -> bool:
         return self.roots is None or any(code in self.roots for code in ancestors.values() if code)
+
+    def allows_figures(self, code: str, ancestors: dict[str, str | None]) -> bool:
+        return code in self.context or self.allows(ancestors)
 
 
 EVERYTHING = Scope()
@@ -132,20 +157,27 @@ class Storage:
     def data_version(self) -> str:
         return self.facts().get("data_version", "empty")
 
-    def region(self, code: str, scope: Scope = EVERYTHING) -> dict:
-        """One region by full code or significant prefix; :class:`NotFound` if absent or out of scope."""
+    def region(self, code: str, scope: Scope = EVERYTHING, figures_only: bool = False) -> dict:
+        """One region by full code or significant prefix: :class:`NotFound` if absent, :class:`OutOfScope` if
+        outside the scope (``figures_only``: or among the regions whose figures the scope may compare with)."""
         full = codes.normalize(code)
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(regions).where(regions.c.code == full)).mappings().first()
-        if row is None or not scope.allows(_ancestors(row)):
+        if row is None:
             raise NotFound(f"没有这个区划 / no such region: {code}")
+        allowed = scope.allows_figures(full, _ancestors(row)) if figures_only else scope.allows(_ancestors(row))
+        if not allowed:
+            raise OutOfScope(full)
         return _region_dict(row)
 
     def lineage(self, code: str, scope: Scope = EVERYTHING) -> list[dict]:
-        """The region and its parents, from the province down (for the breadcrumb)."""
+        """The region and its parents, from the province down (for the breadcrumb); each says whether it is
+        ``in_scope`` (the parents of a county leader's county are named but not opened)."""
         chain = [self.region(code, scope)]
         while chain[0]["parent_code"]:
             chain.insert(0, self.region(chain[0]["parent_code"]))
+        for region in chain:
+            region["in_scope"] = scope.allows(region["ancestors"])
         return chain
 
     def regions(self, level: str | None = None, parent: str | None = None,
@@ -164,10 +196,20 @@ class Storage:
         if level is not None:
             query = query.where(_layer_column(level) == regions.c.code)
         if parent is not None:
-            parent_row = self.region(parent, scope)
+            parent_row = self._listed_parent(parent, scope)
             query = query.where(regions.c.parent_code == parent_row["code"] if level is None
                                 else _under(parent_row, level))
         return query
+
+    def _listed_parent(self, parent: str, scope: Scope) -> dict:
+        """The parent whose units are listed: within the scope, or above it (then only the units within the
+        scope are listed, by the caller's filter); :class:`OutOfScope` otherwise."""
+        try:
+            return self.region(parent, scope)
+        except OutOfScope as refused:
+            if refused.code not in scope.above:
+                raise
+            return self.region(parent)
 
     def units(self, level: str | None = None, parent: str | None = None,
               scope: Scope = EVERYTHING) -> list[tuple[str, str, str]]:
@@ -189,7 +231,7 @@ class Storage:
                  .where(boundaries.c.layer == check_layer(layer))
                  .order_by(regions.c.code))
         if parent is not None:
-            query = query.where(_under(self.region(parent, scope), layer))
+            query = query.where(_under(self._listed_parent(parent, scope), layer))
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [(r["code"], r["name"], r["geometry"]) for r in rows if scope.allows(_ancestors(r))]

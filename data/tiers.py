@@ -81,3 +81,41 @@ def _partners(region: dict, names: dict[str, str]) -> list[str]:
 @functools.lru_cache(maxsize=4)
 def _names_by_code(storage: Storage, _version: str) -> dict[str, str]:
     return {r["code"]: r["name"] for level in ("province", "city") for r in storage.regions(level=level)}
+
+
+_PLACEHOLDERS = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+
+
+def _full_names(storage: Storage) -> dict[str, str]:
+    """{full name: code} of provinces, prefectures and counties, named as the pairs file names an eastern
+    region: the province's name followed by the prefecture's and the county's (广东省深圳市, 北京市大兴区)."""
+    return _full_names_of(storage, storage.data_version())
+
+
+@functools.lru_cache(maxsize=4)
+def _full_names_of(storage: Storage, _version: str) -> dict[str, str]:
+    found = [r for level in ("province", "city", "county") for r in storage.regions(level=level)]
+    name_of = {r["code"]: r["name"] for r in found}
+    full = {}
+    for region in found:
+        parts = [name_of.get(region["ancestors"].get(layer)) for layer in ("province", "city", "county")]
+        full["".join(dict.fromkeys(p for p in parts if p and p not in _PLACEHOLDERS))] = region["code"]
+    return full
+
+
+def east_partner_regions(storage: Storage, county_code: str) -> list[str]:
+    """The stored codes of a county's eastern partners (see :func:`east_partners`), most specific first."""
+    by_name = _full_names(storage)
+    return [by_name[name] for name in east_partners(storage, county_code) if name in by_name]
+
+
+def west_partners(storage: Storage, east_code: str) -> list[str]:
+    """The codes of the western regions an eastern region is paired with (none if it is not in the pairs file)."""
+    by_name = _full_names(storage)
+    east_name = next((name for name, code in by_name.items() if code == east_code), None)
+    found = []
+    for pair in east_west_pairs():
+        if pair["east_region"] == east_name:
+            found += [r["code"] for r in storage.regions(level=pair["west_level"])
+                      if r["name"] == pair["west_region"] and r["code"] not in found]
+    return found

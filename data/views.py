@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from data import cube, metrics, tiers
 from data.codes import significant
 from data.schema import LAYERS
-from data.storage import EVERYTHING, NotFound, Scope, Storage
+from data.storage import EVERYTHING, NotFound, OutOfScope, Scope, Storage
 
 DEFAULT_METRIC = "risk_not_eliminated_households"
 SHOWN = [m for m in metrics.CATALOG.values() if m.shown]
@@ -127,15 +127,17 @@ def trend_lines(storage: Storage, view: MapView, metric: str, tier: str | None, 
                 scope: Scope = EVERYTHING) -> list[TrendLine]:
     """The selected region's series, its parent's, and the median of its peers (same level, same tier)."""
     region = view.region
-    lines = [TrendLine("region", region["name"] if region else ("全国" if lang == "zh" else "China"),
-                       cube.series(storage, metric, view.code, scope)["series"])]
+    lines = []
+    if region or cube.may_read_nation(scope):
+        lines.append(TrendLine("region", region["name"] if region else ("全国" if lang == "zh" else "China"),
+                               cube.series(storage, metric, view.code, scope)["series"]))
     if region:
         parent = region["parent_code"]
         parent_name = next((r["name"] for r in view.lineage if r["code"] == parent), None)
         try:
             lines.append(TrendLine("parent", parent_name or ("全国" if lang == "zh" else "China"),
                                    cube.series(storage, metric, parent, scope)["series"]))
-        except NotFound:  # the region is the top of the caller's scope
+        except OutOfScope:  # the region is the top of the caller's scope
             pass
     peers, label = peer_group(storage, view, tier, lang, scope)
     if peers:

@@ -3,23 +3,27 @@
 Each answer is a FeatureCollection (feature ``id`` = 12-digit code), built once per data version from
 the stored, already simplified outlines, gzipped and kept in the shared cache (Flask-Caching:
 filesystem or Redis). Responses carry long cache headers and an ETag, so a browser fetches a layer
-once. National views get the coarse outlines; views under a parent the fine ones.
+once. National views get the coarse outlines; views under a parent the fine ones. A layer holds only the
+units within the caller's scope (a parent outside it is refused with 403), so answers are cached per scope
+and marked private.
 """
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 
 from flask import Blueprint, Response, request
 from flask_caching import Cache
 
 from data import codes
-from data.storage import Storage, check_layer
+from data.storage import Scope, Storage, check_layer
 from dashboard.errors import api_error, json_errors
+from dashboard.scope import request_scope
 
 LAYERS_NEEDING_PARENT = ("township", "village")
-LONG_CACHE = "public, max-age=31536000, immutable"
-SHORT_CACHE = "public, max-age=300"
+LONG_CACHE = "private, max-age=31536000, immutable"
+SHORT_CACHE = "private, max-age=300"
 
 
 def _feature(code: str | None, name: str, geometry: str) -> str:
@@ -31,6 +35,13 @@ def _feature(code: str | None, name: str, geometry: str) -> str:
 def _collection(features: list[tuple[str | None, str, str]]) -> bytes:
     """A FeatureCollection from (id or None, name, geometry text); geometry text is passed through."""
     return f'{{"type":"FeatureCollection","features":[{",".join(_feature(*f) for f in features)}]}}'.encode()
+
+
+def scope_key(scope: Scope) -> str:
+    """A short name of a scope for cache keys (``all`` for the whole country)."""
+    if scope.everything:
+        return "all"
+    return hashlib.sha256(",".join(sorted(scope.roots)).encode()).hexdigest()[:12]
 
 
 def make_blueprint(storage: Storage, cache: Cache) -> Blueprint:
@@ -65,7 +76,8 @@ def make_blueprint(storage: Storage, cache: Cache) -> Blueprint:
         if parent is None and layer in LAYERS_NEEDING_PARENT:
             return api_error(400, f"{layer} 图层需要 parent 参数 / the {layer} layer needs ?parent=<code>")
         full_parent = codes.normalize(parent) if parent else None
-        return _send(f"{layer}:{full_parent}",
-                     lambda: _collection(storage.outlines(layer, full_parent, fine=full_parent is not None)))
+        scope = request_scope()
+        return _send(f"{layer}:{full_parent}:{scope_key(scope)}", lambda: _collection(
+            storage.outlines(layer, full_parent, fine=full_parent is not None, scope=scope)))
 
     return json_errors(blueprint, "图层")

@@ -1,7 +1,10 @@
 """The data page (``/data``): what the database holds for a region, table by table.
 
-Row counts of every interchange table within the selected region, and the first rows of one table
-as stored (personal data masked), with Chinese headers and official terms. ``/data?table=&region=``.
+Row counts of every interchange table within the selected region (the caller's own region by default),
+and rows of one table as stored (personal data masked), with Chinese headers and official terms:
+the first rows, or for an evaluator a seeded sample of households, or for an East–West office no
+household rows at all (data/records.py decides). Every view of household rows is audited.
+``/data?table=&region=``.
 """
 from __future__ import annotations
 
@@ -10,8 +13,10 @@ from dash import dash_table, dcc, html
 from data import codes, contract, records
 from data.storage import NotFound, Storage
 from data.views import region_prefix
+from dashboard.auth import record
 from dashboard.i18n import language, t
-from layouts import ids, shell
+from dashboard.scope import request_access
+from layouts import ids, map_page, shell
 
 PATH = "/data"
 PREVIEW_ROWS = 50
@@ -19,22 +24,29 @@ PREVIEW_ROWS = 50
 
 def layout(storage: Storage, table: str | None = None, region: str | None = None, lang: str | None = None,
            **_ignored) -> html.Div:
-    lang, table, region = language(shell.text(lang)), shell.text(table), shell.text(region)
+    lang, table, region = language(shell.text(lang)), shell.text(table), map_page.home_region(shell.text(region))
     table = table if table in contract.TABLES else contract.LOAD_ORDER[0]
+    access = request_access()
+    if region is None and not access.scope.everything:  # several regions of one's own: choose one
+        return shell.frame(own_regions(storage, access, table, lang), lang, PATH, [], {"table": table})
     try:
-        lineage = storage.lineage(region) if region else []
+        lineage = storage.lineage(region, access.scope) if region else []
         prefix = region_prefix(storage, region or None)
     except (codes.InvalidCode, NotFound):
         return shell.frame(html.Div(className="card", children=[html.H2(f"{t('not_found', lang)}: {region}")]),
                            lang, PATH, [], {"table": table})
     counts = records.count_rows(storage.engine, prefix)
     state = {"region": lineage[-1]["code"] if lineage else None, "table": table}
+    shown = records.listing(storage, table, state["region"], access, PREVIEW_ROWS)
+    if table in records.HOUSEHOLD_TABLES:
+        record(storage, "view_households", "ok" if shown.mode != "hidden" else "refused", region=state["region"],
+               detail=f"{table}: {shown.mode} {len(shown.frame)} of {shown.total} rows")
     cards = [dcc.Link(className="count-card" + (" selected" if name == table else ""),
                       href=shell.href(PATH, **{**state, "table": name, "lang": lang}), children=[
                           html.Div(contract.TABLES[name].zh if lang == "zh" else name, className="count-name"),
                           html.Div(f"{counts[name]:,}", className="count-value")])
              for name in contract.LOAD_ORDER]
-    frame = records.preview(storage.engine, table, prefix, PREVIEW_ROWS)
+    frame = shown.frame
     spec = contract.TABLES[table]
     for column in spec.columns:
         if column.kind in ("enum", "enums") and lang == "zh":
@@ -43,9 +55,10 @@ def layout(storage: Storage, table: str | None = None, region: str | None = None
                     contract.label_zh(table, c, part) for part in str(v).split(";")))
     content = html.Div(className="data-page", children=[
         html.Div(cards, id=ids.DATA_COUNTS, className="count-cards"),
-        html.H2(f"{spec.zh if lang == 'zh' else spec.name}：{t('first_rows', lang)} {min(PREVIEW_ROWS, counts[table])} / "
-                f"{counts[table]:,}"),
+        html.H2(f"{spec.zh if lang == 'zh' else spec.name}：{t('first_rows', lang)} {len(frame)} / {counts[table]:,}"),
         html.P(t("masked_note", lang), className="note"),
+        html.P(t("households_sample", lang).format(n=len(frame)), className="notice") if shown.mode == "sample" else None,
+        html.P(t("households_hidden", lang), className="notice") if shown.mode == "hidden" else None,
         dash_table.DataTable(
             id=ids.DATA_PREVIEW, data=frame.astype(object).where(frame.notna(), "").to_dict("records"),
             columns=[{"name": c.zh if lang == "zh" else c.name, "id": c.name} for c in spec.columns],
@@ -55,3 +68,12 @@ def layout(storage: Storage, table: str | None = None, region: str | None = None
             style_header={"fontWeight": "bold", "backgroundColor": "#eef2f6"}),
     ])
     return shell.frame(content, lang, PATH, lineage, state)
+
+
+def own_regions(storage: Storage, access, table: str, lang: str) -> html.Div:
+    """Links to each of the caller's regions (for a user with several)."""
+    places = storage.regions_by_codes(list(access.regions), access.scope)
+    return html.Div(className="card", id=ids.DATA_COUNTS, children=[
+        html.H2(t("demo_region", lang)),
+        html.Ul([html.Li(dcc.Link(p["name"], href=shell.href(PATH, region=p["code"], table=table, lang=lang)))
+                 for p in places])])

@@ -8,11 +8,11 @@ from __future__ import annotations
 from dash import dcc, html
 
 from data import codes, cube, metrics, tiers
-from data.storage import NotFound, Storage
+from data.storage import NotFound, OutOfScope, Storage
 from data.views import (DEFAULT_METRIC, SHOWN, MapView, boundary_line_geometries, map_data, map_view, periods,
                         trend_lines)
 from dashboard.i18n import language, t
-from dashboard.scope import request_scope
+from dashboard.scope import request_access, request_scope
 from layouts import figures, ids, shell
 
 PATH = "/"
@@ -37,9 +37,14 @@ def period_options(periods: list[str]) -> list[dict]:
 
 
 def tier_options(storage: Storage, lang: str) -> list[dict]:
+    """The tiers with the number of their counties the caller may see."""
+    scope = request_scope()
+    visible = None if scope.everything else {c for c, _, _ in storage.units("county", None, scope)}
     options = []
     for tier in tiers.TIERS:
         members = tiers.counties(storage, tier.code)
+        if members is not None and visible is not None:
+            members = members & visible
         name = tier.en if lang == "en" else tier.zh
         options.append({"label": name if members is None else f"{name}（{len(members)}）",
                         "value": tier.code, "disabled": members is not None and not members})
@@ -56,7 +61,7 @@ def layout(storage: Storage, region: str | None = None, metric: str | None = Non
            tier: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
     lang = language(shell.text(lang))
     scope = request_scope()
-    region, period = shell.text(region), shell.text(period)
+    region, period = home_region(shell.text(region)), shell.text(period)
     metric = chosen_metric(metric)
     tier = tiers.get(tier).code
     try:
@@ -111,14 +116,23 @@ def layout(storage: Storage, region: str | None = None, metric: str | None = Non
     return shell.frame(content, lang, PATH, view.lineage, state)
 
 
+def home_region(region: str | None) -> str | None:
+    """The region the map opens on: the one asked for, else the caller's own region if they have just one."""
+    if region:
+        return region
+    own = request_access().regions
+    return own[0] if len(own) == 1 else None
+
+
 def geometry_url(storage: Storage, region: str | None) -> str | None:
     """The geometry URL the map of ``region`` will ask for (None if the region is unknown), so the page can
     start fetching it before the layout arrives."""
+    region = home_region(region)
     if not region:
         return f"/geo/county.geojson?v={storage.data_version()}"
     try:
         return map_view(storage, region, request_scope()).geojson_url
-    except (codes.InvalidCode, NotFound):
+    except (codes.InvalidCode, NotFound, OutOfScope):
         return None
 
 
@@ -156,7 +170,10 @@ def metric_definition(metric: metrics.Metric, lang: str) -> str:
 
 def kpi_cards(storage: Storage, view: MapView, period: str, lang: str) -> list:
     """The headline cards of the selected region (the nation at the top) in the chosen period."""
-    figures_by_code = {f["metric"]: f for f in cube.key_figures(storage, view.code, request_scope(), at=period)}
+    scope = request_scope()
+    national_refused = view.code is None and not cube.may_read_nation(scope)
+    figures_by_code = {} if national_refused else {
+        f["metric"]: f for f in cube.key_figures(storage, view.code, scope, at=period)}
     cards = []
     for code in KPI_METRICS:
         metric = metrics.get(code)

@@ -17,13 +17,14 @@ from dashboard.i18n import language, t
 from dashboard.scope import request_scope
 from layouts import figures, ids, map_page, shell
 
-PATH_TEMPLATE = "/region/<code>"
+PATH_PREFIX = "/region/"
+PATH_TEMPLATE = PATH_PREFIX + "<code>"
 GRAPH_CONFIG = {**map_page.GRAPH_CONFIG, "displayModeBar": False}
 DEFAULT_MAP_METRIC = "monitored_households"
 
 
 def path(code: str) -> str:
-    return f"/region/{code}"
+    return f"{PATH_PREFIX}{code}"
 
 
 def layout(storage: Storage, code: str | None = None, metric: str | None = None, lang: str | None = None,

@@ -4,8 +4,10 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from dash import dcc, html
+from flask_wtf.csrf import generate_csrf
 
 from dashboard.i18n import t
+from dashboard.scope import request_access
 from layouts import ids
 
 
@@ -48,9 +50,13 @@ def crumbs(lang: str, path: str, lineage: list[dict], state: dict, crumb_path=No
         if crumb_path:
             return href(crumb_path(code), **{**state, "region": None, "lang": lang})
         return href(path, **{**state, "region": code, "lang": lang})
-    links = [dcc.Link(t("nation", lang), href=link(None))]
+    # Regions above the caller's scope are named but not linked (opening them would be refused).
+    links = [dcc.Link(t("nation", lang), href=link(None)) if request_access().scope.everything
+             else html.Span(t("nation", lang))]
     for region in lineage:
-        links += [html.Span("›", className="crumb-sep"), dcc.Link(region["name"], href=link(region["code"]))]
+        name = (dcc.Link(region["name"], href=link(region["code"])) if region.get("in_scope", True)
+                else html.Span(region["name"], className="crumb-outside"))
+        links += [html.Span("›", className="crumb-sep"), name]
     return links
 
 
@@ -58,16 +64,33 @@ def language_href(lang: str, path: str, state: dict) -> str:
     return href(path, **{**state, "lang": "en" if lang == "zh" else "zh"})
 
 
+def user_box(lang: str) -> html.Div:
+    """Who is signed in (name and role) and the sign-out button (a POST form with the CSRF token)."""
+    access = request_access()
+    role = access.role.zh if lang == "zh" else access.role.en
+    return html.Div(className="user-box", id=ids.USER_BOX, children=[
+        html.Span(f"{access.user}（{role}）" if lang == "zh" else f"{access.user} ({role})"),
+        html.Form(action="/logout", method="post", children=[
+            dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+            html.Button(t("logout", lang), type="submit", id=ids.LOGOUT)])])
+
+
 def frame(children, lang: str, path: str, lineage: list[dict], state: dict, crumb_path=None) -> html.Div:
-    """A page: header, breadcrumb and the page's own content."""
+    """A page: header (navigation for what the role may open), breadcrumb and the page's own content."""
+    access = request_access()
+    nav = [dcc.Link(t("nav_map", lang), href=href("/", region=state.get("region"), lang=lang)),
+           dcc.Link(t("nav_data", lang), href=href("/data", region=state.get("region"), lang=lang))]
+    if access.role.can_import:
+        nav.append(dcc.Link(t("nav_upload", lang), href=href("/upload", lang=lang)))
+    if access.role.can_admin:
+        nav.append(dcc.Link(t("nav_admin", lang), href=href("/admin", lang=lang)))
     return html.Div(className="page", lang="zh-CN" if lang == "zh" else "en", children=[
         html.Header(className="header", children=[
             html.H1(t("app_title", lang)),
-            html.Nav([dcc.Link(t("nav_map", lang), href=href("/", region=state.get("region"), lang=lang)),
-                      dcc.Link(t("nav_data", lang), href=href("/data", region=state.get("region"), lang=lang)),
-                      dcc.Link(t("nav_upload", lang), href=href("/upload", lang=lang))]),
+            html.Nav(nav),
             dcc.Link(t("switch_language", lang), id=ids.LANGUAGE_LINK, className="language",
                      href=language_href(lang, path, state)),
+            user_box(lang),
         ]),
         html.Div(crumbs(lang, path, lineage, state, crumb_path), id=ids.BREADCRUMB, className="breadcrumb"),
         html.Main(children),

@@ -2,7 +2,9 @@
 
 Choose the table, download its template if needed, drop the file: the import runs in the background
 (progress bar), all or nothing, through the same importer as the command line. A rejected file lists
-every problem (row, column, value, reason) and the list can be downloaded. The latest imports are shown.
+every problem (row, column, value, reason) and the list can be downloaded. The latest imports are shown
+(an administrator's all, a data clerk's own). Only roles that import may open the page; a data clerk's
+rows must lie in their own region, and only an administrator imports the regions table.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from data import contract
 from data.importer import recent_imports
 from data.storage import Storage
 from dashboard.i18n import language, t
+from dashboard.scope import request_access
 from layouts import ids, shell
 
 PATH = "/upload"
@@ -25,12 +28,15 @@ def table_label(table: str, lang: str) -> str:
 
 def layout(storage: Storage, table: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
     lang, table = language(shell.text(lang)), shell.text(table)
-    table = table if table in contract.INTERCHANGE else "households"
+    access = request_access()
+    access.require("import")
+    choices = tables_for(access)
+    table = table if table in choices else "households"
     content = html.Div(className="upload-page", children=[
         html.Div(className="controls", children=[
             html.Label(t("upload_table", lang), htmlFor=ids.UPLOAD_TABLE),
             dcc.Dropdown(id=ids.UPLOAD_TABLE, value=table, clearable=False,
-                         options=[{"label": table_label(n, lang), "value": n} for n in contract.INTERCHANGE]),
+                         options=[{"label": table_label(n, lang), "value": n} for n in choices]),
             html.A(t("download_template", lang), id=ids.TEMPLATE_LINK, href=f"/api/v1/templates/{table}.xlsx"),
         ]),
         dcc.Upload(id=ids.UPLOAD_FILE, className="upload-drop", multiple=False,
@@ -44,21 +50,26 @@ def layout(storage: Storage, table: str | None = None, lang: str | None = None, 
                              style_cell={"textAlign": "left", "fontSize": 13, "whiteSpace": "normal"}),
         dcc.Store(id=ids.UPLOAD_STATE, data={"lang": lang}),
         html.H3(t("recent_imports", lang)),
-        import_log_table(storage, lang),
+        import_log_table(storage, lang, access),
     ])
     return shell.frame(content, lang, PATH, [], {"table": table})
 
 
-def import_log_rows(storage: Storage, lang: str) -> list[dict]:
-    rows = recent_imports(storage)
+def tables_for(access) -> tuple[str, ...]:
+    """The tables a role may import into (the regions table: administrators only)."""
+    return tuple(n for n in contract.INTERCHANGE if n != "regions" or access.role.can_admin)
+
+
+def import_log_rows(storage: Storage, lang: str, access) -> list[dict]:
+    rows = recent_imports(storage, user=None if access.role.can_admin else access.user)
     for row in rows:
         row["imported_at"] = f"{row['imported_at']:%Y-%m-%d %H:%M}"
         row["table_name"] = table_label(row["table_name"], lang)
     return rows
 
 
-def import_log_table(storage: Storage, lang: str) -> dash_table.DataTable:
-    rows = import_log_rows(storage, lang)
+def import_log_table(storage: Storage, lang: str, access) -> dash_table.DataTable:
+    rows = import_log_rows(storage, lang, access)
     columns = ("id", "table_name", "file_name", "imported_by", "imported_at", "rows_added", "rows_updated",
                "rows_unchanged", "rows_rejected", "status")
     return dash_table.DataTable(id=ids.IMPORT_LOG, data=rows, page_size=10,

@@ -5,13 +5,16 @@ each session creates its own database there and drops it afterwards.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from dashboard.config import Config
+from data import accounts
 from data.build import build
 from data.demo import load_demo
 from data.loader import load_regions
@@ -56,6 +59,7 @@ def load_tiny(url: str, with_data: bool = True) -> Storage:
     if with_data:
         load_demo(storage, regions, "tiny", TINY_SEED, progress=False)
         build(storage)
+        accounts.create_demo_accounts(storage)
     return storage
 
 
@@ -86,7 +90,8 @@ def empty_database(request, tmp_path):
 def tiny_instance(tmp_path_factory):
     """An instance folder with the tiny scale on SQLite, for the app, CLI and browser tests."""
     folder = tmp_path_factory.mktemp("instance")
-    config = Config(instance_dir=folder, database_url=f"sqlite:///{folder / 'dashboard.db'}")
+    config = Config(instance_dir=folder, database_url=f"sqlite:///{folder / 'dashboard.db'}", mode="demo",
+                    login_rate_limit="1000 per minute")
     load_tiny(config.database_url)
     return config
 
@@ -98,6 +103,44 @@ def app(tiny_instance):
     return create_app(tiny_instance)
 
 
+def password_of(name: str) -> str:
+    return accounts.DEMO_PASSWORD.format(role=name.removeprefix("demo_"))
+
+
+def sign_in(client, name: str = "demo_admin", password: str | None = None):
+    """Sign in through the form, as a browser does; the client then sends the CSRF header on every request."""
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    response = client.post("/login", data={"name": name, "password": password or password_of(name),
+                                           "csrf_token": token, "next": "/"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    client.environ_base["HTTP_X_CSRFTOKEN"] = client.get_cookie("_csrf_token").value
+    return client
+
+
+@pytest.fixture()
+def anonymous(app):
+    return app.server.test_client()
+
+
 @pytest.fixture()
 def client(app):
-    return app.server.test_client()
+    """A client signed in as the demo administrator (sees everything)."""
+    return sign_in(app.server.test_client())
+
+
+@pytest.fixture()
+def as_user(app):
+    """``with as_user("demo_county"):`` runs page code in a request of that signed-in user."""
+    from flask_login import login_user
+
+    from dashboard.auth import SignedIn
+
+    @contextlib.contextmanager
+    def signed_in(name: str = "demo_admin"):
+        with app.server.test_request_context():
+            access, session_id = accounts.authenticate(app.storage, name, password_of(name), demo_mode=True)
+            login_user(SignedIn(access, session_id))
+            yield access
+
+    return signed_in

@@ -55,12 +55,12 @@ def test_crafted_callback_values_never_make_a_server_error(client):
     (data_page.layout, {"table": ["households", "x"], "region": ["52"]}),
     (upload_page.layout, {"table": ["teams", "x"], "lang": 5}),
 ])
-def test_page_layouts_take_any_query(app, layout, params):
-    with app.server.test_request_context():
+def test_page_layouts_take_any_query(app, as_user, layout, params):
+    with as_user():
         assert layout(app.storage, **params) is not None
 
 
-def test_a_monthly_period_for_a_yearly_metric_shows_that_year_and_says_so(app):
-    with app.server.test_request_context():
+def test_a_monthly_period_for_a_yearly_metric_shows_that_year_and_says_so(app, as_user):
+    with as_user():
         page = str(map_page.layout(app.storage, metric="income_per_capita_former_poor", period="2024-05"))
     assert "该指标没有 2024-05 的数据，显示 2024" in page

@@ -56,7 +56,15 @@ def test_monthly_monitoring_has_the_eliminated_flow(tiny_storage, county):
     assert list(frame["当月风险消除户数（累计数之差）"][1:]) == list((stock - stock.shift())[1:])
 
 
-def test_downloads_are_rebuilt_on_the_server(tiny_storage, county):
+def test_downloads_are_rebuilt_on_the_server(app, as_user, county):
+    from callbacks.region_callbacks import download
+
+    tiny_storage = app.storage
+    with as_user():
+        _check_downloads(tiny_storage, county)
+
+
+def _check_downloads(tiny_storage, county):
     from callbacks.region_callbacks import download
 
     csv = download(tiny_storage, {"region": county}, "projects", "csv")
