@@ -208,7 +208,7 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
                 return redirect(safe_next(form.next.data))
         else:
             message = t("login_incomplete" if "csrf_token" not in form.errors else "login_expired", lang)
-        return _login_page(lang, form, message), 401 if message else 200
+        return _login_page(lang, form, message)  # 200 with the message: the form is simply shown again
 
     def _login_page(lang: str, form: LoginForm, message: str | None) -> str:
         return render_template("login.html", lang=lang, t=t, form=form, message=message, demo=config.demo,

@@ -4,10 +4,12 @@ Geometry (here): the raw and gzipped size of each layer the map asks for, the co
 (outlines read from storage, assembled and gzipped) and warm latency percentiles through the WSGI app.
 The figure API and the pipeline against DuckDB are measured in dashboard/bench_pipeline.py, the map page
 (callback payloads, paint and drill times in Chromium) in dashboard/bench_map.py. Results are recorded in
-docs/performance.md.
+docs/performance.md. Requests are made with the token of a ``bench`` administrator (no password), made for
+the run and revoked after it.
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import statistics
@@ -32,11 +34,32 @@ def percentile(samples: list[float], share: float) -> float:
 
 def run(config: Config | None = None, repeats: int = 30,
         parts: tuple[str, ...] = ("geometry", "api", "pipeline", "map")) -> dict:
-    from dashboard import bench_map, bench_pipeline
-
     config = config or Config()
     app = create_app(config)
-    client = app.server.test_client()
+    with bench_headers(app.storage) as headers:
+        client = app.server.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = headers["Authorization"]
+        return _run(app, client, config, headers, repeats, parts)
+
+
+@contextlib.contextmanager
+def bench_headers(storage):
+    """Request headers with the token of the ``bench`` administrator (created once, no password); the
+    token is revoked after the run."""
+    from data import accounts
+
+    if not any(user["name"] == "bench" for user in accounts.list_users(storage)):
+        accounts.add_user(storage, "bench", "admin", [], None, note="benchmarks: tokens only")
+    token = accounts.make_token(storage, "bench", "bench run")
+    try:
+        yield {"Authorization": f"Bearer {token}"}
+    finally:
+        accounts.revoke_tokens(storage, "bench")
+
+
+def _run(app, client, config: Config, headers: dict, repeats: int, parts: tuple[str, ...]) -> dict:
+    from dashboard import bench_map, bench_pipeline
+
     answer = {"database": app.storage.engine.dialect.name, "facts": {
         k: v for k, v in app.storage.facts().items() if k in ("scale", "seed", "boundary_source", "cube_built_at")}}
     if "geometry" in parts:
@@ -46,7 +69,7 @@ def run(config: Config | None = None, repeats: int = 30,
     if "pipeline" in parts:
         answer["pipeline"] = bench_pipeline.pipeline_benchmark(app.storage)
     if "map" in parts:
-        answer["map"] = bench_map.run(app, config, repeats)
+        answer["map"] = bench_map.run(app, client, config, headers, repeats)
     return answer
 
 

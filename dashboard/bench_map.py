@@ -26,8 +26,8 @@ CHANGES = (  # (label, region, metric, period (None: latest), tier, the input th
 )
 
 
-def _update_request(app, region, metric, period, tier, changed) -> dict:
-    dependency = next(d for d in app.server.test_client().get("/_dash-dependencies").get_json()
+def _update_request(client, region, metric, period, tier, changed) -> dict:
+    dependency = next(d for d in client.get("/_dash-dependencies").get_json()
                       if d["output"].startswith("..map.figure"))
     outputs = [{"id": part.split(".")[0], "property": part.split(".")[1]}
                for part in dependency["output"].strip(".").split("...")]
@@ -39,10 +39,9 @@ def _update_request(app, region, metric, period, tier, changed) -> dict:
             "changedPropIds": [f"{changed}.value"]}
 
 
-def callback_benchmark(app, repeats: int) -> list[dict]:
+def callback_benchmark(app, client, repeats: int) -> list[dict]:
     from data import cube, metrics
 
-    client = app.server.test_client()
     cube_info = cube.info(app.storage)
     results = []
     for label, region, metric, period, tier, changed in CHANGES:
@@ -50,7 +49,7 @@ def callback_benchmark(app, repeats: int) -> list[dict]:
             known = cube_info.periods[metrics.get(metric).grain]
             period = known[-2] if len(known) > 1 else known[-1]
         period = period or cube_info.latest_of(metrics.get(metric))
-        body = _update_request(app, region, metric, period, tier, changed)
+        body = _update_request(client, region, metric, period, tier, changed)
         times, response = [], None
         for _ in range(repeats):
             started = time.perf_counter()
@@ -67,7 +66,7 @@ def callback_benchmark(app, repeats: int) -> list[dict]:
     return results
 
 
-def browser_benchmark(config: Config, storage, repeats: int) -> dict:
+def browser_benchmark(config: Config, storage, headers: dict, repeats: int) -> dict:
     if importlib.util.find_spec("playwright") is None:  # a test requirement
         return {"skipped": "playwright is not installed (pip install -r requirements-test.txt)"}
     counties = len(storage.units("county"))
@@ -76,7 +75,7 @@ def browser_benchmark(config: Config, storage, repeats: int) -> dict:
     with browsing.serve(config.instance_dir, config.database_url) as url, browsing.chromium() as browser:
         cold, warm = [], []
         for _ in range(repeats):
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context = browser.new_context(viewport={"width": 1400, "height": 900}, extra_http_headers=headers)
             for samples in (cold, warm):  # a new profile, then the same one again (cached scripts and geometry)
                 page = context.new_page()
                 started = time.perf_counter()
@@ -91,7 +90,7 @@ def browser_benchmark(config: Config, storage, repeats: int) -> dict:
             county = storage.region(with_townships[0])
             towns = len(storage.units("township", county["code"]))
             drills = []
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context = browser.new_context(viewport={"width": 1400, "height": 900}, extra_http_headers=headers)
             for _ in range(repeats):
                 page = context.new_page()
                 page.goto(url + f"/?region={county['parent_code']}")
@@ -104,15 +103,15 @@ def browser_benchmark(config: Config, storage, repeats: int) -> dict:
                 page.close()
             context.close()
             answer["county_drill"] = {"county": county["name"], "townships": towns, "seconds": _summary(drills)}
-        answer["metric_change_national"] = _metric_change(browser, url, counties, repeats)
+        answer["metric_change_national"] = _metric_change(browser, url, headers, counties, repeats)
     return answer
 
 
-def _metric_change(browser, url: str, counties: int, repeats: int) -> dict:
+def _metric_change(browser, url: str, headers: dict, counties: int, repeats: int) -> dict:
     """Choose another metric on the national map: time until the legend names it, and the largest callback
     answer as it travelled (compressed: content-length)."""
     seconds, transferred = [], []
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, extra_http_headers=headers)
     for _ in range(repeats):
         page = context.new_page()
         page.goto(url + "/")
@@ -136,6 +135,7 @@ def _summary(samples: list[float]) -> dict:
     return {"p50": round(statistics.median(samples), 2), "max": round(max(samples), 2), "runs": len(samples)}
 
 
-def run(app, config: Config, repeats: int) -> dict:
-    return {"callbacks": callback_benchmark(app, max(5, repeats // 3)),
-            "browser": browser_benchmark(config, app.storage, max(3, repeats // 10))}
+def run(app, client, config: Config, headers: dict, repeats: int) -> dict:
+    """``client`` and ``headers`` carry an administrator's token (see dashboard/bench.py)."""
+    return {"callbacks": callback_benchmark(app, client, max(5, repeats // 3)),
+            "browser": browser_benchmark(config, app.storage, headers, max(3, repeats // 10))}

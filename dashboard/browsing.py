@@ -1,7 +1,8 @@
 """The served app in Debian's headless Chromium, for the browser tests and the map benchmark.
 
 ``serve`` runs gunicorn on a free port against an instance; ``chromium`` launches the browser offline
-(no downloads, no background traffic); ``click_region`` clicks a point inside a drawn region.
+(no downloads, no background traffic); ``sign_in`` fills the sign-in form; ``click_region`` clicks a
+point inside a drawn region.
 Playwright comes with requirements-test.txt.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 
@@ -27,10 +29,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(instance_dir: str, database_url: str, workers: int = 2) -> Iterator[str]:
-    """The app under gunicorn on a free port; yields its base URL."""
+def serve(instance_dir: str, database_url: str, workers: int = 2, mode: str = "production") -> Iterator[str]:
+    """The app under gunicorn on a free port (``mode`` demo accepts the demo accounts); yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "DASHBOARD_INSTANCE": str(instance_dir), "DATABASE_URL": database_url}
+    env = {**os.environ, "DASHBOARD_INSTANCE": str(instance_dir), "DATABASE_URL": database_url,
+           "DASHBOARD_MODE": mode}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--no-control-socket", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "dashboard.server:server"], env=env,
@@ -65,6 +68,15 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+def sign_in(page, base_url: str, name: str, password: str, then: str = "/") -> None:
+    """Sign in through the form and land on ``then``."""
+    page.goto(base_url + "/login?" + urllib.parse.urlencode({"next": then}))
+    page.fill("#name", name)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("#login-submit")
 
 
 def wait_for_map(page, count: int, selector: str = BASE_PATHS, timeout: int = 20_000) -> None:

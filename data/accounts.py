@@ -28,6 +28,7 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "npa_"
+TOKEN_USE_RESOLUTION = dt.timedelta(minutes=5)  # how precisely a token's last use is recorded
 NAME_RE = re.compile(r"^[\w.@-]{2,64}$")
 _hasher = PasswordHasher()  # argon2id with the library's current defaults (RFC 9106 low-memory profile)
 _DUMMY_HASH = _hasher.hash("not a password: evens out the time of a login for an unknown name")
@@ -306,13 +307,17 @@ def revoke_tokens(storage: Storage, name: str) -> int:
 def access_for_token(storage: Storage, token: str, demo_mode: bool) -> Access | None:
     if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
         return None
-    with storage.engine.begin() as connection:
+    with storage.engine.connect() as connection:
         found = connection.execute(
-            sa.select(users, api_tokens.c.id.label("token_id")).join(api_tokens, api_tokens.c.user_id == users.c.id)
+            sa.select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used.label("token_used"))
+            .join(api_tokens, api_tokens.c.user_id == users.c.id)
             .where(api_tokens.c.token_sha256 == _digest(token), ~api_tokens.c.revoked)).mappings().first()
-        if found is None or not _usable(found, demo_mode):
-            return None
-        connection.execute(api_tokens.update().where(api_tokens.c.id == found["token_id"]).values(last_used=_now()))
+    if found is None or not _usable(found, demo_mode):
+        return None
+    now = _now()
+    if found["token_used"] is None or now - found["token_used"] > TOKEN_USE_RESOLUTION:  # not a write per request
+        with storage.engine.begin() as connection:
+            connection.execute(api_tokens.update().where(api_tokens.c.id == found["token_id"]).values(last_used=now))
     return access_of(storage, found)
 
 

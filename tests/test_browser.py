@@ -1,7 +1,9 @@
-"""The served app in Debian's headless Chromium, offline: draw, drill by clicking, recolour, deep-link.
+"""The served app in Debian's headless Chromium, offline: sign in, draw, drill by clicking, recolour,
+deep-link, and what a county leader may and may not open.
 
 Every test records failed requests and console errors and asserts there are none (this catches any
-CDN or tile-server dependency). Screenshots land in docs/screenshots/.
+CDN or tile-server dependency). Screenshots land in docs/screenshots/. The app runs in demo mode and
+each page signs in through the form; the tests' own API calls use an administrator's token.
 """
 from __future__ import annotations
 
@@ -15,18 +17,25 @@ from pathlib import Path
 import pytest
 
 from dashboard import browsing
+from data import accounts
+from data.storage import Storage, make_engine
+from tests.conftest import password_of
 
 pytestmark = pytest.mark.browser
 # Set UPDATE_SCREENSHOTS=1 to refresh the committed screenshots in docs/screenshots/.
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PATHS = browsing.BASE_PATHS
 VALUE_PATHS = browsing.VALUE_PATHS
+API_HEADERS: dict[str, str] = {}  # the administrator's token for the tests' own API calls
 
 
 @pytest.fixture(scope="module")
 def base_url(tiny_instance):
-    with browsing.serve(tiny_instance.instance_dir, tiny_instance.database_url) as url:
+    storage = Storage(make_engine(tiny_instance.database_url))
+    API_HEADERS["Authorization"] = "Bearer " + accounts.make_token(storage, "demo_admin", "browser tests")
+    with browsing.serve(tiny_instance.instance_dir, tiny_instance.database_url, mode="demo") as url:
         yield url
+    accounts.revoke_tokens(storage, "demo_admin")
 
 
 @pytest.fixture(scope="module")
@@ -35,24 +44,31 @@ def browser():
         yield browser
 
 
-@pytest.fixture()
-def page(browser):
-    """A page that records every failed request, console error and warning; the test fails if any occurred."""
+def _watched(browser, problems: list[str]):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    problems: list[str] = []
     page.on("requestfailed", lambda request: problems.append(f"failed: {request.url} {request.failure}"))
     page.on("response", lambda response: response.status >= 400 and problems.append(
         f"HTTP {response.status}: {response.url}"))
     page.on("console", lambda message: message.type in ("error", "warning") and problems.append(
         f"console {message.type}: {message.text}"))
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    return page
+
+
+@pytest.fixture()
+def page(browser, base_url):
+    """A page signed in as the demo administrator that records every failed request, console error and
+    warning; the test fails if any occurred."""
+    problems: list[str] = []
+    page = _watched(browser, problems)
+    browsing.sign_in(page, base_url, "demo_admin", password_of("demo_admin"), then="/healthz")
     yield page
     page.close()
     assert problems == []
 
 
 def _api(base_url: str, path: str) -> dict:
-    with urllib.request.urlopen(base_url + path) as response:
+    with urllib.request.urlopen(urllib.request.Request(base_url + path, headers=API_HEADERS)) as response:
         return json.load(response)
 
 
@@ -281,3 +297,50 @@ def test_county_profile_prints_every_section_and_downloads_its_tables(page, base
     page.screenshot(path=str(shots / "county-profile.png"), full_page=True)
     page.emulate_media(media="print")
     assert page.is_hidden(".header nav") and page.is_hidden("#section-projects .downloads")
+
+
+def test_sign_in_lists_the_demo_accounts_and_refuses_a_wrong_password(browser, base_url, shots):
+    problems: list[str] = []
+    page = _watched(browser, problems)
+    page.goto(base_url + "/?region=522728")
+    page.wait_for_url("**/login?next=**")
+    table = page.inner_text("#demo-accounts")
+    for role in accounts.ROLES:
+        assert f"demo_{role}" in table and password_of(f"demo_{role}") in table
+    page.screenshot(path=str(shots / "sign-in-demo.png"))
+    page.fill("#name", "demo_county")
+    page.fill("#password", "not the password")
+    page.click("#login-submit")
+    page.wait_for_selector("#login-message >> text=用户名或密码错误")
+    page.fill("#name", "demo_county")
+    page.fill("#password", password_of("demo_county"))
+    with page.expect_navigation():
+        page.click("#login-submit")
+    page.wait_for_url("**/?region=522728")  # back where the user was going
+    browsing.wait_for_map(page, _api(base_url, "/api/v1/regions?parent=522728")["count"])
+    page.close()
+    assert problems == []
+
+
+def test_a_county_leader_sees_her_county_only_and_signs_out(browser, base_url, shots):
+    problems: list[str] = []
+    page = _watched(browser, problems)
+    browsing.sign_in(page, base_url, "demo_county", password_of("demo_county"))
+    towns = _api(base_url, "/api/v1/regions?parent=522728")["count"]
+    browsing.wait_for_map(page, towns)  # her county's townships, without asking
+    assert "罗甸县" in page.inner_text("#breadcrumb")
+    assert page.eval_on_selector_all("#breadcrumb a", "links => links.map(a => a.innerText)") == ["罗甸县"]
+    assert "数据导入" not in page.inner_text("nav") and "demo_county" in page.inner_text("#user-box")
+
+    page.goto(base_url + "/region/522727000000")  # a neighbouring county
+    page.wait_for_selector("#refused >> text=无权查看该区划")
+    page.goto(base_url + "/?region=522728")
+    browsing.wait_for_map(page, towns)
+    with page.expect_navigation():
+        page.click("#logout")
+    page.wait_for_url("**/login")
+    page.goto(base_url + "/")
+    page.wait_for_url("**/login?next=**")
+    page.close()
+    assert problems == [f"HTTP 403: {base_url}/region/522727000000",
+                        "console error: Failed to load resource: the server responded with a status of 403 (FORBIDDEN)"]
