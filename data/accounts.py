@@ -226,27 +226,31 @@ def authenticate(storage: Storage, name: str, password: str, demo_mode: bool) ->
 
     Every failure counts against the account; the fifth in a row locks it for ``LOCK_MINUTES``."""
     now = _now()
-    with storage.engine.begin() as connection:
+    with storage.engine.connect() as connection:
         row = connection.execute(sa.select(users).where(users.c.name == name)).mappings().first()
-        if row is None:
-            _verify(None, password)  # the same time as a wrong password
-            raise LoginRefused("wrong")
-        if row["locked_until"] and row["locked_until"] > now:
-            raise LoginRefused("locked", row["locked_until"])
-        if not _usable(row, demo_mode):
-            _verify(None, password)
-            raise LoginRefused("disabled")
-        if not _verify(row["password_hash"], password):
-            failures = row["failed_logins"] + 1
+    if row is None:
+        _verify(None, password)  # the same time as a wrong password
+        raise LoginRefused("wrong")
+    if row["locked_until"] and row["locked_until"] > now:
+        raise LoginRefused("locked", row["locked_until"])
+    if not _usable(row, demo_mode):
+        _verify(None, password)
+        raise LoginRefused("disabled")
+    if not _verify(row["password_hash"], password):
+        with storage.engine.begin() as connection:  # counted in the database: every worker sees it
+            failures = connection.execute(users.update().where(users.c.id == row["id"]).values(
+                failed_logins=users.c.failed_logins + 1).returning(users.c.failed_logins)).scalar_one()
             locked = now + dt.timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-            connection.execute(users.update().where(users.c.id == row["id"]).values(
-                failed_logins=0 if locked else failures, locked_until=locked))
-            raise LoginRefused("locked" if locked else "wrong", locked)
-        values = {"failed_logins": 0, "locked_until": None, "last_login": now}
-        if _hasher.check_needs_rehash(row["password_hash"]):
-            values["password_hash"] = _hasher.hash(password)
+            if locked:
+                connection.execute(users.update().where(users.c.id == row["id"]).values(
+                    failed_logins=0, locked_until=locked))
+        raise LoginRefused("locked" if locked else "wrong", locked)
+    values = {"failed_logins": 0, "locked_until": None, "last_login": now}
+    if _hasher.check_needs_rehash(row["password_hash"]):
+        values["password_hash"] = _hasher.hash(password)
+    with storage.engine.begin() as connection:
         connection.execute(users.update().where(users.c.id == row["id"]).values(**values))
-        row = {**row, **values}
+    row = {**row, **values}
     return access_of(storage, row), f"{row['id']}:{fingerprint(row)}"
 
 

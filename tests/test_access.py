@@ -1,0 +1,339 @@
+"""Who may see what: every role, signed in through the form, against every API and geometry route, every
+page and the callbacks of every page. In-scope regions are served; out-of-scope ones get 403 and an audit
+entry; without signing in, 401 or a redirect to the sign-in page.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from data import accounts, audit
+from data.storage import NotFound, Scope
+from tests.conftest import sign_in
+
+METRIC = "monitored_households"
+# Each demo account: a region inside its scope and one outside (None: it sees the whole country).
+ROLES = {
+    "demo_admin": ("522728", None),
+    "demo_evaluator": ("522728", None),
+    "demo_province": ("52", "53"),
+    "demo_city": ("5227", "5226"),
+    "demo_county": ("522728", "522727"),
+    "demo_data_clerk": ("522728", "522727"),
+    "demo_township": ("522728101", "other township"),
+    "demo_collaboration": ("52", "53"),
+}
+BELOW = {2: "county", 4: "county", 6: "township", 9: "village"}
+
+
+def _township_elsewhere(storage) -> str:
+    return next(code for code, _, _ in storage.units("township") if not code.startswith("522728"))[:9]
+
+
+def _region_requests(region: str) -> list[str]:
+    """Every API and geometry request that names a region."""
+    return [f"/api/v1/regions?parent={region}", f"/api/v1/regions/{region}",
+            f"/api/v1/values?metric={METRIC}&parent={region}", f"/api/v1/values?metric={METRIC}&parent={region}&format=csv",
+            f"/api/v1/series?metric={METRIC}&region={region}", f"/api/v1/series?metric={METRIC}&region={region}&format=csv",
+            f"/geo/{BELOW[len(region)]}.geojson?parent={region}"]
+
+
+UNSCOPED = ["/api/v1/metrics", "/api/v1/templates/households.xlsx", "/api/v1/regions?level=county",
+            f"/api/v1/values?metric={METRIC}&level=county", "/geo/county.geojson", "/geo/lines.geojson"]
+COVERED_RULES = {"/api/v1/regions", "/api/v1/regions/<code>", "/api/v1/values", "/api/v1/series", "/api/v1/metrics",
+                 "/api/v1/templates/<table>.xlsx", "/api/v1/openapi.json", "/geo/<layer>.geojson", "/geo/lines.geojson"}
+
+
+def test_the_matrix_covers_every_route(app):
+    rules = {r.rule for r in app.server.url_map.iter_rules() if r.rule.startswith(("/api/", "/geo/"))
+             and "<path:anything>" not in r.rule and not r.rule.endswith("/")}
+    assert rules == COVERED_RULES
+
+
+def _dependency(client, output_start: str) -> dict:
+    return next(d for d in client.get("/_dash-dependencies").get_json() if d["output"].startswith(output_start))
+
+
+def _callback(client, output_start: str, inputs: list, state: list, changed: int = 0):
+    dependency = _dependency(client, output_start)
+    outputs = dependency["output"].strip(".").split("...")
+    body = {"output": dependency["output"],
+            "outputs": [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]} for o in outputs]
+            if dependency["output"].startswith("..") else
+            {"id": outputs[0].rsplit(".", 1)[0], "property": outputs[0].rsplit(".", 1)[1]},
+            "inputs": [{**spec, "value": value} if not isinstance(value, list) or spec["id"][0] != "{" else value
+                       for spec, value in zip(dependency["inputs"], inputs)],
+            "state": [{**spec, "value": value} for spec, value in zip(dependency["state"], state)],
+            "changedPropIds": [_changed(dependency["inputs"][changed], inputs[changed])]}
+    return client.post("/_dash-update-component", json=body)
+
+
+def _changed(spec: dict, value) -> str:
+    if isinstance(value, list) and spec["id"][0] == "{":  # a pattern-matching input: the clicked one
+        return json.dumps(value[0]["id"], separators=(",", ":"), sort_keys=True) + "." + spec["property"]
+    return f"{spec['id']}.{spec['property']}"
+
+
+def _page(client, pathname: str, search: str = ""):
+    return _callback(client, ".._pages_content", [pathname, search], [])
+
+
+def _region_callbacks(client, region: str) -> dict[str, object]:
+    """Every callback (and page) that reads a region, asked for ``region``: name → response."""
+    full = region.ljust(12, "0")
+    clicked = {"points": [{"location": full}]}
+    download = [{"id": {"format": "csv", "table": "projects", "type": "profile-download-button"},
+                 "property": "n_clicks", "value": 1}]
+    return {
+        "map update": _callback(client, "..map.figure", [METRIC, None, "all"], [{"region": full, "lang": "zh"}]),
+        "map drill": _callback(client, "url.href", [clicked, None], [{"region": full}, METRIC, None, "all"]),
+        "profile map": _callback(client, "..profile-map.figure", [METRIC], [{"region": full, "lang": "zh"}]),
+        "profile download": _callback(client, "profile-download.data", [download], [{"region": full, "lang": "zh"}]),
+        "map page": _page(client, "/", f"?region={region}"),
+        "profile page": _page(client, f"/region/{region}"),
+        "data page": _page(client, "/data", f"?region={region}&table=households"),
+    }
+
+
+def _refused(app, name: str) -> int:
+    return len(audit.entries(app.storage.engine, user=name, action="refused", limit=10_000))
+
+
+@pytest.mark.parametrize("name", list(ROLES))
+def test_each_role_is_served_its_regions_and_refused_the_others(app, name):
+    client = sign_in(app.server.test_client(), name)
+    inside, outside = ROLES[name]
+    if outside == "other township":
+        outside = _township_elsewhere(app.storage)
+    for path in _region_requests(inside) + UNSCOPED:
+        assert client.get(path).status_code == 200, (name, path)
+    for label, response in _region_callbacks(client, inside).items():
+        assert response.status_code in (200, 204), (name, label, response.get_data(as_text=True)[:300])
+    for path in (f"/?region={inside}", f"/region/{inside}", f"/data?region={inside}"):
+        assert client.get(path).status_code == 200, (name, path)
+    if outside is None:
+        return
+    refused = _refused(app, name)
+    for path in _region_requests(outside):
+        response = client.get(path)
+        assert response.status_code == 403 and "outside your scope" in response.get_json()["error"]["message"], \
+            (name, path, response.status_code)
+    callbacks = _region_callbacks(client, outside)
+    for label, response in callbacks.items():
+        assert response.status_code == 403, (name, label, response.status_code)
+    for path in (f"/?region={outside}", f"/region/{outside}", f"/data?region={outside}"):
+        response = client.get(path)
+        assert response.status_code == 403 and "无权访问" in response.get_data(as_text=True), (name, path)
+    asked = len(_region_requests(outside)) + len(callbacks) + 3
+    assert _refused(app, name) == refused + asked  # every refusal is in the audit log
+    entry = audit.entries(app.storage.engine, user=name, action="refused", limit=1)[0]
+    assert entry["role"] == name.removeprefix("demo_") and entry["region_code"].startswith(outside[:2])
+
+
+def test_a_scoped_list_holds_only_what_is_in_scope(app):
+    client = sign_in(app.server.test_client(), "demo_county")
+    counties = client.get("/api/v1/regions?level=county").get_json()["regions"]
+    assert [r["code"] for r in counties] == ["522728000000"]
+    values = client.get(f"/api/v1/values?metric={METRIC}&level=county").get_json()
+    assert [v["code"] for v in values["values"]] == ["522728000000"]
+    features = client.get("/geo/county.geojson").get_json()["features"]
+    assert [f["id"] for f in features] == ["522728000000"]
+    assert client.get(f"/api/v1/series?metric={METRIC}").status_code == 403  # the nation is outside her scope
+    listed = client.get("/api/v1/regions?level=county&parent=52").get_json()  # above her: only hers
+    assert [r["code"] for r in listed["regions"]] == ["522728000000"]
+
+
+@pytest.mark.parametrize("name, right, allowed", [
+    (n, right, accounts.ROLES[n.removeprefix("demo_")].can_import if right == "import"
+     else accounts.ROLES[n.removeprefix("demo_")].can_admin)
+    for n in ROLES for right in ("import", "admin")])
+def test_import_and_admin_callbacks_and_pages_need_the_right(app, name, right, allowed):
+    client = sign_in(app.server.test_client(), name)
+    refused = _refused(app, name)
+    if right == "import":
+        responses = [client.get("/upload"), _page(client, "/upload"),
+                     _callback(client, "template-link.href", ["teams"], []),
+                     _callback(client, "upload-download.data", [1], [[{"row": 1, "column": "x", "value": "y"}]])]
+        if not allowed:  # (a permitted import is run by the browser test)
+            responses.append(_callback(client, "..upload-result", ["data:text/csv;base64,YQ=="],
+                                       ["x.csv", "teams", {"lang": "zh"}]))
+    else:
+        responses = [client.get("/admin"), _page(client, "/admin"),
+                     _callback(client, "admin-audit.data", ["refused", None, None], [{"lang": "zh"}])]
+    statuses = [r.status_code for r in responses]
+    assert all(s in (200, 204) for s in statuses) if allowed else statuses == [403] * len(responses), (name, statuses)
+    assert _refused(app, name) == refused + (0 if allowed else len(responses))
+
+
+def test_without_signing_in_nothing_is_served(app, anonymous):
+    for path in _region_requests("52") + UNSCOPED:
+        response = anonymous.get(path)
+        assert response.status_code == 401 and "sign in" in response.get_json()["error"]["message"], path
+    for path in ("/", "/?region=52", "/region/522728", "/data", "/upload", "/admin"):
+        response = anonymous.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=%2F"), path
+    assert anonymous.post("/_dash-update-component", json={}).status_code == 401
+    assert anonymous.get("/_dash-layout").status_code == 401
+    for public in ("/login", "/healthz", "/api/v1/openapi.json", "/assets/style.css"):
+        assert anonymous.get(public).status_code == 200, public
+
+
+def test_callbacks_need_the_csrf_header_of_the_session(app):
+    client = sign_in(app.server.test_client(), "demo_county")
+    del client.environ_base["HTTP_X_CSRFTOKEN"]
+    response = _callback(client, "..map.figure", [METRIC, None, "all"], [{"region": "522728000000"}])
+    assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
+    client.environ_base["HTTP_X_CSRFTOKEN"] = "forged"
+    assert _callback(client, "..map.figure", [METRIC, None, "all"], [{"region": "522728000000"}]).status_code == 400
+
+
+def test_a_token_has_its_users_scope_and_stops_when_revoked_or_disabled(app, anonymous):
+    accounts.add_user(app.storage, "script_county", "county", ["522728"], None)
+    headers = {"Authorization": "Bearer " + accounts.make_token(app.storage, "script_county", "test")}
+    assert anonymous.get("/api/v1/regions/522728", headers=headers).status_code == 200
+    assert anonymous.get("/api/v1/regions/522727", headers=headers).status_code == 403
+    response = _callback_with(anonymous, headers)  # no cookie, no CSRF header: a token needs none
+    assert response.status_code == 200
+    assert anonymous.get("/api/v1/regions/522728", headers={"Authorization": "Bearer npa_forged"}).status_code == 401
+    accounts.set_active(app.storage, "script_county", False)
+    assert anonymous.get("/api/v1/regions/522728", headers=headers).status_code == 401
+    accounts.set_active(app.storage, "script_county", True)
+    assert accounts.revoke_tokens(app.storage, "script_county") == 1
+    assert anonymous.get("/api/v1/regions/522728", headers=headers).status_code == 401
+
+
+def _callback_with(client, headers):
+    body = {"output": "..period.options...period.value..",
+            "outputs": [{"id": "period", "property": "options"}, {"id": "period", "property": "value"}],
+            "inputs": [{"id": "metric", "property": "value", "value": METRIC}],
+            "state": [{"id": "period", "property": "value", "value": None}], "changedPropIds": ["metric.value"]}
+    return client.post("/_dash-update-component", json=body, headers=headers)
+
+
+def _login(client, name: str, password: str):
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return client.post("/login", data={"name": name, "password": password, "csrf_token": token, "next": "/"})
+
+
+def test_five_wrong_passwords_lock_the_account_and_each_is_audited(app, anonymous):
+    accounts.add_user(app.storage, "locked_out", "county", ["522728"], "a long enough password")
+    for _ in range(accounts.MAX_FAILURES):
+        response = _login(anonymous, "locked_out", "wrong password!")
+        assert response.status_code == 200 and "用户名或密码错误" in response.get_data(as_text=True) or \
+            "已锁定" in response.get_data(as_text=True)
+    response = _login(anonymous, "locked_out", "a long enough password")
+    assert "已锁定" in response.get_data(as_text=True)
+    failed = audit.entries(app.storage.engine, user="locked_out", action="login", outcome="failed")
+    assert len(failed) == accounts.MAX_FAILURES + 1 and failed[0]["detail"] == "locked"
+    accounts.set_active(app.storage, "locked_out", True)  # an administrator lifts the lock
+    assert _login(anonymous, "locked_out", "a long enough password").status_code == 302
+
+
+def test_an_unknown_name_and_a_wrong_password_read_the_same(app, anonymous):
+    unknown = _login(anonymous, "nobody_here", "whatever password").get_data(as_text=True)
+    wrong = _login(anonymous, "demo_city", "whatever password").get_data(as_text=True)
+    assert "用户名或密码错误" in unknown and "用户名或密码错误" in wrong
+
+
+def test_a_password_change_ends_open_sessions(app):
+    accounts.add_user(app.storage, "changes_password", "city", ["5227"], "first password 123")
+    client = app.server.test_client()
+    assert _login(client, "changes_password", "first password 123").status_code == 302
+    assert client.get("/api/v1/regions/5227").status_code == 200
+    accounts.set_password(app.storage, "changes_password", "second password 456")
+    assert client.get("/api/v1/regions/5227").status_code == 401
+
+
+def test_sign_out_ends_the_session_and_needs_the_form_token(app):
+    client = sign_in(app.server.test_client(), "demo_city")
+    response = client.post("/logout", data={"csrf_token": client.get_cookie("_csrf_token").value})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert client.get("/api/v1/regions/5227").status_code == 401
+    logout = [e for e in audit.entries(app.storage.engine, user="demo_city", action="logout")]
+    assert logout and logout[0]["outcome"] == "ok"
+
+
+def test_sign_in_attempts_are_rate_limited(tiny_instance):
+    from dataclasses import replace
+
+    from dashboard.app import create_app
+
+    app = create_app(replace(tiny_instance, login_rate_limit="3 per minute"))
+    client = app.server.test_client()
+    statuses = [_login(client, "demo_city", "wrong password!").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_production_mode_neither_lists_nor_accepts_demo_accounts(tiny_instance):
+    from dataclasses import replace
+
+    from dashboard.app import create_app
+
+    app = create_app(replace(tiny_instance, mode="production", secure_cookies=True))
+    client = app.server.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    assert "demo_admin" not in page and "demo-2026" not in page
+    response = _login(client, "demo_admin", "admin-demo-2026")
+    assert response.status_code == 200 and "停用" in response.get_data(as_text=True)
+    accounts.add_user(app.storage, "real_admin", "admin", [], "a real admin password")
+    response = _login(client, "real_admin", "a real admin password")
+    cookie = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("session=") and "Secure" in c and "HttpOnly" in c and "SameSite=Lax" in c for c in cookie)
+
+
+def test_roles_check_their_regions(app):
+    with pytest.raises(accounts.AccountError, match="county"):
+        accounts.add_user(app.storage, "wrong_level", "county", ["52"], "a long enough password")
+    with pytest.raises(accounts.AccountError, match="whole country"):
+        accounts.add_user(app.storage, "evaluator_with_region", "evaluator", ["52"], "a long enough password")
+    with pytest.raises(accounts.AccountError, match="10"):
+        accounts.add_user(app.storage, "short_password", "admin", [], "short")
+    with pytest.raises(accounts.AccountError, match="no such region"):
+        accounts.add_user(app.storage, "unknown_region", "county", ["529999"], "a long enough password")
+    office = accounts.add_user(app.storage, "shenzhen_office", "collaboration", ["4403"], "a long enough password")
+    assert [r["name"] for r in office["regions"]] == ["南宁市", "桂林市"]  # 深圳 → its western partners
+    two = accounts.add_user(app.storage, "two_counties", "county", ["522728", "522725"], "a long enough password")
+    assert len(two["regions"]) == 2
+
+
+def test_an_east_west_office_sees_its_partners_and_their_parents_figures_only(app):
+    accounts.add_user(app.storage, "shenzhen_office_b", "collaboration", ["4403"], "a long enough password")
+    client = app.server.test_client()
+    assert _login(client, "shenzhen_office_b", "a long enough password").status_code == 302
+    assert client.get("/api/v1/regions/4501").status_code == 200  # 南宁
+    assert client.get(f"/api/v1/series?metric={METRIC}&region=45").status_code == 200  # 广西: comparison figures
+    assert client.get("/api/v1/regions/45").status_code == 403  # … but not the province itself
+    listed = client.get(f"/api/v1/values?metric={METRIC}&parent=45").get_json()["values"]
+    assert [v["code"] for v in listed] == ["450100000000", "450300000000"]  # its other cities are not listed
+    assert client.get("/api/v1/regions/4502").status_code == 403  # 柳州: not a partner
+
+
+def test_household_lists_follow_the_role(app):
+    from data import records
+
+    def access(role, regions=()):
+        return accounts.Access("x", accounts.ROLES[role], Scope.of(app.storage, regions) if regions else Scope())
+
+    full = records.listing(app.storage, "households", "522728", access("county", ["522728000000"]), 20)
+    sample = records.listing(app.storage, "households", "522728", access("evaluator"), 20)
+    again = records.listing(app.storage, "households", "522728", access("evaluator"), 20)
+    hidden = records.listing(app.storage, "households", "522728", access("collaboration", ["520000000000"]), 20)
+    assert full.mode == "first" and sample.mode == "sample" and hidden.mode == "hidden"
+    assert list(full.frame["household_id"]) == sorted(full.frame["household_id"])[:20]
+    assert list(sample.frame["household_id"]) == list(again.frame["household_id"])  # seeded: the same sample
+    assert set(sample.frame["household_id"]) != set(full.frame["household_id"]) and len(sample.frame) == 20
+    assert hidden.frame.empty and hidden.total == full.total
+    projects = records.listing(app.storage, "projects", "522728", access("collaboration", ["520000000000"]), 20)
+    assert projects.mode == "first" and len(projects.frame)  # not household data
+    with pytest.raises(NotFound):
+        records.listing(app.storage, "households", "529999", access("evaluator"))
+
+
+def test_viewing_a_household_list_is_audited(app):
+    client = sign_in(app.server.test_client(), "demo_evaluator")
+    assert _page(client, "/data", "?region=522728&table=members").status_code == 200
+    entry = audit.entries(app.storage.engine, user="demo_evaluator", action="view_households", limit=1)[0]
+    assert entry["region_code"] == "522728000000" and entry["detail"].startswith("members: sample")
