@@ -46,7 +46,12 @@ class Problem:
     en: str
 
     def __post_init__(self):  # a report never carries a whole ID or phone number, or a whole name
-        self.value = personal.mask_name(self.value) if self.column in NAME_COLUMNS and self.value else personal.scrub(self.value)
+        if self.column in NAME_COLUMNS and self.value:
+            self.value = personal.mask_name(self.value)
+        elif self.column == "head_id_number" and len(self.value or "") == 18:  # even an invalid one
+            self.value = personal.mask_id(self.value)
+        else:
+            self.value = personal.scrub(self.value)
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "value": self.value, "reason_zh": self.zh, "reason_en": self.en}

@@ -20,7 +20,7 @@ MASKED_ID = re.compile(r"^\d{6}\*{8}\d{3}[\dX]$")
 FULL_ID = re.compile(r"^\d{17}[\dX]$")
 # Inside text: an 18-character ID number, a mobile or a landline number.
 ID_IN_TEXT = re.compile(r"(?<![\dA-Za-z])(\d{17}[\dXx])(?![\dA-Za-z])")
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
+PHONE_IN_TEXT = re.compile(r"(?<![\dA-Za-z])(?:\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![\dA-Za-z])")
 DEMO_HASH_KEY = "demo-only: set ID_HASH_KEY in production"
 
 

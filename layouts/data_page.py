@@ -8,6 +8,7 @@ household rows at all (data/records.py decides). Every view of household rows is
 """
 from __future__ import annotations
 
+import pandas as pd
 from dash import dash_table, dcc, html
 
 from data import codes, contract, records
@@ -51,7 +52,7 @@ def layout(storage: Storage, table: str | None = None, region: str | None = None
     for column in spec.columns:
         if column.kind in ("enum", "enums") and lang == "zh":
             frame[column.name] = frame[column.name].map(
-                lambda v, c=column.name: v if v is None or v != v else "；".join(
+                lambda v, c=column.name: v if pd.isna(v) else "；".join(
                     contract.label_zh(table, c, part) for part in str(v).split(";")))
     content = html.Div(className="data-page", children=[
         html.Div(cards, id=ids.DATA_COUNTS, className="count-cards"),
