@@ -33,9 +33,10 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  apt-get update -qq && $(APT_INSTALL) chromium chromium-driver; }
 
+# The demo database in demo mode: the sign-in page lists one demo account per role.
 run: install fonts
 	$(PY) -m dashboard init --scale $(SCALE) --if-absent
-	PORT=$(PORT) $(PY) -m dashboard serve --port $(PORT)
+	DASHBOARD_MODE=demo PORT=$(PORT) $(PY) -m dashboard serve --port $(PORT)
 
 test: install-test fonts browser
 	$(PY) -m pytest

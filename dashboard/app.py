@@ -7,6 +7,7 @@ before the graphs load, so Dash never fetches its full 4.8 MB plotly.js.
 from __future__ import annotations
 
 import json
+import os
 from functools import partial
 
 import dash
@@ -14,6 +15,7 @@ import diskcache
 from dash import dcc, html
 from flask import jsonify, request
 from flask_caching import Cache
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
 from dashboard import api, auth
@@ -27,6 +29,9 @@ from layouts import admin_page, data_page, ids, map_page, region_page, upload_pa
 
 def create_app(config: Config | None = None) -> dash.Dash:
     config = config or Config()
+    if not config.demo and not os.environ.get("ID_HASH_KEY"):
+        raise RuntimeError("生产模式须设置 ID_HASH_KEY / production mode needs ID_HASH_KEY: without a secret key the "
+                           "hashes of ID numbers could be reversed (set DASHBOARD_MODE=demo for the demo database)")
     storage = Storage(make_engine(config.database_url))
     jobs = diskcache.Cache(str(config.instance_dir / "jobs"))  # background callbacks, shared by workers
     app = dash.Dash(
@@ -42,6 +47,8 @@ def create_app(config: Config | None = None) -> dash.Dash:
         background_callback_manager=dash.DiskcacheManager(jobs),
     )
     server = app.server
+    if config.trusted_proxies:  # behind a reverse proxy: the client's address for rate limits and the audit log
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies)
     server.config["SECRET_KEY"] = config.secret_key
     server.config["DASHBOARD"] = config
     server.json.ensure_ascii = False  # Chinese stays readable in JSON answers

@@ -12,7 +12,7 @@ renders them (their region, the right they need), callbacks for the right their 
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import dash
 from flask import Flask, g, redirect, render_template, request, session
@@ -61,10 +61,12 @@ def current_access() -> Access | None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path of this app (no other host, no scheme) is followed after signing in."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path of this app (no other host, no scheme, nothing a browser would drop) is followed."""
+    if (not isinstance(target, str) or not target.startswith("/") or "\\" in target
+            or any(ord(ch) <= 32 or ord(ch) == 127 for ch in target)):
         return "/"
-    return target
+    parts = urlsplit(target)
+    return "/" if parts.scheme or parts.netloc or target.startswith("//") else target
 
 
 def _is_machine(path: str) -> bool:
@@ -181,6 +183,7 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
 
     @server.errorhandler(CSRFError)
     def bad_csrf(error: CSRFError):
+        record(storage, "refused", "refused", detail=f"{request.method} {request.path}: CSRF {error.description}")
         return api_error(400, f"请求缺少有效的 CSRF 令牌，请刷新页面 / {error.description}; reload the page")
 
     @server.route("/login", methods=["GET", "POST"])
@@ -195,10 +198,10 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
             name = form.name.data.strip()
             try:
                 access, session_id = accounts.authenticate(storage, name, form.password.data, config.demo)
-            except LoginRefused as refusal:
-                audit.record(storage.engine, "login", "failed", user=name, detail=refusal.reason,
-                             address=request.remote_addr)
-                message = t(f"login_{refusal.reason}", lang)
+            except LoginRefused as refusal:  # (a name that is no user is not kept: it may be a mistyped password)
+                audit.record(storage.engine, "login", "failed", user=name if refusal.reason != "unknown" else None,
+                             detail=refusal.reason.replace("unknown", "wrong"), address=request.remote_addr)
+                message = t(f"login_{refusal.reason.replace('unknown', 'wrong')}", lang)
             else:
                 session.clear()  # nothing from before the sign-in is carried over, not even the CSRF token
                 g.pop("csrf_token", None)  # (Flask-WTF keeps this request's token in g)
@@ -217,6 +220,7 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
 
     @server.errorhandler(RateLimitExceeded)
     def too_many(_error):
+        audit.record(storage.engine, "login", "refused", detail="throttled", address=request.remote_addr)
         lang = language(request.args.get("lang"))
         return _login_page(lang, LoginForm(next=safe_next(request.form.get("next"))), t("login_throttled", lang)), 429
 
@@ -225,6 +229,7 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
         access = current_access()
         if access is not None and current_user.session_id is not None:
             csrf.protect()
+            accounts.end_sessions(storage, access.user)  # a copied cookie stops working too
             record(storage, "logout", access=access)
         logout_user()
         session.clear()

@@ -72,7 +72,8 @@ def browser_benchmark(config: Config, storage, headers: dict, repeats: int) -> d
     counties = len(storage.units("county"))
     with_townships = sorted({code[:6] + "000000" for code, _, _ in storage.units("township")})
     answer: dict = {"counties": counties}
-    with browsing.serve(config.instance_dir, config.database_url) as url, browsing.chromium() as browser:
+    with browsing.serve(config.instance_dir, config.database_url, mode=config.mode) as url, \
+            browsing.chromium() as browser:
         cold, warm = [], []
         for _ in range(repeats):
             context = browser.new_context(viewport={"width": 1400, "height": 900}, extra_http_headers=headers)

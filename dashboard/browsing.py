@@ -29,7 +29,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(instance_dir: str, database_url: str, workers: int = 2, mode: str = "production") -> Iterator[str]:
+def serve(instance_dir: str, database_url: str, workers: int = 2, mode: str = "demo") -> Iterator[str]:
     """The app under gunicorn on a free port (``mode`` demo accepts the demo accounts); yields its base URL."""
     port = _free_port()
     env = {**os.environ, "DASHBOARD_INSTANCE": str(instance_dir), "DATABASE_URL": database_url,

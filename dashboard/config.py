@@ -4,7 +4,9 @@
 when set, else a filesystem cache under ``instance/cache`` and per-process limits), ``DASHBOARD_INSTANCE``
 (the instance folder), ``SECRET_KEY``, ``DASHBOARD_MODE`` (``production``, the default, or ``demo``: only
 demo mode lists and accepts the demo accounts), ``COOKIE_SECURE`` (session cookies sent over HTTPS only;
-default on in production, off in demo mode), ``LOGIN_RATE_LIMIT`` (sign-in attempts per address).
+default on in production, off in demo mode), ``LOGIN_RATE_LIMIT`` (sign-in attempts per address),
+``TRUSTED_PROXIES`` (reverse proxies in front of the app, whose X-Forwarded-For names the client). The app
+refuses to serve in production mode without ``ID_HASH_KEY`` (data/personal.py).
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ class Config:
     mode: str = field(default_factory=lambda: os.environ.get("DASHBOARD_MODE", "production"))
     secure_cookies: bool | None = field(default_factory=lambda: _flag(os.environ.get("COOKIE_SECURE")))
     login_rate_limit: str = field(default_factory=lambda: os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"))
+    trusted_proxies: int = field(default_factory=lambda: int(os.environ.get("TRUSTED_PROXIES", "0") or 0))
 
     def __post_init__(self):
         if self.mode not in MODES:

@@ -39,8 +39,8 @@ class AccountError(ValueError):
 
 
 class LoginRefused(Exception):
-    """A login that did not succeed; ``reason`` is wrong, locked or disabled (the message never says which
-    of name and password was wrong)."""
+    """A login that did not succeed; ``reason`` is unknown (no such user), wrong, locked or disabled. The
+    message never says which of name and password was wrong."""
 
     def __init__(self, reason: str, until: dt.datetime | None = None):
         super().__init__(reason)
@@ -119,8 +119,15 @@ def _verify(stored: str | None, password: str) -> bool:
 
 
 def fingerprint(row) -> str:
-    """A short digest of the password hash: a session made before a password change stops working."""
-    return hashlib.sha256((row["password_hash"] or "").encode()).hexdigest()[:16]
+    """A short digest of the password hash and the session epoch: a session made before a password change
+    or a sign-out stops working."""
+    return hashlib.sha256(f"{row['password_hash'] or ''}:{row['session_epoch']}".encode()).hexdigest()[:16]
+
+
+def end_sessions(storage: Storage, name: str) -> None:
+    """Sign the user out everywhere (their session cookies stop working, even a copied one)."""
+    with storage.engine.begin() as connection:
+        connection.execute(users.update().where(users.c.name == name).values(session_epoch=users.c.session_epoch + 1))
 
 
 # -- users -------------------------------------------------------------------------------------------
@@ -165,7 +172,7 @@ def add_user(storage: Storage, name: str, role: str, regions: list[str], passwor
         if connection.execute(sa.select(users.c.id).where(users.c.name == name)).first():
             raise AccountError(f"用户已存在 / the user {name!r} exists")
         user_id = connection.execute(users.insert().values(
-            name=name, role=role, password_hash=hashed, active=True, demo=demo, failed_logins=0,
+            name=name, role=role, password_hash=hashed, active=True, demo=demo, failed_logins=0, session_epoch=0,
             created_at=_now(), note=note)).inserted_primary_key[0]
         if codes_given:
             connection.execute(user_scopes.insert(), [{"user_id": user_id, "region_code": c} for c in codes_given])
@@ -222,29 +229,33 @@ def set_password(storage: Storage, name: str, password: str) -> None:
 
 # -- signing in --------------------------------------------------------------------------------------
 def authenticate(storage: Storage, name: str, password: str, demo_mode: bool) -> tuple[Access, str]:
-    """The access of ``name`` and a session id (user id and password fingerprint); raises :class:`LoginRefused`.
+    """The access of ``name`` and a session id (user id and fingerprint); raises :class:`LoginRefused`.
 
-    Every failure counts against the account; the fifth in a row locks it for ``LOCK_MINUTES``."""
+    Each attempt is reserved in the database before the password is checked, so at most ``MAX_FAILURES``
+    attempts in a row are ever checked, however many arrive at once; the last failure locks the account for
+    ``LOCK_MINUTES``. A disabled account says so only to whoever knows its password."""
     now = _now()
-    with storage.engine.connect() as connection:
+    with storage.engine.begin() as connection:
         row = connection.execute(sa.select(users).where(users.c.name == name)).mappings().first()
+        reserved = row is not None and connection.execute(
+            users.update().where(users.c.id == row["id"], users.c.failed_logins < MAX_FAILURES,
+                                 sa.or_(users.c.locked_until.is_(None), users.c.locked_until <= now))
+            .values(failed_logins=users.c.failed_logins + 1, locked_until=None)
+            .returning(users.c.failed_logins)).scalar_one_or_none()
     if row is None:
         _verify(None, password)  # the same time as a wrong password
-        raise LoginRefused("wrong")
-    if row["locked_until"] and row["locked_until"] > now:
+        raise LoginRefused("unknown")  # shown as "wrong"; the name is not kept in the audit log
+    if not reserved:
         raise LoginRefused("locked", row["locked_until"])
-    if not _usable(row, demo_mode):
-        _verify(None, password)
-        raise LoginRefused("disabled")
     if not _verify(row["password_hash"], password):
-        with storage.engine.begin() as connection:  # counted in the database: every worker sees it
-            failures = connection.execute(users.update().where(users.c.id == row["id"]).values(
-                failed_logins=users.c.failed_logins + 1).returning(users.c.failed_logins)).scalar_one()
-            locked = now + dt.timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-            if locked:
+        locked = now + dt.timedelta(minutes=LOCK_MINUTES) if reserved >= MAX_FAILURES else None
+        if locked:
+            with storage.engine.begin() as connection:
                 connection.execute(users.update().where(users.c.id == row["id"]).values(
                     failed_logins=0, locked_until=locked))
         raise LoginRefused("locked" if locked else "wrong", locked)
+    if not _usable(row, demo_mode):
+        raise LoginRefused("disabled")
     values = {"failed_logins": 0, "locked_until": None, "last_login": now}
     if _hasher.check_needs_rehash(row["password_hash"]):
         values["password_hash"] = _hasher.hash(password)

@@ -178,7 +178,11 @@ def values(storage: Storage, metric_code: str, level: str | None = None, parent:
         level = "province"
     metrics.get(metric_code)
     units = [{"code": c, "name": n, "level": lv} for c, n, lv in storage.units(level, parent, scope)]
-    parent_region = _region(storage, parent, scope) if parent else None
+    if parent:  # listed as its units are: within the scope, or above it (then only units within it)
+        found_parent = storage.listed_parent(parent, scope)
+        parent_region = {k: found_parent[k] for k in ("code", "name", "level", "parent_code")}
+    else:
+        parent_region = None
     found = unit_values(storage, metric_code, units, period)
     with_data = rank(found["rows"])
     return {"metric": found["metric"].to_dict(), "period": found["period"],

@@ -48,8 +48,8 @@ class Problem:
     def __post_init__(self):  # a report never carries a whole ID or phone number, or a whole name
         if self.column in NAME_COLUMNS and self.value:
             self.value = personal.mask_name(self.value)
-        elif self.column == "head_id_number" and len(self.value or "") == 18:  # even an invalid one
-            self.value = personal.mask_id(self.value)
+        elif self.column == "head_id_number" and self.value:  # even a mistyped one: never whole
+            self.value = personal.mask_id(self.value) if len(self.value) >= 12 else "*" * len(self.value)
         else:
             self.value = personal.scrub(self.value)
 
@@ -239,32 +239,37 @@ def _flagger(typed: pd.DataFrame, problems: list[Problem]):
     return flag
 
 
-# Where a row of each table lies: its own region column, or (for the others) its household's village.
-_REGION_COLUMNS = {"households": "village_code", "teams": "village_code", "projects": "county_code",
-                   "funds": "county_code", "collaboration": "west_code"}
-
-
 def check_scope(connection, table: str, typed: pd.DataFrame, scope: Scope) -> list[Problem]:
-    """Rows outside the importer's scope (a data clerk imports for their own region only)."""
+    """Rows outside the importer's scope (a data clerk imports for their own region only): where the row
+    says it lies, and where the stored row with its key lies now (nobody takes over another region's row)."""
     problems: list[Problem] = []
-    if scope.everything:
+    if scope.everything or typed.empty:
         return problems
     if table == "regions":
         return [Problem(0, "file", table, "只有系统管理员可以导入区划表", "only an administrator imports the regions table")]
     flag = _flagger(typed, problems)
-    if table in _REGION_COLUMNS:
-        column = _REGION_COLUMNS[table]
-        places = typed[column]
-    else:
-        column = "household_id"
-        stored = records.lookup(connection, data_tables["households"], "household_id", typed[column],
-                                extra=("village_code",))
-        places = typed[column].map(lambda h: stored[h][1] if h in stored else None)
+    spec = contract.spec_of(table)
+    stored = _stored_rows(connection, table, typed)
+    column = records.REGION_COLUMNS.get(table, "household_id")
+    incoming = _places(connection, column, typed[column])
+    previous = _places(connection, column, pd.Series(
+        [(stored.get(_key_json(spec, row)) or {}).get(column) for row in typed.to_dict("records")], index=typed.index))
     layers = [f"{layer}_code" for layer in codes.LEVELS]
-    found = records.lookup(connection, regions_table, "code", places, extra=layers)
-    outside = places.map(lambda c: c in found and not scope.allows(dict(zip(codes.LEVELS, found[c][1:]))))
-    flag(outside, column, "不在您的权限范围内：只能导入本辖区的数据", "outside your scope: import your own region's data only")
+    found = records.lookup(connection, regions_table, "code", pd.concat([incoming, previous]), extra=layers)
+
+    def outside(code) -> bool:
+        return code in found and not scope.allows(dict(zip(codes.LEVELS, found[code][1:])))
+    flag(incoming.map(outside) | previous.map(outside), column, "不在您的权限范围内：只能导入本辖区的数据",
+         "outside your scope: import your own region's data only")
     return problems
+
+
+def _places(connection, column: str, values: pd.Series) -> pd.Series:
+    """The region codes of ``values`` of a region column, or of households' villages for ``household_id``."""
+    if column != "household_id":
+        return values
+    stored = records.lookup(connection, data_tables["households"], "household_id", values, extra=("village_code",))
+    return values.map(lambda h: stored[h][1] if h in stored else None)
 
 
 def check_references(connection, table: str, typed: pd.DataFrame) -> list[Problem]:

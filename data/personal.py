@@ -20,7 +20,8 @@ MASKED_ID = re.compile(r"^\d{6}\*{8}\d{3}[\dX]$")
 FULL_ID = re.compile(r"^\d{17}[\dX]$")
 # Inside text: an 18-character ID number, a mobile or a landline number.
 ID_IN_TEXT = re.compile(r"(?<![\dA-Za-z])(\d{17}[\dXx])(?![\dA-Za-z])")
-PHONE_IN_TEXT = re.compile(r"(?<![\dA-Za-z])(?:\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![\dA-Za-z])")
+PHONE_IN_TEXT = re.compile(
+    r"(?<![\dA-Za-z])(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}-?\d{7,8})(?![\dA-Za-z])")
 DEMO_HASH_KEY = "demo-only: set ID_HASH_KEY in production"
 
 
@@ -65,7 +66,8 @@ def is_masked_name(name: str) -> bool:
 def mask_phone(number: str) -> str:
     """``13812345678`` → ``138****5678``; ``0851-86123456`` → ``0851-****3456``."""
     if number.startswith("1"):
-        return number[:3] + "****" + number[-4:]
+        digits = re.sub(r"\D", "", number)
+        return digits[:3] + "****" + digits[-4:]
     area, _, local = number.partition("-")
     if not local:
         area, local = number[:4], number[4:]

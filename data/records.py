@@ -119,13 +119,19 @@ def normalise(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# Where a row of each table lies: its own region column; the other tables through their household's village.
+REGION_COLUMNS = {"projects": "county_code", "funds": "county_code", "collaboration": "west_code",
+                  "teams": "village_code", "households": "village_code"}
+
+
 def _region_filter(table: str, prefix: str | None):
     """The condition "belongs to the region with this code prefix", joining households where needed."""
     stored = data_tables[table]
     if not prefix:
         return stored, sa.true()
-    column = {"projects": "county_code", "funds": "county_code", "collaboration": "west_code",
-              "teams": "village_code", "households": "village_code"}.get(table)
+    column = REGION_COLUMNS.get(table)
+    if table == "projects" and len(prefix) > 6:  # below a county: the projects placed in its villages
+        column = "village_code"
     if column:
         return stored, stored.c[column].startswith(prefix)
     households = data_tables["households"]

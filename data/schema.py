@@ -179,6 +179,7 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("demo", Boolean, nullable=False, default=False),  # a demo account: refused outside demo mode
     Column("failed_logins", Integer, nullable=False, default=0),
+    Column("session_epoch", Integer, nullable=False, default=0),  # bumped on sign-out: ends the user's sessions
     Column("locked_until", DateTime, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("last_login", DateTime, nullable=True),

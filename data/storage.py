@@ -196,12 +196,12 @@ class Storage:
         if level is not None:
             query = query.where(_layer_column(level) == regions.c.code)
         if parent is not None:
-            parent_row = self._listed_parent(parent, scope)
+            parent_row = self.listed_parent(parent, scope)
             query = query.where(regions.c.parent_code == parent_row["code"] if level is None
                                 else _under(parent_row, level))
         return query
 
-    def _listed_parent(self, parent: str, scope: Scope) -> dict:
+    def listed_parent(self, parent: str, scope: Scope) -> dict:
         """The parent whose units are listed: within the scope, or above it (then only the units within the
         scope are listed, by the caller's filter); :class:`OutOfScope` otherwise."""
         try:
@@ -231,7 +231,7 @@ class Storage:
                  .where(boundaries.c.layer == check_layer(layer))
                  .order_by(regions.c.code))
         if parent is not None:
-            query = query.where(_under(self._listed_parent(parent, scope), layer))
+            query = query.where(_under(self.listed_parent(parent, scope), layer))
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [(r["code"], r["name"], r["geometry"]) for r in rows if scope.allows(_ancestors(r))]

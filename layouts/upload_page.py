@@ -48,7 +48,8 @@ def layout(storage: Storage, table: str | None = None, lang: str | None = None, 
         dash_table.DataTable(id=ids.UPLOAD_PROBLEMS, data=[], page_size=20, sort_action="native",
                              columns=[{"name": t(f"problem_{c}", lang), "id": c} for c in PROBLEM_COLUMNS],
                              style_cell={"textAlign": "left", "fontSize": 13, "whiteSpace": "normal"}),
-        dcc.Store(id=ids.UPLOAD_STATE, data={"lang": lang}),
+        dcc.Store(id=ids.UPLOAD_STATE, data={"lang": lang, "user": access.user}),  # jobs are cached by their
+        # arguments: the user keeps two people's uploads of the same file apart
         html.H3(t("recent_imports", lang)),
         import_log_table(storage, lang, access),
     ])

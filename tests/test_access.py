@@ -247,11 +247,17 @@ def test_a_password_change_ends_open_sessions(app):
     assert client.get("/api/v1/regions/5227").status_code == 401
 
 
-def test_sign_out_ends_the_session_and_needs_the_form_token(app):
+def test_sign_out_ends_the_session_even_a_copied_cookie(app):
     client = sign_in(app.server.test_client(), "demo_city")
+    copied = client.get_cookie("session").value
+    del client.environ_base["HTTP_X_CSRFTOKEN"]
+    assert client.post("/logout").status_code == 400  # without the form's token
     response = client.post("/logout", data={"csrf_token": client.get_cookie("_csrf_token").value})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     assert client.get("/api/v1/regions/5227").status_code == 401
+    replay = app.server.test_client()
+    replay.set_cookie("session", copied)
+    assert replay.get("/api/v1/regions/5227").status_code == 401
     logout = [e for e in audit.entries(app.storage.engine, user="demo_city", action="logout")]
     assert logout and logout[0]["outcome"] == "ok"
 
@@ -267,11 +273,15 @@ def test_sign_in_attempts_are_rate_limited(tiny_instance):
     assert statuses == [200, 200, 200, 429]
 
 
-def test_production_mode_neither_lists_nor_accepts_demo_accounts(tiny_instance):
+def test_production_mode_neither_lists_nor_accepts_demo_accounts(tiny_instance, monkeypatch):
     from dataclasses import replace
 
     from dashboard.app import create_app
 
+    monkeypatch.delenv("ID_HASH_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="ID_HASH_KEY"):
+        create_app(replace(tiny_instance, mode="production"))
+    monkeypatch.setenv("ID_HASH_KEY", "a production secret")
     app = create_app(replace(tiny_instance, mode="production", secure_cookies=True))
     client = app.server.test_client()
     page = client.get("/login").get_data(as_text=True)
@@ -337,3 +347,60 @@ def test_viewing_a_household_list_is_audited(app):
     assert _page(client, "/data", "?region=522728&table=members").status_code == 200
     entry = audit.entries(app.storage.engine, user="demo_evaluator", action="view_households", limit=1)[0]
     assert entry["region_code"] == "522728000000" and entry["detail"].startswith("members: sample")
+
+
+def test_a_data_clerk_imports_only_within_her_region_and_takes_over_nothing(app, tmp_path):
+    from data import records
+    from data.importer import ImportRejected, import_file
+
+    clerk = Scope.of(app.storage, ["522728000000"])
+    engine = app.storage.engine
+    projects = records.read_table(engine, "projects")
+    members = records.read_table(engine, "members")
+    households = records.read_table(engine, "households")
+    teams = records.read_table(engine, "teams")
+    mine = households[households["village_code"].str.startswith("522728")]["household_id"].iloc[0]
+    cases = {
+        "teams of another county": ("teams", teams[~teams["village_code"].str.startswith("522728")].head(2)),
+        "another county's project moved here": ("projects", projects[projects["county_code"] != "522728000000"].head(1)
+                                                .assign(county_code="522728000000", village_code=None)),
+        "another county's member moved here": ("members", members[~members["household_id"].str.startswith("522728")]
+                                               .head(1).assign(household_id=mine)),
+    }
+    for label, (table, frame) in cases.items():
+        assert len(frame), label
+        frame.to_csv(tmp_path / f"{table}.csv", index=False)
+        with pytest.raises(ImportRejected) as rejected:
+            import_file(app.storage, table, tmp_path / f"{table}.csv", user="clerk", scope=clerk)
+        assert any("不在您的权限范围内" in p.zh for p in rejected.value.problems), label
+    own = teams[teams["village_code"].str.startswith("522728")]
+    own.to_csv(tmp_path / "own.csv", index=False)
+    result = import_file(app.storage, "teams", tmp_path / "own.csv", user="clerk", scope=clerk)
+    assert result.unchanged == len(own)
+    records.read_table(engine, "regions").head(1).to_csv(tmp_path / "regions.csv", index=False)
+    with pytest.raises(ImportRejected, match="administrator"):
+        import_file(app.storage, "regions", tmp_path / "regions.csv", user="clerk", scope=clerk)
+
+
+def test_a_township_leader_lists_the_projects_of_her_villages(app):
+    from data import records
+
+    access = accounts.Access("x", accounts.ROLES["township"], Scope.of(app.storage, ["522728101000"]))
+    shown = records.listing(app.storage, "projects", "522728101", access)
+    assert shown.total == len(shown.frame) and all(v.startswith("522728101") for v in shown.frame["village_code"])
+
+
+@pytest.mark.parametrize("target, followed", [
+    ("/?region=52", "/?region=52"), ("/region/522728", "/region/522728"), (None, "/"), ("", "/"),
+    ("//evil.example", "/"), ("/\\evil.example", "/"), ("/%09/evil.example", "/%09/evil.example"),
+    ("/\t/evil.example", "/"), ("https://evil.example/", "/"), ("/ /evil", "/"), ("javascript:alert(1)", "/")])
+def test_only_paths_of_the_app_are_followed_after_signing_in(target, followed):
+    from dashboard.auth import safe_next
+
+    assert safe_next(target) == followed
+
+
+def test_the_wrong_name_is_not_kept_and_throttling_is_audited(app, anonymous):
+    _login(anonymous, "my secret password typed as a name", "x" * 12)
+    latest = audit.entries(app.storage.engine, action="login", limit=1)[0]
+    assert latest["user_name"] is None and latest["detail"] == "wrong"

@@ -74,7 +74,7 @@ def leaky(tmp_path_factory):
 
 def _xlsx_text(content: bytes) -> str:
     book = openpyxl.load_workbook(io.BytesIO(content))
-    return " ".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
+    return "|".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
 
 
 def test_imported_personal_data_is_stored_masked(leaky):
