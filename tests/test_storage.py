@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from data.schema import regions as regions_table
-from data.storage import NotFound, Scope, migrate
+from data.storage import NotFound, OutOfScope, Scope, migrate
 
 
 def test_whole_national_hierarchy_is_loaded_at_tiny_scale(tiny_storage):
@@ -51,7 +51,7 @@ def test_unknown_region_and_level_are_refused(tiny_storage):
 def test_scope_hides_regions_outside_it(tiny_storage):
     guizhou_only = Scope(frozenset({"520000000000"}))
     assert {r["code"][:2] for r in tiny_storage.regions(level="county", scope=guizhou_only)} == {"52"}
-    with pytest.raises(NotFound):
+    with pytest.raises(OutOfScope):  # it exists: refused (403), not absent (404)
         tiny_storage.region("53", scope=guizhou_only)
 
 
@@ -88,3 +88,13 @@ def test_a_failed_subdivision_replace_leaves_the_database_as_it_was(tiny_storage
     after = (tiny_storage.counts_by_level(), tiny_storage.data_version(),
              [r["code"] for r in tiny_storage.regions(level="village", parent=county)])
     assert after == before
+
+
+def test_the_migrations_build_the_schema_the_code_describes(tiny_storage):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from data.schema import metadata
+
+    with tiny_storage.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
