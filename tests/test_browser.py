@@ -44,9 +44,15 @@ def browser():
         yield browser
 
 
+def _aborted_icon(request) -> bool:
+    """The icon's request cancelled by the next navigation (not a failure of the app)."""
+    return request.url.endswith("/_favicon.ico") and "ERR_ABORTED" in (request.failure or "")
+
+
 def _watched(browser, problems: list[str]):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url} {request.failure}"))
+    page.on("requestfailed", lambda request: _aborted_icon(request) or problems.append(
+        f"failed: {request.url} {request.failure}"))
     page.on("response", lambda response: response.status >= 400 and problems.append(
         f"HTTP {response.status}: {response.url}"))
     page.on("console", lambda message: message.type in ("error", "warning") and problems.append(
