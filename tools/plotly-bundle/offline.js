@@ -5,8 +5,11 @@
 const fs = require('fs');
 const file = process.argv[2];
 let code = fs.readFileSync(file, 'utf8');
+// topojsonURL's default, whatever plotly sets it to, becomes the app's own stub.
+const topojson = /(topojsonURL:\{valType:"string",noBlank:!0,dflt:)"[^"]*"/;
+if (!topojson.test(code)) { throw new Error('not found in the bundle: the topojsonURL default'); }
+code = code.replace(topojson, '$1"/assets/topojson/"');
 const replacements = [
-    ['"https://cdn.plot.ly/un/"', '"/assets/topojson/"'],  // topojsonURL: the app's own stub
     ['"https://cloud.plotly.com/newchart"', '""'],  // plotlyServerURL: no "send to cloud"
     ['"https://plotly.com/"', '""'],  // the modebar logo link (the dashboard hides the logo)
     ['"By default, the topojson files are fetched from cdn.plot.ly."',
