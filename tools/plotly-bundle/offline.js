@@ -5,12 +5,17 @@
 const fs = require('fs');
 const file = process.argv[2];
 let code = fs.readFileSync(file, 'utf8');
-// topojsonURL's default, whatever plotly sets it to, becomes the app's own stub.
-const topojson = /(topojsonURL:\{valType:"string",noBlank:!0,dflt:)"[^"]*"/;
-if (!topojson.test(code)) { throw new Error('not found in the bundle: the topojsonURL default'); }
-code = code.replace(topojson, '$1"/assets/topojson/"');
+// Config defaults set by attribute, whatever plotly sets them to (the remote URLs are not named here).
+const defaults = [
+    ['topojsonURL', '"/assets/topojson/"'],  // the app's own stub
+    ['plotlyServerURL', '""'],  // no "send to cloud"
+];
+for (const [attribute, value] of defaults) {
+    const pattern = new RegExp(`(${attribute}:\\{valType:"string",(?:noBlank:!0,)?dflt:)"[^"]*"`);
+    if (!pattern.test(code)) { throw new Error(`not found in the bundle: the ${attribute} default`); }
+    code = code.replace(pattern, `$1${value}`);
+}
 const replacements = [
-    ['"https://cloud.plotly.com/newchart"', '""'],  // plotlyServerURL: no "send to cloud"
     ['"https://plotly.com/"', '""'],  // the modebar logo link (the dashboard hides the logo)
     ['"By default, the topojson files are fetched from cdn.plot.ly."',
      '"By default, the topojson files are served by the dashboard itself."'],
