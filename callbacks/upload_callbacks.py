@@ -16,7 +16,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from dashboard import auth
 from dashboard.config import Config
 from dashboard.i18n import language, t
-from data import audit, contract
+from data import contract
 from data.personal import scrub
 from data.build import after_import
 from data.importer import ImportRejected, count_lines, import_file, save_upload
@@ -63,15 +63,15 @@ def register(app, storage: Storage, config: Config) -> None:
                                  progress=lambda rows: set_progress((str(rows), str(max(total, rows, 1)))))
         except ImportRejected as rejected:
             problems = [p.as_dict() for p in rejected.problems]
-            _audit(storage, access, "failed", f"{table} {path.name}: rejected, {len(problems)} problems "
-                                              f"(import log {rejected.import_id})")
+            _audited(storage, access, "failed", f"{table} {path.name}: rejected, {len(problems)} problems "
+                                                f"(import log {rejected.import_id})")
             message = t("upload_rejected", lang).format(count=len(problems), log=rejected.import_id)
             return (html.P(message, className="error"), problems, {"display": "inline-block"},
                     import_log_rows(storage, lang, access))
         finally:
             path.unlink(missing_ok=True)  # the upload may hold whole ID numbers: only the masked rows stay
-        _audit(storage, access, "ok", f"{table} {path.name}: import {result.import_id}, {result.added} added, "
-                                      f"{result.updated} updated")
+        _audited(storage, access, "ok", f"{table} {path.name}: import {result.import_id}, {result.added} added, "
+                                        f"{result.updated} updated")
         after_import(storage, table, result.counties)  # the figures follow the records
         set_progress(("1", "1"))
         message = t("upload_accepted", lang).format(id=result.import_id, added=result.added,
@@ -88,6 +88,6 @@ def register(app, storage: Storage, config: Config) -> None:
         return dcc.send_data_frame(frame.to_csv, "import-problems.csv", index=False, encoding="utf-8-sig")
 
 
-def _audit(storage: Storage, access, outcome: str, detail: str) -> None:
-    audit.record(storage.engine, "import", outcome, user=access.user, role=access.role.code,
-                 region=access.regions[0] if len(access.regions) == 1 else None, detail=detail)
+def _audited(storage: Storage, access, outcome: str, detail: str) -> None:
+    region = access.regions[0] if len(access.regions) == 1 else None
+    auth.record(storage, "import", outcome, region=region, detail=detail, access=access)

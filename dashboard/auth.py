@@ -15,7 +15,7 @@ import datetime as dt
 from urllib.parse import urlencode, urlsplit
 
 import dash
-from flask import Flask, g, redirect, render_template, request, session
+from flask import Flask, g, has_request_context, redirect, render_template, request, session
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -81,18 +81,20 @@ def _callback_ids(body) -> list[str]:
     return [part.rsplit(".", 1)[0] for part in output.strip(".").split("...") if "." in part]
 
 
-def _via(access: Access | None) -> str:
+def _via() -> str:
+    if not has_request_context():  # a background callback
+        return "web"
     token = request.headers.get("Authorization", "").startswith("Bearer ")
     return "api" if token or request.path.startswith("/api/") else "web"
 
 
 def record(storage: Storage, action: str, outcome: str = "ok", region: str | None = None, detail: str | None = None,
            access: Access | None = None) -> None:
-    """An audit entry for the request's user (or ``access``)."""
+    """An audit entry for the request's user, or for ``access`` (in a background callback: no address)."""
     access = access or current_access()
     audit.record(storage.engine, action, outcome, user=access.user if access else None,
-                 role=access.role.code if access else None, region=region, detail=detail, via=_via(access),
-                 address=request.remote_addr)
+                 role=access.role.code if access else None, region=region, detail=detail, via=_via(),
+                 address=request.remote_addr if has_request_context() else None)
 
 
 def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict[str, str],

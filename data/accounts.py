@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -93,9 +94,8 @@ class Access:
         return self.role.households
 
     def require(self, right: str) -> None:
-        """Raise :class:`NotAllowed` unless the role has ``right`` (import, admin or households)."""
-        allowed = {"import": self.role.can_import, "admin": self.role.can_admin,
-                   "households": self.role.households != "none"}[right]
+        """Raise :class:`NotAllowed` unless the role has ``right`` (import or admin)."""
+        allowed = {"import": self.role.can_import, "admin": self.role.can_admin}[right]
         if not allowed:
             raise NotAllowed(right)
 
@@ -343,8 +343,6 @@ DEMO_PASSWORD = "{role}-demo-2026"  # printed on the login page in demo mode onl
 def demo_accounts(storage: Storage) -> list[dict]:
     """One account per role over the demo's first national key county with data (and its township,
     prefecture, province and its eastern partner)."""
-    import json
-
     in_scope = json.loads(storage.facts().get("counties_in_scope", "[]"))
     chosen = storage.regions_by_codes(in_scope)
     county = next((c for c in chosen if c["national_key_county"]), chosen[0] if chosen else None)

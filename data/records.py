@@ -178,6 +178,11 @@ class Listing:
     mode: str  # first (the first rows), sample (rows of a seeded sample of households) or hidden
 
 
+def region_prefix(region: dict) -> str:
+    """The significant code prefix of a region's records (a region dict from data/storage.py)."""
+    return significant(region["code"], region["level"])
+
+
 def listing(storage, table: str, region: str | None, access, limit: int = 50) -> Listing:
     """Rows of ``table`` within ``region`` (the whole country: None) for a caller's :class:`~data.accounts.Access`.
 
@@ -189,8 +194,7 @@ def listing(storage, table: str, region: str | None, access, limit: int = 50) ->
             raise OutOfScope(NATION)
         prefix = None
     else:
-        place = storage.region(region, access.scope)
-        prefix = significant(place["code"], place["layers"][-1])
+        prefix = region_prefix(storage.region(region, access.scope))
     total = count_rows(storage.engine, prefix, (table,))[table]
     if table not in HOUSEHOLD_TABLES or access.households == "full":
         return Listing(preview(storage.engine, table, prefix, limit), total, "first")

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data import cube, metrics, tiers
-from data.codes import significant
+from data import cube, metrics, records, tiers
 from data.schema import LAYERS
 from data.storage import EVERYTHING, NotFound, OutOfScope, Scope, Storage
 
@@ -177,10 +176,7 @@ def peer_group(storage: Storage, view: MapView, tier: str | None, lang: str,
 
 def region_prefix(storage: Storage, code: str | None) -> str | None:
     """The significant code prefix of a region (None: the whole country), for filtering records."""
-    if code is None:
-        return None
-    region = storage.region(code)
-    return significant(region["code"], region["level"])
+    return None if code is None else records.region_prefix(storage.region(code))
 
 
 def boundary_line_geometries(storage: Storage) -> list[str]:

@@ -57,8 +57,6 @@ def test_monthly_monitoring_has_the_eliminated_flow(tiny_storage, county):
 
 
 def test_downloads_are_rebuilt_on_the_server(app, as_user, county):
-    from callbacks.region_callbacks import download
-
     tiny_storage = app.storage
     with as_user():
         _check_downloads(tiny_storage, county)
