@@ -4,7 +4,10 @@ Regions: ``regions?level=|parent=``, ``regions/<code>`` (the region, its lineage
 Figures: ``metrics`` (the catalog), ``values?metric=&level=&parent=&period=`` (a metric over the
 children of a region, ranked, with the change on the previous period), ``series?metric=&region=``;
 both answer ``format=csv`` (UTF-8 with BOM, for Excel). ``templates/<table>.xlsx`` is an empty
-template. Every route reads through the caller's scope (the signed-in user or the API token's user; a
+template. Monitoring (data/monitoring.py): ``monitoring/warnings?region=&min_score=&period=&risk_type=&
+category=&township=``, ``monitoring/board?region=``, ``monitoring/checks?region=``,
+``monitoring/whatif?region=&threshold=&year=``, ``monitoring/sample?region=&size=&seed=&format=json|xlsx|pdf``;
+household lists are audited. Every route reads through the caller's scope (the signed-in user or the API token's user; a
 region outside it gets 403, see dashboard/auth.py); bad parameters get 400/404 with a JSON message;
 CSV downloads are audited.
 """
@@ -18,8 +21,8 @@ from flask import Blueprint, Response, jsonify, request, send_file
 from dashboard.auth import record
 from dashboard.errors import api_error, json_errors
 from dashboard.openapi import SPEC
-from dashboard.scope import request_scope
-from data import contract, cube, metrics
+from dashboard.scope import request_access, request_scope
+from data import checklist, contract, cube, metrics, monitoring
 from data.exporter import write_template
 from data.storage import Storage
 
@@ -53,6 +56,26 @@ def _csv(storage: Storage, rows: list[dict], columns: tuple[str, ...], name: str
     writer.writerows(rows)
     return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def _number(value: str | None, name: str, default: float | None = None, integer: bool = False) -> float | None:
+    if value is None:
+        return default
+    try:
+        return int(value) if integer else float(value)
+    except ValueError:
+        raise cube.BadParameter(f"{name} 须为数字 / {name} must be a number, not {value!r}") from None
+
+
+def _required_region(args: dict) -> str:
+    if not args["region"]:
+        raise cube.BadParameter("需要 region 参数 / give ?region=<code>")
+    return args["region"]
+
+
+def _households_viewed(storage: Storage, answer: dict, what: str, rows: int) -> None:
+    if answer.get("mode") != "hidden" and rows:
+        record(storage, "view_households", region=answer["region"]["code"], detail=f"api {what}: {rows} households")
 
 
 def make_blueprint(storage: Storage) -> Blueprint:
@@ -121,6 +144,57 @@ def make_blueprint(storage: Storage) -> Blueprint:
                      "metric_zh": metric["zh"], "unit": metric["unit"]} for point in answer["series"]]
             return _csv(storage, rows, SERIES_COLUMNS, f"{metric['code']}-{where['code']}-series", where["code"])
         return jsonify(answer)
+
+    @blueprint.get("/monitoring/warnings")
+    def monitoring_warnings():
+        args = _parameters("region", "min_score", "period", "risk_type", "category", "township")
+        answer = monitoring.warnings(storage, _required_region(args), request_access(),
+                                     period=args["period"], min_score=_number(args["min_score"], "min_score", 50),
+                                     risk_type=args["risk_type"], category=args["category"], township=args["township"])
+        _households_viewed(storage, answer, "warnings", len(answer["households"]))
+        return jsonify(answer)
+
+    @blueprint.get("/monitoring/board")
+    def monitoring_board():
+        answer = monitoring.board(storage, _required_region(_parameters("region")), request_access())
+        _households_viewed(storage, answer, "board", len(answer["overdue_cases"]))
+        return jsonify(answer)
+
+    @blueprint.get("/monitoring/checks")
+    def monitoring_checks():
+        answer = monitoring.checks(storage, _required_region(_parameters("region")), request_access())
+        _households_viewed(storage, answer, "checks", len(answer["mismatches"]) + len(answer["exits"]))
+        return jsonify(answer)
+
+    @blueprint.get("/monitoring/whatif")
+    def monitoring_whatif():
+        args = _parameters("region", "threshold", "year")
+        threshold = _number(args["threshold"], "threshold")
+        if threshold is None:
+            return api_error(400, "需要 threshold 参数（元）/ give ?threshold=<yuan>")
+        return jsonify(monitoring.whatif(storage, _required_region(args), request_scope(), threshold,
+                                         _number(args["year"], "year", integer=True)))
+
+    @blueprint.get("/monitoring/sample")
+    def monitoring_sample():
+        args = _parameters("region", "size", "seed", "format")
+        output = args["format"] or "json"
+        if output not in ("json", "xlsx", "pdf"):
+            return api_error(400, f"format 须为 json、xlsx 或 pdf / format must be json, xlsx or pdf, not {output!r}")
+        answer = monitoring.field_sample(storage, _required_region(args), request_access(),
+                                         _number(args["size"], "size", None, integer=True),
+                                         _number(args["seed"], "seed", 1, integer=True))
+        _households_viewed(storage, answer, f"field sample ({output})", len(answer["households"]))
+        if output == "json":
+            return jsonify(answer)
+        name = f"field-sample-{answer['region']['code']}-seed{answer['seed']}.{output}"
+        try:
+            body = checklist.to_xlsx(answer) if output == "xlsx" else checklist.to_pdf(answer)
+        except checklist.NoFont as error:
+            return api_error(503, str(error))
+        mimetype = ("application/pdf" if output == "pdf" else
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return send_file(io.BytesIO(body), download_name=name, as_attachment=True, mimetype=mimetype)
 
     @blueprint.get("/templates/<table>.xlsx")
     def template(table: str):

@@ -24,7 +24,7 @@ from dashboard.errors import api_error
 from dashboard.i18n import t
 from data.storage import Storage, make_engine
 from geo import routes as geo_routes
-from layouts import admin_page, data_page, ids, map_page, region_page, upload_page
+from layouts import admin_page, data_page, ids, map_page, monitoring_page, region_page, upload_page
 
 
 def create_app(config: Config | None = None) -> dash.Dash:
@@ -55,7 +55,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     cache = Cache(server, config=config.cache_settings())
     auth.init(app, storage, config, callback_rights=callbacks.RIGHTS,
               page_rights={upload_page.PATH: "import", admin_page.PATH: "admin"},
-              region_pages={map_page.PATH: "query", data_page.PATH: "query", region_page.PATH_PREFIX: "path"})
+              region_pages={map_page.PATH: "query", data_page.PATH: "query", monitoring_page.PATH: "query", region_page.PATH_PREFIX: "path"})
     server.register_blueprint(geo_routes.make_blueprint(storage, cache))
     server.register_blueprint(api.make_blueprint(storage))
 
@@ -71,6 +71,8 @@ def create_app(config: Config | None = None) -> dash.Dash:
     dash.register_page("map", path=map_page.PATH, name=t("nav_map"), layout=partial(map_page.layout, storage))
     dash.register_page("region", path_template=region_page.PATH_TEMPLATE, name=t("profile_title"),
                        layout=partial(region_page.layout, storage))
+    dash.register_page("monitoring", path=monitoring_page.PATH, name=t("nav_monitoring"),
+                       layout=partial(monitoring_page.layout, storage))
     dash.register_page("data", path=data_page.PATH, name=t("nav_data"), layout=partial(data_page.layout, storage))
     dash.register_page("upload", path=upload_page.PATH, name=t("nav_upload"),
                        layout=partial(upload_page.layout, storage))

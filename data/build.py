@@ -125,12 +125,14 @@ def thresholds_frame(connection) -> pd.DataFrame:
 
 # -- reading one partition ---------------------------------------------------------------------------
 COLUMNS = {
-    "households": ("household_id", "village_code", "size", "former_poor"),
+    "households": ("household_id", "village_code", "size", "labour_count", "former_poor"),
+    "members": ("household_id", "health"),
+    "expenses": ("household_id", "period", "kind", "amount_yuan"),
     "monitoring": ("household_id", "category", "identified_on", "channel", "risk_types", "risk_status",
                    "eliminated_on"),
     "assistance": ("household_id", "started_on"),
     "income": ("household_id", "year", "per_capita_net_income", "wage", "operating", "property", "transfer"),
-    "employment": ("household_id", "period", "employed", "location", "mode", "monthly_wage"),
+    "employment": ("person_id", "household_id", "period", "employed", "location", "mode", "monthly_wage"),
     "projects": ("county_code", "year", "status", "fund_connection", "fund_east_west", "fund_targeted",
                  "fund_social", "jobs_created", "households_linked", "output_value"),
     "funds": ("county_code", "year", "use", "allocated", "spent"),
@@ -165,10 +167,6 @@ def read_partition(connection, counties: list[str]) -> tuple[dict[str, pd.DataFr
             query = query.where(table.c.west_code.in_(counties))
         elif name == "teams":
             query = query.where(table.c.village_code.in_(villages))
-        elif name == "employment":  # only former-poor labourers are counted
-            former = sa.select(t["households"].c.household_id).where(
-                t["households"].c.village_code.in_(villages), t["households"].c.former_poor.is_(True))
-            query = query.where(table.c.household_id.in_(former))
         else:
             query = query.where(table.c.household_id.in_(households))
         tables[name] = _frame(connection, query, columns)

@@ -12,6 +12,9 @@ RISK_TYPES = ("illness", "disability", "schooling", "disaster", "accident", "uns
               "lack_of_labour", "industry_failure", "housing", "drinking_water", "other")
 MEASURES = ("industry", "employment", "dibao", "special_support", "temporary_relief", "education", "health",
             "housing", "drinking_water", "microcredit", "public_welfare_post", "work_relief", "other")
+# Rigid expenses that departments report (medical insurance, education, emergency management) or
+# households declare: the "rigid expense beyond capacity" trigger of identification.
+EXPENSE_KINDS = ("medical", "schooling", "disaster_loss", "accident")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,10 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
         Column("risk_types", "风险类型", "enums", values=RISK_TYPES),
         Column("risk_status", "风险状态", "enum", values=("not_eliminated", "eliminated")),
         Column("eliminated_on", "风险消除日期", "date", required=False),
+        Column("signal_on", "预警日期", "date", required=False,
+               note="when the risk first came to notice: the household's application, a cadre's report or a "
+                    "department's data warning (the 15-day identification target counts from here)"),
+        Column("verified_on", "核实日期", "date", required=False, note="the village's household visit and review"),
     )),
     TableSpec("assistance", "帮扶措施", ("household_id", "measure", "started_on"), (
         Column("household_id", "户编码", "str"),
@@ -89,6 +96,12 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
         Column("operating", "经营性收入", "money", minimum=None, note="may be negative (a loss)"),
         Column("property", "财产性收入", "money"),
         Column("transfer", "转移性收入", "money"),
+    )),
+    TableSpec("expenses", "刚性支出", ("household_id", "period", "kind"), (
+        Column("household_id", "户编码", "str"),
+        Column("period", "月份", "period"),
+        Column("kind", "支出类型", "enum", values=EXPENSE_KINDS),
+        Column("amount_yuan", "金额", "money", note="what the household bears, after insurance and relief"),
     )),
     TableSpec("employment", "务工就业", ("person_id", "period"), (
         Column("person_id", "人员编码", "str"),
@@ -165,10 +178,9 @@ def spec_of(name: str) -> TableSpec:
 
 
 # Import order: a table's references are loaded before it.
-INTERCHANGE = ("regions", "households", "members", "monitoring", "assistance", "income", "employment", "projects",
-               "funds", "collaboration", "teams")
-LOAD_ORDER = ("households", "members", "monitoring", "assistance", "income", "employment", "projects",
-              "funds", "collaboration", "teams")
+INTERCHANGE = ("regions", "households", "members", "monitoring", "assistance", "income", "expenses", "employment",
+               "projects", "funds", "collaboration", "teams")
+LOAD_ORDER = INTERCHANGE[1:]
 
 # The official Chinese term of every enumerated value (reference/glossary.csv where it has one). Imports
 # accept either the English code or this term; screens show the term.
@@ -197,6 +209,8 @@ LABELS_ZH = {
 }
 # Where one English code stands in several enumerations, the term depends on the column.
 LABELS_BY_COLUMN_ZH = {
+    ("expenses", "kind"): {"medical": "医疗支出", "schooling": "教育支出", "disaster_loss": "因灾损失",
+                           "accident": "意外事故支出"},
     ("assistance", "measure"): {"housing": "住房安全保障", "drinking_water": "饮水安全保障", "other": "其他"},
     ("funds", "use"): {"industry": "产业发展", "employment": "就业", "other": "其他"},
     ("projects", "type"): {"workshop": "帮扶车间", "other": "其他"},

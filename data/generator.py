@@ -115,16 +115,19 @@ def generate(contexts: list[CountyContext], scale: str, seed: int) -> dict[str, 
     parts: dict[str, list[pd.DataFrame]] = {}
     for index, county in enumerate(contexts):
         rng = np.random.default_rng([seed, index])
+        # Draws added after the first release come from a stream of their own, so that the earlier
+        # tables stay the same for the same seed.
+        extra = np.random.default_rng([seed, index, 1])
         partner = east_partner(county, pairs)
-        for name, frame in _county_tables(county, partner, scale, rng).items():
+        for name, frame in _county_tables(county, partner, scale, rng, extra).items():
             parts.setdefault(name, []).append(frame)
     return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
 
 
-def _county_tables(county: CountyContext, partner: str | None, scale: str, rng) -> dict[str, pd.DataFrame]:
+def _county_tables(county: CountyContext, partner: str | None, scale: str, rng, extra) -> dict[str, pd.DataFrame]:
     households, members = _households(county, scale, rng)
     income = _income(county, households, members, rng)
-    monitoring, assistance = _monitoring(county, households, members, income, rng)
+    monitoring, assistance, shocks = _monitoring(county, households, members, income, rng, extra)
     employment = _employment(households, members, monitoring, partner is not None, rng)
     return {
         "households": households.drop(columns=["key"]),
@@ -132,6 +135,7 @@ def _county_tables(county: CountyContext, partner: str | None, scale: str, rng) 
         "income": income,
         "monitoring": monitoring,
         "assistance": assistance,
+        "expenses": _expenses(county, households, members, income, shocks, extra),
         "employment": employment,
         "projects": _projects(county, partner, rng),
         "funds": _funds(county, rng),
@@ -271,8 +275,9 @@ def _member_flags(members: pd.DataFrame) -> pd.DataFrame:
     return flags.groupby("household_id", sort=False).any()
 
 
-def _monitoring(county: CountyContext, households, members, income, rng):
-    """One monitoring case per identified household, and the measures it received."""
+def _monitoring(county: CountyContext, households, members, income, rng, extra):
+    """One monitoring case per identified household, the measures it received, and the shocks that hit
+    households (identified or not: a household with means copes), for the expenses they cause."""
     flags = _member_flags(members).reindex(households["household_id"]).to_dict("records")
     start = dt.date(2023, 11, 1)
     window_days = (END_DATE - start).days
@@ -292,10 +297,26 @@ def _monitoring(county: CountyContext, households, members, income, rng):
     copes = (pc > limit_2023 * 1.4) & (rng.random(count) < 0.7)
     chosen = np.flatnonzero(stock | (shocked & ~copes))
     cases, measures = [], []
-    rows = households.iloc[chosen].to_dict("records")
-    for index, row in zip(chosen, rows):
+    shocks = [{"household_id": households["household_id"].iat[i], "cause": causes[first_cause[i]],
+               "date": _shock_date(causes[first_cause[i]], start, window_days, extra)}
+              for i in np.flatnonzero(shocked & copes)]
+    # The yearly income check: households found under the line after a year's incomes are in are
+    # identified from January to April of the next year (the score sees the same incomes earlier).
+    checked = {}
+    for year in INCOME_YEARS[1:]:
+        income_year = income[income["year"] == year].set_index("household_id")["per_capita_net_income"]
+        below = income_year.reindex(households["household_id"]).to_numpy() < threshold(county.province_code, year)
+        for index in np.flatnonzero(below & ~(stock | (shocked & ~copes)) & (extra.random(count) < 0.6)):
+            checked.setdefault(int(index), dt.date(year + 1, 1, 10) + dt.timedelta(days=int(extra.integers(0, 110))))
+    late = np.array(sorted(checked), dtype=int)
+    rows = households.iloc[np.concatenate([chosen, late])].to_dict("records")
+    for index, row in zip(np.concatenate([chosen, late]), rows):
         member_flags = flags[index]
-        if stock[index]:
+        rng_case = extra if index in checked else rng
+        if index in checked:
+            cause = None
+            identified = checked[index]
+        elif stock[index]:
             cause = None
             identified = dt.date(2021, 6, 1) + dt.timedelta(days=int(rng.integers(0, 880)))
         else:
@@ -305,41 +326,95 @@ def _monitoring(county: CountyContext, households, members, income, rng):
             else:
                 shock = start + dt.timedelta(days=int(rng.integers(0, window_days - 20)))
             identified = shock + dt.timedelta(days=int(rng.gamma(2.0, 5.0)))
+            shocks.append({"household_id": row["household_id"], "cause": cause, "date": shock})
         pc_row = pc[index]
         if identified is None or identified > END_DATE:
             continue
         risks = _risk_types(member_flags, row["labour_count"], cause)
         category = ("sudden_hardship" if cause and pc_row >= limit_2023 else
                     "unstable_former_poor" if row["former_poor"] else "marginal")
-        channel = rng.choice(["department_screening", "cadre_visit", "self_report"],
+        channel = rng_case.choice(["department_screening", "cadre_visit", "self_report"],
                              p=[0.45, 0.35, 0.2] if cause in ("illness", "disaster") else [0.2, 0.6, 0.2])
-        first_measure = identified + dt.timedelta(days=int(rng.gamma(2.2, 6.5)))
-        wanted = [m for risk in risks for m in RISK_MEASURES[risk][:1 + (rng.random() < 0.3)]]
+        first_measure = identified + dt.timedelta(days=int(rng_case.gamma(2.2, 6.5)))
+        # The timeline before identification: the signal (a shock is noticed within days; the stock
+        # under the line by a visit or screening), then the village's visit and review.
+        signal = (min(shock + dt.timedelta(days=int(extra.gamma(1.2, 2.5))), identified) if cause else
+                  identified - dt.timedelta(days=int(extra.gamma(2.0, 4.0))))
+        verified = signal + dt.timedelta(days=int((identified - signal).days * extra.uniform(0.3, 0.8)))
+        wanted = [m for risk in risks for m in RISK_MEASURES[risk][:1 + (rng_case.random() < 0.3)]]
         if row["labour_count"] > 0:
-            wanted.append(rng.choice(["industry", "employment", "microcredit", "public_welfare_post"]))
-        if rng.random() < 0.05:  # a mismatch, for the measure-matching check
-            wanted = [rng.choice(["other", "drinking_water", "education"])]
+            wanted.append(rng_case.choice(["industry", "employment", "microcredit", "public_welfare_post"]))
+        if rng_case.random() < 0.05:  # a mismatch, for the measure-matching check
+            wanted = [rng_case.choice(["other", "drinking_water", "education"])]
         for offset, measure in enumerate(dict.fromkeys(wanted)):
-            started = first_measure + dt.timedelta(days=int(offset * rng.integers(5, 40)))
+            started = first_measure + dt.timedelta(days=int(offset * rng_case.integers(5, 40)))
             if started <= END_DATE:
                 measures.append({"household_id": row["household_id"], "measure": measure, "started_on": started,
-                                 "amount_yuan": int(round(MEASURE_AMOUNT[measure] * rng.uniform(0.6, 1.6), -1))})
-        stable_after = first_measure + dt.timedelta(days=int(180 + rng.gamma(2.0, 60)))
+                                 "amount_yuan": int(round(MEASURE_AMOUNT[measure] * rng_case.uniform(0.6, 1.6), -1))})
+        stable_after = first_measure + dt.timedelta(days=int(180 + rng_case.gamma(2.0, 60)))
         chance = 0.70 if row["labour_count"] > 0 else 0.48
-        early = rng.random() < 0.03  # eliminated too early, for the exit check
+        early = rng_case.random() < 0.03  # eliminated too early, for the exit check
         eliminated = None
         if early:
-            eliminated = first_measure + dt.timedelta(days=int(rng.integers(30, 150)))
-        elif stable_after <= END_DATE and rng.random() < chance:
+            eliminated = first_measure + dt.timedelta(days=int(rng_case.integers(30, 150)))
+        elif stable_after <= END_DATE and rng_case.random() < chance:
             eliminated = stable_after
         if eliminated is not None and eliminated > END_DATE:
             eliminated = None
-        cases.append({"household_id": row["household_id"], "category": category, "identified_on": identified,
+        cases.append({"household_id": row["household_id"], "category": category, "signal_on": signal,
+                      "verified_on": verified, "identified_on": identified,
                       "channel": str(channel), "risk_types": ";".join(risks),
                       "risk_status": "eliminated" if eliminated else "not_eliminated", "eliminated_on": eliminated})
-    columns = ["household_id", "category", "identified_on", "channel", "risk_types", "risk_status", "eliminated_on"]
+    columns = ["household_id", "category", "signal_on", "verified_on", "identified_on", "channel", "risk_types",
+               "risk_status", "eliminated_on"]
     measure_columns = ["household_id", "measure", "started_on", "amount_yuan"]
-    return pd.DataFrame(cases, columns=columns), pd.DataFrame(measures, columns=measure_columns)
+    return (pd.DataFrame(cases, columns=columns), pd.DataFrame(measures, columns=measure_columns),
+            pd.DataFrame(shocks, columns=["household_id", "cause", "date"]))
+
+
+def _shock_date(cause: str, start: dt.date, window_days: int, rng) -> dt.date:
+    if cause == "disaster":
+        return dt.date(2025, 7, 1) + dt.timedelta(days=int(rng.integers(0, 62)))
+    return start + dt.timedelta(days=int(rng.integers(0, window_days - 20)))
+
+
+# What a shock costs, as a share of the household's yearly income, and how it is recorded.
+SHOCK_EXPENSES = {"disaster": ("disaster_loss", 0.25, 0.9), "illness": ("medical", 0.3, 1.2),
+                  "accident": ("accident", 0.2, 0.8)}
+MEDICAL_REPORTING_LINE = 3000  # medical insurance reports large out-of-pocket expenses only
+
+
+def _expenses(county: CountyContext, households, members, income, shocks, rng) -> pd.DataFrame:
+    """Rigid expenses by month: what shocks cost, the recurring medical costs of the seriously ill, the
+    tuition of pupils beyond compulsory schooling, and the flood's smaller losses to other households."""
+    months = periods()
+    yearly = (income[income["year"] == INCOME_YEARS[0]].set_index("household_id")["per_capita_net_income"]
+              * households.set_index("household_id")["size"]).reindex(households["household_id"])
+    rows = []
+    for shock in shocks.itertuples(index=False):
+        if shock.cause in SHOCK_EXPENSES and FIRST_PERIOD <= f"{shock.date:%Y-%m}" <= LAST_PERIOD:
+            kind, low, high = SHOCK_EXPENSES[shock.cause]
+            rows.append((shock.household_id, f"{shock.date:%Y-%m}", kind,
+                         yearly[shock.household_id] * rng.uniform(low, high)))
+    if county.flooded:
+        hit = set(shocks.loc[shocks["cause"] == "disaster", "household_id"])
+        for household in households["household_id"]:
+            if household not in hit and rng.random() < 0.3:
+                rows.append((household, str(rng.choice(FLOOD_MONTHS)), "disaster_loss",
+                             yearly[household] * rng.uniform(0.03, 0.15)))
+    serious = members.loc[members["health"] == "serious", "household_id"].unique()
+    for household in serious:
+        for month in rng.choice(months, size=int(rng.integers(2, 7)), replace=False):
+            rows.append((household, str(month), "medical", yearly[household] * rng.uniform(0.04, 0.15)))
+    pupils = members[members["schooling"].isin(["senior", "vocational", "college"])]
+    tuition = pupils["schooling"].map({"senior": 2500, "vocational": 2000, "college": 8000})
+    for household, fee in tuition.groupby(pupils["household_id"]).sum().items():
+        for month in (p for p in months if p.endswith("-09")):
+            rows.append((household, month, "schooling", fee * rng.uniform(0.8, 1.3)))
+    frame = pd.DataFrame(rows, columns=["household_id", "period", "kind", "amount_yuan"])
+    frame["amount_yuan"] = frame["amount_yuan"].round(-1).astype(np.int64)
+    frame = frame[(frame["kind"] != "medical") | (frame["amount_yuan"] >= MEDICAL_REPORTING_LINE)]
+    return frame.groupby(["household_id", "period", "kind"], as_index=False)["amount_yuan"].sum()
 
 
 def _employment(households, members, monitoring, paired: bool, rng) -> pd.DataFrame:

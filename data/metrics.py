@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from data.contract import RISK_TYPES, TABLES, label_zh
 
-THEMES = {"monitoring": ("监测帮扶", "Monitoring"), "income": ("收入", "Income"),
+THEMES = {"monitoring": ("监测帮扶", "Monitoring"), "warning": ("监测预警", "Early warning"), "income": ("收入", "Income"),
           "employment": ("务工就业", "Employment"), "industry": ("产业帮扶", "Industry"),
           "funds": ("衔接资金", "Connection funds"), "collaboration": ("东西部协作", "East–West collaboration"),
           "teams": ("驻村帮扶", "Village teams")}
@@ -28,11 +28,12 @@ UNITS = {"户": "households", "人": "people", "元": "yuan", "%": "%", "天": "
          "支": "teams", "家": "enterprises", "元/人": "yuan per person", "百分点": "points"}
 # Records each theme is computed from, and the finest level at which it exists.
 SOURCES = {"monitoring": (("households", "monitoring", "assistance"), "village"),
+           "warning": (("households", "members", "income", "expenses", "employment", "monitoring"), "village"),
            "income": (("households", "income", "monitoring"), "village"),
            "employment": (("households", "employment"), "village"),
            "industry": (("projects",), "county"), "funds": (("funds",), "county"),
            "collaboration": (("collaboration",), "county"), "teams": (("teams",), "village")}
-GRAIN = {"monitoring": "month", "employment": "month", "income": "year", "industry": "year", "funds": "year",
+GRAIN = {"monitoring": "month", "warning": "month", "employment": "month", "income": "year", "industry": "year", "funds": "year",
          "collaboration": "year", "teams": "year"}
 KINDS = ("count", "sum", "ratio", "growth", "quantile")
 # Enumerations the metrics break down by, as the data contract declares them.
@@ -154,6 +155,47 @@ _monitoring = [
     _m("p90_days_to_assistance", "识别到帮扶天数（90分位）", "Days from identification to first measure (90th pct.)",
        "monitoring", "quantile", "天", "同上，第90百分位数", "As above, the 90th percentile.",
        quantile=0.9, distribution="days_to_assistance", direction=WORSE),
+]
+
+# The early-warning score (data/risk.py) in 10-point bands, so that the backtest and calibration of any
+# region at any cut are sums of the cube: precision and recall at the default cut are ratios of bands.
+BANDS = tuple(range(10))
+HORIZON = 3  # months: a warning is borne out when the household is identified within this many months
+WARNING_CUT_BAND = 5  # the default cut (data/risk.py DEFAULT_CUT = 50) as a band
+_SCORED = "未纳入监测（月初不在监测中）的农户"
+_warning = [
+    _m("warning_scored_households", "参与预警评分户数", "Households scored", "warning", "count", "户",
+       f"当月{_SCORED}数", "Households not under monitoring at the start of the month (the ones scored).",
+       shown=False),
+    _m("warning_households", "预警户数", "Early-warning households", "warning", "count", "户",
+       f"当月风险评分≥50分的{_SCORED}数", "Households not under monitoring whose risk score is 50 or more.",
+       direction=WORSE),
+    *[_m(f"risk_band_{b}", f"评分{b * 10}–{b * 10 + 9}分户数", f"Households scoring {b * 10}–{b * 10 + 9}",
+         "warning", "count", "户", f"风险评分在{b * 10}–{b * 10 + 9}分的{_SCORED}数",
+         f"Households not under monitoring scoring {b * 10}–{b * 10 + 9}.", shown=False) for b in BANDS],
+    *[_m(f"risk_band_{b}_identified", f"评分{b * 10}–{b * 10 + 9}分且随后{HORIZON}个月内识别户数",
+         f"Scoring {b * 10}–{b * 10 + 9}, identified within {HORIZON} months", "warning", "count", "户",
+         f"当月评分在该段、并在随后{HORIZON}个月内被识别为监测对象的户数",
+         f"Households in the band identified in the next {HORIZON} months.", shown=False) for b in BANDS],
+    *[_m(f"identified_prior_band_{b}", f"当月新识别且此前{HORIZON}个月最高评分{b * 10}–{b * 10 + 9}分户数",
+         f"Newly identified, highest earlier score {b * 10}–{b * 10 + 9}", "warning", "count", "户",
+         f"当月新识别、此前{HORIZON}个月内曾参与评分且最高评分在该段的户数",
+         f"Households identified in the month whose highest score in the {HORIZON} months before falls in the band.",
+         shown=False) for b in BANDS],
+    _m("warning_share", "预警户占比", "Share of households warned", "warning", "ratio", "%",
+       "预警户数 ÷ 参与预警评分户数", "Early-warning households ÷ households scored.",
+       numerator=("warning_households",), denominator=("warning_scored_households",), factor=100, direction=WORSE),
+    _m("warning_precision", "预警准确率（回测）", "Warning precision (backtest)", "warning", "ratio", "%",
+       f"当月预警户中随后{HORIZON}个月内被识别的比例（最近{HORIZON}个月尚未到期，偏低）",
+       f"Share of the month's warned households identified in the next {HORIZON} months (incomplete for the "
+       f"last {HORIZON} months).",
+       numerator=tuple(f"risk_band_{b}_identified" for b in BANDS if b >= WARNING_CUT_BAND),
+       denominator=tuple(f"risk_band_{b}" for b in BANDS if b >= WARNING_CUT_BAND), factor=100, direction=BETTER),
+    _m("warning_recall", "预警覆盖率（回测）", "Warning recall (backtest)", "warning", "ratio", "%",
+       f"当月新识别户中此前{HORIZON}个月内曾被预警（≥50分）的比例",
+       f"Share of the month's newly identified households warned (score ≥ 50) in the {HORIZON} months before.",
+       numerator=tuple(f"identified_prior_band_{b}" for b in BANDS if b >= WARNING_CUT_BAND),
+       denominator=tuple(f"identified_prior_band_{b}" for b in BANDS), factor=100, direction=BETTER),
 ]
 
 _income = [
@@ -300,7 +342,7 @@ _teams = [
 ]
 
 CATALOG: dict[str, Metric] = {m.code: m for m in
-                              (*_monitoring, *_income, *_employment, *_industry, *_funds, *_collaboration, *_teams)}
+                              (*_monitoring, *_warning, *_income, *_employment, *_industry, *_funds, *_collaboration, *_teams)}
 DISTRIBUTIONS = {"days_to_assistance": "monitoring"}  # histograms the pipeline keeps, by theme
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data import metrics
+from data import metrics, risk
 from data.contract import RISK_TYPES
 from data.metrics import CATEGORIES, CHANNELS, COLLABORATION, LOCATIONS, MODES, STATUSES
 
@@ -352,6 +352,41 @@ def _merge_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return _sum_rows(pd.concat(frames, sort=False))
 
 
+def warning_measures(tables: dict[str, pd.DataFrame], provinces: pd.Series, thresholds: pd.DataFrame,
+                     months: tuple[str, ...]) -> pd.DataFrame:
+    """Monthly early-warning counts per village: households scored (not under monitoring), warned, by
+    score band, and what became of them (identified within the horizon; the highest earlier score of
+    each household identified), from which the cube derives the backtest of any region at any cut."""
+    households = tables["households"]
+    if not months or households.empty:
+        return pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []], names=INDEX))
+    empty = {"members": ("household_id", "health"), "expenses": ("household_id", "period", "kind", "amount_yuan")}
+    present = {name: tables.get(name, pd.DataFrame(columns=columns)) for name, columns in empty.items()}
+    prepared = risk.prepare({**tables, **present}, provinces, thresholds, months)
+    scores = risk.score_history(prepared)
+    under, identified = risk.monitoring_status(prepared.households.index, tables["monitoring"], months)
+    scored = ~under
+    bands = risk.band(scores)
+    borne_out = risk.identified_within(identified, metrics.HORIZON)
+    prior = risk.prior_highest(scores, scored, metrics.HORIZON)
+    prior_band = risk.band(np.nan_to_num(prior))
+    new = identified & scored & ~np.isnan(prior)
+    columns = {"warning_scored_households": scored, "warning_households": scored & (scores >= risk.DEFAULT_CUT)}
+    for b in metrics.BANDS:
+        in_band = scored & (bands == b)
+        columns[f"risk_band_{b}"] = in_band
+        columns[f"risk_band_{b}_identified"] = in_band & borne_out
+        columns[f"identified_prior_band_{b}"] = new & (prior_band == b)
+    village_codes, village = np.unique(prepared.households["village_code"].to_numpy(), return_inverse=True)
+    frame = {}
+    for name, values in columns.items():
+        sums = np.zeros((len(village_codes), len(months)))
+        np.add.at(sums, village, values)
+        frame[name] = sums.ravel()
+    index = pd.MultiIndex.from_product([village_codes, list(months)], names=INDEX)
+    return pd.DataFrame(frame, index=index)
+
+
 # -- the two public steps --------------------------------------------------------------------------
 def partition_cube(tables: dict[str, pd.DataFrame], geography: pd.DataFrame, thresholds: pd.DataFrame,
                    periods: Periods) -> CubePart:
@@ -364,7 +399,8 @@ def partition_cube(tables: dict[str, pd.DataFrame], geography: pd.DataFrame, thr
     households = tables["households"]
     monitoring, histogram = monitoring_measures(households, tables["monitoring"], tables["assistance"],
                                                 periods.months)
-    month = _merge_rows([monitoring, employment_measures(households, tables["employment"])])
+    warnings = warning_measures(tables, geography["province_code"], thresholds, periods.months)
+    month = _merge_rows([monitoring, employment_measures(households, tables["employment"]), warnings])
     year = _merge_rows([
         income_measures(households, tables["income"], tables["monitoring"], geography["province_code"], thresholds),
         project_measures(tables["projects"]), fund_measures(tables["funds"]),

@@ -89,6 +89,7 @@ _REFERENCES = {
     ("monitoring", "household_id"): "households.household_id",
     ("assistance", "household_id"): "households.household_id",
     ("income", "household_id"): "households.household_id",
+    ("expenses", "household_id"): "households.household_id",
     ("employment", "person_id"): "members.person_id",
     ("employment", "household_id"): "households.household_id",
     ("projects", "county_code"): "regions.code",
@@ -98,6 +99,7 @@ _REFERENCES = {
     ("teams", "village_code"): "regions.code",
 }
 _INDEXED = {("households", "village_code"), ("members", "household_id"), ("employment", "household_id"),
+            ("expenses", "household_id"),
             ("projects", "county_code")}
 
 

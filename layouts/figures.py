@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 
+import pandas as pd
 import plotly.graph_objects as go
 from dash import Patch
 
@@ -365,3 +366,40 @@ def line_coordinates(lines: list[str]) -> tuple[list, list]:
             lon.extend([p[0] for p in part] + [None])
             lat.extend([p[1] for p in part] + [None])
     return lon, lat
+
+
+def warning_trend_figure(series: list[dict], period: str | None, lang: str) -> go.Figure:
+    """Early-warning households month by month, the chosen month marked."""
+    figure = go.Figure(go.Scatter(x=[p["period"] for p in series], y=[p["value"] for p in series], mode="lines+markers",
+                                  line={"color": SERIES_COLOURS["region"]}, marker={"size": 4},
+                                  hovertemplate="%{x}: %{y:,.0f}<extra></extra>"))
+    if period:
+        figure.add_vline(x=period, line={"color": "#999", "dash": "dot"})
+    _small_layout(figure, t("warning_trend", lang))
+    if not any(p["value"] for p in series):
+        _say_no_data(figure, lang)
+    return figure
+
+
+def calibration_figure(bands: list[dict], lang: str) -> go.Figure:
+    """Calibration: the share of each score band identified within the horizon."""
+    figure = go.Figure(go.Bar(x=[b["band"] for b in bands], y=[b["rate"] for b in bands], marker={"color": "#de2d26"},
+                              customdata=[b["households"] for b in bands],
+                              hovertemplate="%{x}: %{y}% (n=%{customdata:,})<extra></extra>"))
+    _small_layout(figure, t("calibration", lang))
+    figure.update_yaxes(ticksuffix="%")
+    return figure
+
+
+def overdue_heatmap(heat: list[dict], lang: str) -> go.Figure:
+    """Overdue cases by township (rows) and month of identification (columns)."""
+    figure = go.Figure()
+    if heat:
+        frame = pd.DataFrame(heat).pivot_table(index="township_name", columns="month", values="overdue",
+                                               aggfunc="sum", fill_value=0)
+        figure.add_trace(go.Heatmap(z=frame.to_numpy(), x=list(frame.columns), y=list(frame.index), colorscale=WORSE,
+                                    hovertemplate="%{y} %{x}: %{z}<extra></extra>"))
+    _small_layout(figure, t("overdue_heat", lang), height=320)
+    if not heat:
+        _say_no_data(figure, lang)
+    return figure

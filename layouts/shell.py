@@ -79,6 +79,7 @@ def frame(children, lang: str, path: str, lineage: list[dict], state: dict, crum
     """A page: header (navigation for what the role may open), breadcrumb and the page's own content."""
     access = request_access()
     nav = [dcc.Link(t("nav_map", lang), href=href("/", region=state.get("region"), lang=lang)),
+           dcc.Link(t("nav_monitoring", lang), href=href("/monitoring", region=state.get("region"), lang=lang)),
            dcc.Link(t("nav_data", lang), href=href("/data", region=state.get("region"), lang=lang))]
     if access.role.can_import:
         nav.append(dcc.Link(t("nav_upload", lang), href=href("/upload", lang=lang)))

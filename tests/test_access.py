@@ -37,13 +37,16 @@ def _region_requests(region: str) -> list[str]:
     return [f"/api/v1/regions?parent={region}", f"/api/v1/regions/{region}",
             f"/api/v1/values?metric={METRIC}&parent={region}", f"/api/v1/values?metric={METRIC}&parent={region}&format=csv",
             f"/api/v1/series?metric={METRIC}&region={region}", f"/api/v1/series?metric={METRIC}&region={region}&format=csv",
-            f"/geo/{BELOW[len(region)]}.geojson?parent={region}"]
+            f"/geo/{BELOW[len(region)]}.geojson?parent={region}",
+            *[f"/api/v1/monitoring/{route}?region={region}" for route in ("warnings", "board", "checks", "sample")],
+            f"/api/v1/monitoring/whatif?region={region}&threshold=9000"]
 
 
 UNSCOPED = ["/api/v1/metrics", "/api/v1/templates/households.xlsx", "/api/v1/regions?level=county",
             f"/api/v1/values?metric={METRIC}&level=county", "/geo/county.geojson", "/geo/lines.geojson"]
 COVERED_RULES = {"/api/v1/regions", "/api/v1/regions/<code>", "/api/v1/values", "/api/v1/series", "/api/v1/metrics",
-                 "/api/v1/templates/<table>.xlsx", "/api/v1/openapi.json", "/geo/<layer>.geojson", "/geo/lines.geojson"}
+                 "/api/v1/templates/<table>.xlsx", "/api/v1/openapi.json", "/geo/<layer>.geojson", "/geo/lines.geojson",
+                 *[f"/api/v1/monitoring/{route}" for route in ("warnings", "board", "checks", "whatif", "sample")]}
 
 
 def test_the_matrix_covers_every_route(app):
@@ -53,7 +56,8 @@ def test_the_matrix_covers_every_route(app):
 
 
 def _dependency(client, output_start: str) -> dict:
-    return next(d for d in client.get("/_dash-dependencies").get_json() if d["output"].startswith(output_start))
+    found = [d for d in client.get("/_dash-dependencies").get_json() if d["output"].startswith(output_start)]
+    return next((d for d in found if d["output"] == output_start), found[0])
 
 
 def _callback(client, output_start: str, inputs: list, state: list, changed: int = 0):
@@ -94,6 +98,7 @@ def _region_callbacks(client, region: str) -> dict[str, object]:
         "map page": _page(client, "/", f"?region={region}"),
         "profile page": _page(client, f"/region/{region}"),
         "data page": _page(client, "/data", f"?region={region}&table=households"),
+        "monitoring page": _page(client, "/monitoring", f"?region={region}"),
     }
 
 

@@ -31,8 +31,18 @@ def _geography() -> pd.DataFrame:
                                        "township_code"]).set_index("code")
 
 
+# The fixtures below give households without a labour count and employment without a person.
+SHORT = {"households": ("household_id", "village_code", "size", "former_poor"),
+         "employment": ("household_id", "period", "employed", "location", "mode", "monthly_wage")}
+
+
 def _frame(name: str, rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(COLUMNS[name]))
+    frame = pd.DataFrame(rows, columns=list(SHORT.get(name, COLUMNS[name])))
+    if name == "households":
+        frame["labour_count"] = 1
+    if name == "employment":
+        frame["person_id"] = frame["household_id"] + "01"
+    return frame
 
 
 def _tables() -> dict[str, pd.DataFrame]:

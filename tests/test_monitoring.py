@@ -1,0 +1,184 @@
+"""Monitoring and early warning: the score's monotonicity, the what-if, the board against hand-computed
+cases, the field sample, the backtest, the flood in the demo history, the API and the page."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from data import cube, monitoring, risk
+from data.accounts import ROLES, Access
+from data.storage import EVERYTHING
+from tests.conftest import sign_in
+from tests.test_access import _page
+
+COUNTY = "522728"
+ADMIN = Access("test", ROLES["admin"], EVERYTHING)
+
+household = st.fixed_dictionaries({
+    "size": st.integers(1, 8), "labour_count": st.integers(0, 4),
+    "income_pc": st.one_of(st.none(), st.floats(-2000, 40000)), "income_prev_pc": st.one_of(st.none(), st.floats(0, 40000)),
+    "transfer": st.floats(0, 60000), "threshold": st.floats(6000, 12000), "expense_yuan": st.floats(0, 100000),
+    "serious": st.integers(0, 3), "disabled": st.integers(0, 3), "chronic": st.integers(0, 3),
+    "idle_share": st.one_of(st.none(), st.floats(0, 1)),
+})
+
+
+def _score(row: dict) -> float:
+    return float(risk.points(pd.DataFrame([row]).astype(float))["score"].iloc[0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(household, st.floats(1, 20000), st.sampled_from(["serious", "disabled", "chronic"]), st.floats(1, 50000),
+       st.floats(0.01, 1))
+def test_less_income_more_illness_more_expense_or_idleness_never_lower_the_score(row, cut, illness, expense, idle):
+    score = _score(row)
+    if row["income_pc"] is not None:
+        assert _score({**row, "income_pc": row["income_pc"] - cut}) >= score
+    assert _score({**row, illness: row[illness] + 1}) >= score
+    assert _score({**row, "chronic": 0, "serious": row["serious"] + row["chronic"]}) >= score  # chronic → serious
+    assert _score({**row, "expense_yuan": row["expense_yuan"] + expense}) >= score
+    assert _score({**row, "idle_share": min(1.0, (row["idle_share"] or 0) + idle)}) >= score
+    assert 0 <= score <= 100
+
+
+def test_every_driver_is_said_in_words_with_its_risk_type():
+    row = {"size": 4, "labour_count": 0, "income_pc": 7000.0, "income_prev_pc": 10000.0, "transfer": 20000.0,
+           "threshold": 8000.0, "expense_yuan": 20000.0, "serious": 1, "disabled": 0, "chronic": 0,
+           "idle_share": None, "expense_kind": "disaster_loss", "expense_period": "2025-07", "expense_amount": 20000.0,
+           "idle_all_window": 0}
+    points = risk.points(pd.DataFrame([row]).astype({k: float for k in risk.FEATURES})).iloc[0].to_dict()
+    said = risk.drivers(row, points, limit=10)
+    assert {d["component"] for d in said} >= {"income_gap", "income_drop", "expenses", "health", "labour"}
+    words = {d["component"]: d["zh"] for d in said}
+    assert words["income_gap"] == "人均纯收入7,000元，低于监测线12%"
+    assert words["income_drop"] == "人均纯收入较上年下降30%"
+    assert words["expenses"].startswith("因灾损失2.0万元（2025-07）")
+    assert words["health"] == "家中有重病患者" and words["labour"] == "家中无劳动力"
+    assert {d["component"]: d["risk"] for d in said}["expenses"] == "disaster"
+
+
+def test_what_if_counts_never_fall_as_the_threshold_rises(tiny_storage):
+    previous = None
+    for threshold in range(4000, 20001, 1000):
+        answer = monitoring.whatif(tiny_storage, COUNTY, EVERYTHING, threshold)
+        assert answer["households"] == sum(c["households"] for c in answer["children"])
+        if previous:
+            assert answer["households"] >= previous["households"] and answer["people"] >= previous["people"]
+            for now, before in zip(answer["children"], previous["children"]):
+                assert now["households"] >= before["households"]
+        previous = answer
+    assert 0 < previous["households"] <= previous["households_with_income"]
+    with pytest.raises(monitoring.BadRequest):
+        monitoring.whatif(tiny_storage, COUNTY, EVERYTHING, 10)
+
+
+def test_the_board_matches_hand_computed_cases():
+    town_a, town_b = "522728101001", "522728102001"
+    households = pd.DataFrame({"household_id": ["a1", "a2", "b1"], "village_code": [town_a, town_a, town_b],
+                               "head_name": ["张*", "李*", "王*"], "labour_count": [1, 0, 2]})
+    monitoring_rows = pd.DataFrame([
+        # signal → identified 10 days, first measure 20 days later: on time
+        ("a1", "marginal", "2025-03-01", "2025-03-05", "2025-03-11", "illness", "not_eliminated", None),
+        # 20 days to identify (overdue), measure 40 days after (overdue)
+        ("a2", "marginal", "2025-04-01", "2025-04-10", "2025-04-21", "lack_of_labour", "not_eliminated", None),
+        # identified 5 days after the signal, no measure yet, 50 days before as-of (overdue)
+        ("b1", "sudden_hardship", "2025-05-01", "2025-05-03", "2025-05-06", "disaster", "not_eliminated", None),
+    ], columns=["household_id", "category", "signal_on", "verified_on", "identified_on", "risk_types", "risk_status",
+                "eliminated_on"])
+    assistance = pd.DataFrame([("a1", "health", "2025-03-31"), ("a1", "industry", "2025-05-01"),
+                               ("a2", "dibao", "2025-05-31")], columns=["household_id", "measure", "started_on"])
+    frame = monitoring.timeline(monitoring_rows, assistance, households, dt.date(2025, 6, 25))
+    assert frame.set_index("household_id")["days_to_identify"].to_dict() == {"a1": 10, "a2": 20, "b1": 5}
+    assert frame.set_index("household_id")["days_to_measure"].fillna(-1).to_dict() == {"a1": 20, "a2": 40, "b1": -1}
+    assert frame.set_index("household_id")["overdue"].to_dict() == {"a1": False, "a2": True, "b1": True}
+    board = {row["code"]: row for row in monitoring.township_board(frame, {})}
+    a, b = board["522728101000"], board["522728102000"]
+    assert (a["cases"], a["median_days_to_identify"], a["p90_days_to_identify"]) == (2, 10, 20)
+    assert (a["median_days_to_measure"], a["p90_days_to_measure"]) == (20, 40)
+    assert (a["overdue_identification"], a["overdue_measure"], b["overdue_identification"], b["overdue_measure"]) == (1, 1, 0, 1)
+    assert monitoring.unmatched("lack_of_labour", ["dibao"], 0) == []
+    assert monitoring.unmatched("illness", ["education"], 2) == ["illness", "labour_capacity"]
+
+
+def test_the_field_sample_is_reproducible_and_covers_every_stratum(tiny_storage):
+    first = monitoring.field_sample(tiny_storage, COUNTY, ADMIN, 30, 7)
+    assert first == monitoring.field_sample(tiny_storage, COUNTY, ADMIN, 30, 7)
+    other = monitoring.field_sample(tiny_storage, COUNTY, ADMIN, 30, 8)
+    assert {h["household_id"] for h in other["households"]} != {h["household_id"] for h in first["households"]}
+    assert first["size"] == len(first["households"]) == 30
+    assert all(s["sampled"] >= 1 for s in first["strata"]) and sum(s["sampled"] for s in first["strata"]) == 30
+    seen = {(h["township"], h["category_zh"]) for h in first["households"]}
+    assert seen == {(s["township"], s["category_zh"]) for s in first["strata"]}
+    with pytest.raises(monitoring.BadRequest, match="分层数"):
+        monitoring.field_sample(tiny_storage, COUNTY, ADMIN, len(first["strata"]) - 1, 7)
+
+
+def test_the_backtest_finds_more_identifications_in_higher_bands(tiny_storage):
+    result = monitoring.backtest(tiny_storage, "522700", EVERYTHING)
+    bands = result["bands"]
+    low = sum(b["identified"] for b in bands[:2]) / sum(b["households"] for b in bands[:2])
+    high = sum(b["identified"] for b in bands[5:]) / max(sum(b["households"] for b in bands[5:]), 1)
+    assert high > 5 * low
+    cut = next(c for c in result["cuts"] if c["cut"] == risk.DEFAULT_CUT)
+    assert 0 < cut["precision"] < 100 and 0 < cut["recall"] < 100
+    recalls = [c["recall"] for c in result["cuts"]]
+    assert recalls == sorted(recalls, reverse=True)  # a higher cut never catches more
+
+
+def test_flood_counties_light_up_in_the_flood_months(tiny_storage):
+    flood = json.loads(tiny_storage.facts()["flood_counties"])
+    others = [c for c in json.loads(tiny_storage.facts()["counties_in_scope"]) if c not in flood]
+    assert flood and others
+
+    def share(code, period):
+        return next(p["value"] for p in cube.series(tiny_storage, "warning_share", code)["series"] if p["period"] == period)
+
+    for county in flood:
+        assert max(share(county, "2025-07"), share(county, "2025-08")) > 1.5 * share(county, "2025-06")
+    warned = monitoring.warnings(tiny_storage, flood[0][:6], ADMIN, period="2025-08", min_score=40)
+    assert any(r["risk_types"].count("disaster") for r in warned["households"])
+
+
+def test_the_api_answers_scoped_validated_and_audited(app, client, as_user):
+    for route in ("warnings", "board", "checks"):
+        answer = client.get(f"/api/v1/monitoring/{route}?region={COUNTY}")
+        assert answer.status_code == 200, answer.get_json()
+    warned = client.get(f"/api/v1/monitoring/warnings?region={COUNTY}&min_score=30").get_json()
+    assert warned["count"] >= len(warned["households"]) > 0
+    assert all(h["head_name"].endswith("*") and h["drivers"] for h in warned["households"])
+    whatif = client.get(f"/api/v1/monitoring/whatif?region={COUNTY}&threshold=9000").get_json()
+    assert whatif["households"] > 0 and whatif["children"]
+    sample = client.get(f"/api/v1/monitoring/sample?region={COUNTY}&size=20&seed=3").get_json()
+    assert sample["size"] == 20
+    book = load_workbook(io.BytesIO(client.get(f"/api/v1/monitoring/sample?region={COUNTY}&size=20&seed=3&format=xlsx").data))
+    assert book.active.max_row == 3 + 20
+    assert client.get(f"/api/v1/monitoring/sample?region={COUNTY}&size=20&seed=3&format=pdf").data[:4] == b"%PDF"
+    for bad in ("warnings?region=522728&min_score=500", "whatif?region=522728&threshold=abc", "whatif?region=522728",
+                "sample?region=522728&size=0", "sample?region=522728&format=doc", "board", "board?region=5227x",
+                "warnings?region=522728&period=1999-01", "board?region=522728&bogus=1"):
+        answer = client.get(f"/api/v1/monitoring/{bad}")
+        assert answer.status_code == 400, (bad, answer.status_code)
+    assert client.get("/api/v1/monitoring/board?region=999999").status_code == 404
+    county = sign_in(app.server.test_client(), "demo_county")
+    assert county.get("/api/v1/monitoring/warnings?region=522732").status_code == 403
+    office = sign_in(app.server.test_client(), "demo_collaboration")
+    hidden = office.get("/api/v1/monitoring/sample?region=52&size=60").get_json()
+    assert hidden["mode"] == "hidden" and hidden["households"] == [] and hidden["size"] == 60
+
+
+def test_the_page_explains_the_flood_and_lists_warnings(client):
+    flooded = _page(client, "/monitoring", f"?region={COUNTY}&period=2025-08&min_score=40")
+    text = json.dumps(flooded.get_json(), ensure_ascii=False)
+    assert flooded.status_code == 200
+    assert "洪涝" in text and "因灾损失" in text and "mon-warnings" in text
+    for section in ("识别到帮扶进度", "帮扶措施匹配与风险消除核查", "监测线测算", "入户核查抽样", "回测与校准"):
+        assert section in text
+    national = _page(client, "/monitoring", "")
+    assert national.status_code == 200 and "回测与校准" in json.dumps(national.get_json(), ensure_ascii=False)
