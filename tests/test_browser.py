@@ -219,10 +219,11 @@ def test_data_page_shows_every_table_for_a_county(page, base_url, shots):
     page.goto(base_url + f"/data?region={county['code']}&table=monitoring")
     page.wait_for_selector("#data-preview td")
     cards = page.inner_text("#data-counts")
-    for name in ("农户", "家庭成员", "监测对象", "帮扶措施", "收入", "务工就业", "产业项目", "衔接资金", "东西部协作", "驻村工作队"):
+    for name in ("农户", "家庭成员", "监测对象", "帮扶措施", "收入", "刚性支出", "务工就业", "产业项目", "衔接资金",
+                 "东西部协作", "驻村工作队"):
         assert name in cards
     values = page.eval_on_selector_all("#data-counts .count-value", "cs => cs.map(c => c.innerText)")
-    assert len(values) == 10 and all(int(v.replace(",", "")) > 0 for v in values)
+    assert len(values) == 11 and all(int(v.replace(",", "")) > 0 for v in values)
     text = page.inner_text("#data-preview")
     assert "监测对象类别" in text and ("脱贫不稳定户" in text or "边缘易致贫户" in text or "突发严重困难户" in text)
     page.screenshot(path=str(shots / "data-county-monitoring.png"))
@@ -350,3 +351,16 @@ def test_a_county_leader_sees_her_county_only_and_signs_out(browser, base_url, s
     page.close()
     assert problems == [f"HTTP 403: {base_url}/region/522727000000",
                         "console error: Failed to load resource: the server responded with a status of 403 (FORBIDDEN)"]
+
+
+def test_monitoring_page_explains_the_flood_and_its_controls_rewrite_the_url(page, base_url, shots):
+    page.goto(base_url + "/monitoring?region=522728&period=2025-08")
+    page.wait_for_selector("#mon-warnings td")
+    assert "洪涝" in page.inner_text("#mon-why")
+    page.wait_for_selector("#mon-map .choroplethlocation")
+    page.screenshot(path=str(shots / "monitoring-flood-county.png"), full_page=True)
+    page.fill("#mon-min-score", "40")
+    page.press("#mon-min-score", "Enter")
+    page.wait_for_url("**min_score=40**")
+    page.wait_for_selector("#mon-warnings td")
+    assert "format=pdf" in page.get_attribute("#mon-sample-pdf", "href")  # the download itself: tests/test_monitoring.py
