@@ -392,13 +392,15 @@ def calibration_figure(bands: list[dict], lang: str) -> go.Figure:
 
 
 def overdue_heatmap(heat: list[dict], lang: str) -> go.Figure:
-    """Overdue cases by township (rows) and month of identification (columns)."""
+    """Overdue cases by township (rows) and month of identification (columns), as coloured squares (the
+    partial plotly bundle has no heatmap trace)."""
     figure = go.Figure()
     if heat:
-        frame = pd.DataFrame(heat).pivot_table(index="township_name", columns="month", values="overdue",
-                                               aggfunc="sum", fill_value=0)
-        figure.add_trace(go.Heatmap(z=frame.to_numpy(), x=list(frame.columns), y=list(frame.index), colorscale=WORSE,
-                                    hovertemplate="%{y} %{x}: %{z}<extra></extra>"))
+        figure.add_trace(go.Scatter(
+            x=[h["month"] for h in heat], y=[h["township_name"] for h in heat], mode="markers",
+            marker={"symbol": "square", "size": 14, "color": [h["overdue"] for h in heat], "colorscale": WORSE,
+                    "cmin": 0, "showscale": True, "colorbar": {"thickness": 10}},
+            customdata=[h["overdue"] for h in heat], hovertemplate="%{y} %{x}: %{customdata}<extra></extra>"))
     _small_layout(figure, t("overdue_heat", lang), height=320)
     if not heat:
         _say_no_data(figure, lang)
