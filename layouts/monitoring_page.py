@@ -82,7 +82,7 @@ def layout(storage: Storage, region: str | None = None, period: str | None = Non
     ])
     sections = [html.H2(_t("监测预警与帮扶进度", "Monitoring and early warning", lang)), controls,
                 warning_section(storage, view, data, access, period, min_score, lang),
-                backtest_section(storage, view, access, lang)]
+                backtest_section(storage, view, access, lang) if view.code or access.scope.everything else None]
     if view.code is None:
         sections.append(html.P(_t("在地图上点击一个地区，查看预警名单、帮扶进度、核查、测算和抽样。",
                                   "Click a region on the map for its warning list, board, checks, what-if and sample.",

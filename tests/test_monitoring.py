@@ -173,7 +173,7 @@ def test_the_api_answers_scoped_validated_and_audited(app, client, as_user):
     assert hidden["mode"] == "hidden" and hidden["households"] == [] and hidden["size"] == 60
 
 
-def test_the_page_explains_the_flood_and_lists_warnings(client):
+def test_the_page_explains_the_flood_and_lists_warnings(app, client):
     flooded = _page(client, "/monitoring", f"?region={COUNTY}&period=2025-08&min_score=40")
     text = json.dumps(flooded.get_json(), ensure_ascii=False)
     assert flooded.status_code == 200
@@ -182,3 +182,5 @@ def test_the_page_explains_the_flood_and_lists_warnings(client):
         assert section in text
     national = _page(client, "/monitoring", "")
     assert national.status_code == 200 and "回测与校准" in json.dumps(national.get_json(), ensure_ascii=False)
+    office = sign_in(app.server.test_client(), "demo_collaboration")  # two provinces, no national figures
+    assert _page(office, "/monitoring", "").status_code == 200
