@@ -73,6 +73,33 @@ SPEC = {
             "summary": "导入模板 / an empty XLSX template of an interchange table",
             "parameters": [{"name": "table", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": {"description": "XLSX"}, **_errors(404)}}},
+        "/api/v1/monitoring/warnings": {"get": {
+            "summary": "风险预警名单 / households not under monitoring scoring at least min_score, with drivers (masked)",
+            "parameters": [_query("region", _CODE, required=True),
+                           _query("min_score", {"type": "number", "minimum": 0, "maximum": 100, "default": 50}),
+                           _query("period", _PERIOD), _query("risk_type", {"type": "string"}),
+                           _query("category", {"type": "string"}), _query("township", _CODE)],
+            "responses": {"200": _ok("warnings"), **_errors(400, 403, 404)}}},
+        "/api/v1/monitoring/board": {"get": {
+            "summary": "识别到帮扶进度 / per-township days and overdue cases",
+            "parameters": [_query("region", _CODE, required=True)],
+            "responses": {"200": _ok("board"), **_errors(400, 403, 404)}}},
+        "/api/v1/monitoring/checks": {"get": {
+            "summary": "措施匹配与风险消除核查 / measure mismatches and exits to review",
+            "parameters": [_query("region", _CODE, required=True)],
+            "responses": {"200": _ok("checks"), **_errors(400, 403, 404)}}},
+        "/api/v1/monitoring/whatif": {"get": {
+            "summary": "监测线测算 / households and people under a hypothetical threshold (nothing stored)",
+            "parameters": [_query("region", _CODE, required=True),
+                           _query("threshold", {"type": "number", "minimum": 1000, "maximum": 50000}, required=True),
+                           _query("year", {"type": "integer"})],
+            "responses": {"200": _ok("what-if"), **_errors(400, 403, 404)}}},
+        "/api/v1/monitoring/sample": {"get": {
+            "summary": "入户核查抽样 / a seeded sample stratified by township and category",
+            "parameters": [_query("region", _CODE, required=True), _query("size", {"type": "integer", "minimum": 1}),
+                           _query("seed", {"type": "integer", "minimum": 0}),
+                           _query("format", {"type": "string", "enum": ["json", "xlsx", "pdf"]})],
+            "responses": {"200": _ok("the sample"), **_errors(400, 403, 404, 503)}}},
     },
     "components": {"schemas": {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
