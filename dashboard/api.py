@@ -18,7 +18,7 @@ import io
 
 from flask import Blueprint, Response, jsonify, request, send_file
 
-from dashboard.auth import record
+from dashboard.auth import record, record_households_viewed
 from dashboard.errors import api_error, json_errors
 from dashboard.openapi import SPEC
 from dashboard.scope import request_access, request_scope
@@ -71,11 +71,6 @@ def _required_region(args: dict) -> str:
     if not args["region"]:
         raise cube.BadParameter("需要 region 参数 / give ?region=<code>")
     return args["region"]
-
-
-def _households_viewed(storage: Storage, answer: dict, what: str, rows: int) -> None:
-    if answer.get("mode") != "hidden" and rows:
-        record(storage, "view_households", region=answer["region"]["code"], detail=f"api {what}: {rows} households")
 
 
 def make_blueprint(storage: Storage) -> Blueprint:
@@ -151,19 +146,19 @@ def make_blueprint(storage: Storage) -> Blueprint:
         answer = monitoring.warnings(storage, _required_region(args), request_access(),
                                      period=args["period"], min_score=_number(args["min_score"], "min_score", 50),
                                      risk_type=args["risk_type"], category=args["category"], township=args["township"])
-        _households_viewed(storage, answer, "warnings", len(answer["households"]))
+        record_households_viewed(storage, answer, "api warnings")
         return jsonify(answer)
 
     @blueprint.get("/monitoring/board")
     def monitoring_board():
         answer = monitoring.board(storage, _required_region(_parameters("region")), request_access())
-        _households_viewed(storage, answer, "board", len(answer["overdue_cases"]))
+        record_households_viewed(storage, answer, "api board")
         return jsonify(answer)
 
     @blueprint.get("/monitoring/checks")
     def monitoring_checks():
         answer = monitoring.checks(storage, _required_region(_parameters("region")), request_access())
-        _households_viewed(storage, answer, "checks", len(answer["mismatches"]) + len(answer["exits"]))
+        record_households_viewed(storage, answer, "api checks")
         return jsonify(answer)
 
     @blueprint.get("/monitoring/whatif")
@@ -184,7 +179,7 @@ def make_blueprint(storage: Storage) -> Blueprint:
         answer = monitoring.field_sample(storage, _required_region(args), request_access(),
                                          _number(args["size"], "size", None, integer=True),
                                          _number(args["seed"], "seed", 1, integer=True))
-        _households_viewed(storage, answer, f"field sample ({output})", len(answer["households"]))
+        record_households_viewed(storage, answer, f"api field sample ({output})")
         if output == "json":
             return jsonify(answer)
         name = f"field-sample-{answer['region']['code']}-seed{answer['seed']}.{output}"

@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, Length
 from dashboard.config import Config
 from dashboard.errors import api_error
 from dashboard.i18n import language, t
-from data import accounts, audit, codes
+from data import accounts, audit, codes, monitoring
 from data.accounts import Access, LoginRefused, NotAllowed
 from data.storage import NotFound, OutOfScope, Storage
 
@@ -86,6 +86,13 @@ def _via() -> str:
         return "web"
     token = request.headers.get("Authorization", "").startswith("Bearer ")
     return "api" if token or request.path.startswith("/api/") else "web"
+
+
+def record_households_viewed(storage: Storage, answer: dict, what: str) -> None:
+    """Audit a monitoring answer (data/monitoring.py) that shows household rows."""
+    rows = monitoring.household_rows(answer)
+    if rows:
+        record(storage, "view_households", region=answer["region"]["code"], detail=f"{what}: {rows} households")
 
 
 def record(storage: Storage, action: str, outcome: str = "ok", region: str | None = None, detail: str | None = None,

@@ -61,6 +61,7 @@ def load_demo(storage: Storage, regions: dict[str, Region], scale: str, seed: in
         connection.execute(thresholds.insert(), threshold_rows(county_contexts))
         storage.put_facts(connection, {
             "flood_counties": json.dumps(sorted(c.code for c in county_contexts if c.flooded)),
+            "flood_months": json.dumps(generator.FLOOD_MONTHS),
             "sampling_ratio": str(generator.SAMPLING_RATIO),
         })
     counts["seconds"] = round(time.perf_counter() - started, 1)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from data import cube, metrics, records, risk
+from data import codes, cube, metrics, records, risk
 from data.build import thresholds_frame
 from data.contract import label_zh
 from data.schema import data_tables, regions
@@ -39,7 +39,11 @@ ANSWERS = {
     "unstable_employment": WORK, "lack_of_labour": SAFETY_NET, "industry_failure": WORK,
     "housing": {"housing"}, "drinking_water": {"drinking_water"},
 }
-CATEGORY_OF_DRIVER = {"expenses": "sudden_hardship"}
+
+
+def township_of(villages: pd.Series) -> pd.Series:
+    """The 12-digit township code of each village code."""
+    return villages.str[:codes.SIGNIFICANT_DIGITS["township"]].str.ljust(12, "0")
 
 
 class BadRequest(cube.BadParameter):
@@ -60,7 +64,7 @@ def months(storage: Storage) -> list[str]:
 
 def _read(connection, table: str, prefix: str, columns: tuple[str, ...], where=None) -> pd.DataFrame:
     stored = data_tables[table]
-    source, condition = records._region_filter(table, prefix)
+    source, condition = records.region_filter(table, prefix)
     if where is not None:
         condition = sa.and_(condition, where)
     query = sa.select(*[stored.c[c] for c in columns]).select_from(source).where(condition)
@@ -126,7 +130,7 @@ def scored(storage: Storage, prefix: str, period: str | None) -> Scored:
     frame["under_before"] = under[:, month - 1] if month > 0 else False
     households = prepared.households
     frame["village_code"] = households["village_code"]
-    frame["township_code"] = households["village_code"].str[:9] + "000"
+    frame["township_code"] = township_of(households["village_code"])
     frame["former_poor"] = households["former_poor"]
     frame["head_name"] = tables["households"].set_index("household_id")["head_name"]
     result = Scored(frame, period, names)
@@ -134,6 +138,14 @@ def scored(storage: Storage, prefix: str, period: str | None) -> Scored:
         _cache.clear()
     _cache[key] = result
     return result
+
+
+HOUSEHOLD_LISTS = ("households", "overdue_cases", "mismatches", "exits")
+
+
+def household_rows(answer: dict) -> int:
+    """How many household rows an answer of this module shows (0 when the role sees none)."""
+    return 0 if answer.get("mode") == "hidden" else sum(len(answer.get(key, ())) for key in HOUSEHOLD_LISTS)
 
 
 def visible(rows: pd.DataFrame, access, seed: int = records.SAMPLE_SEED) -> tuple[pd.DataFrame, str]:
@@ -191,15 +203,6 @@ def warnings(storage: Storage, code: str, access, period: str | None = None, min
             "by_village": candidates.groupby("village_code").size().astype(int).to_dict()}
 
 
-def warning_counts(warned: dict, units: list[dict]) -> dict[str, int]:
-    """Warned households per unit (units under the region, by code prefix)."""
-    counts = {}
-    for unit in units:
-        prefix = records.region_prefix(unit)
-        counts[unit["code"]] = sum(n for village, n in warned["by_village"].items() if village.startswith(prefix))
-    return counts
-
-
 # -- the identification-to-assistance board ---------------------------------------------------------
 def cases(storage: Storage, prefix: str, as_of: dt.date) -> pd.DataFrame:
     """The region's cases with their timelines (:func:`timeline`)."""
@@ -234,13 +237,12 @@ def timeline(monitoring: pd.DataFrame, assistance: pd.DataFrame, households: pd.
     end = pd.Timestamp(as_of)
     frame["days_to_identify"] = (frame["identified_on"] - frame["signal_on"]).dt.days
     frame["days_to_measure"] = (frame["first_measure_on"] - frame["identified_on"]).dt.days
-    frame["days_to_eliminate"] = (frame["eliminated_on"] - frame["identified_on"]).dt.days
     waiting = (end - frame["identified_on"]).dt.days
     frame["overdue_identification"] = frame["days_to_identify"] > IDENTIFICATION_TARGET_DAYS
     frame["overdue_measure"] = np.where(frame["first_measure_on"].notna(),
                                         frame["days_to_measure"] > MEASURE_TARGET_DAYS, waiting > MEASURE_TARGET_DAYS)
     frame["overdue"] = frame["overdue_identification"] | frame["overdue_measure"]
-    frame["township_code"] = frame["village_code"].str[:9] + "000"
+    frame["township_code"] = township_of(frame["village_code"])
     frame["month"] = frame["identified_on"].dt.strftime("%Y-%m")
     return frame
 
@@ -339,21 +341,19 @@ def checks(storage: Storage, code: str, access) -> dict:
     eliminated = frame[(frame["risk_status"] == "eliminated") & frame["eliminated_on"].notna()].copy()
     income["year"] = income["year"].astype(int)
     lines = limits.set_index(["province_code", "year"])["yuan"] if province else pd.Series(dtype=float)
-    reasons = []
-    for row in eliminated.itertuples():
-        year = row.eliminated_on.year
-        mine = income[(income["household_id"] == row.household_id) & (income["year"] <= year)]
-        found = []
-        if not mine.empty:
-            latest = mine.loc[mine["year"].idxmax()]
-            line = lines.get((province or "", int(latest["year"])))
-            if line is not None and latest["per_capita_net_income"] < line:
-                found.append(f"{int(latest['year'])}年人均纯收入{latest['per_capita_net_income']:,.0f}元，低于监测线{line:,.0f}元")
-        start = row.first_measure_on if pd.notna(row.first_measure_on) else row.identified_on
-        if (row.eliminated_on - start).days < STABLE_DAYS:
-            found.append(f"帮扶{(row.eliminated_on - start).days}天即标注风险消除（不足6个月）")
-        reasons.append(found)
-    eliminated["reasons"] = reasons
+    # Each exit's latest income known by the year of its elimination, against that year's line.
+    known = eliminated[["household_id", "eliminated_on"]].reset_index().merge(income, on="household_id")
+    known = known[known["year"] <= known["eliminated_on"].dt.year].sort_values("year")
+    latest = known.drop_duplicates("index", keep="last").set_index("index")
+    line = pd.Series([lines.get((province or "", year)) for year in latest["year"]], index=latest.index, dtype=float)
+    below = latest[latest["per_capita_net_income"] < line]
+    helped = (eliminated["eliminated_on"] - eliminated["first_measure_on"].fillna(eliminated["identified_on"])).dt.days
+    reasons = {case: [] for case in eliminated.index}
+    for case, row in below.iterrows():
+        reasons[case].append(f"{row['year']}年人均纯收入{row['per_capita_net_income']:,.0f}元，低于监测线{line[case]:,.0f}元")
+    for case, days in helped[helped < STABLE_DAYS].items():
+        reasons[case].append(f"帮扶{days}天即标注风险消除（不足6个月）")
+    eliminated["reasons"] = pd.Series(reasons, dtype=object)
     flagged = eliminated[eliminated["reasons"].map(len) > 0]
     matched_rows, mode = visible(mismatched, access)
     exit_rows, _ = visible(flagged, access)
@@ -367,10 +367,11 @@ def checks(storage: Storage, code: str, access) -> dict:
 
 
 # -- the threshold what-if ----------------------------------------------------------------------------
-def whatif(storage: Storage, code: str, scope, threshold: float, year: int | None = None) -> dict:
+def whatif(storage: Storage, code: str, scope, threshold: float | None, year: int | None = None) -> dict:
     """Households and people whose per-capita income of ``year`` (default: the latest) is under
-    ``threshold``: in total and per child unit, next to the stored line. Nothing is stored."""
-    if not WHATIF_RANGE[0] <= threshold <= WHATIF_RANGE[1]:
+    ``threshold`` (default: the stored line): in total and per child unit, next to the stored line.
+    Nothing is stored."""
+    if threshold is not None and not WHATIF_RANGE[0] <= threshold <= WHATIF_RANGE[1]:
         raise BadRequest(f"threshold 须在 {WHATIF_RANGE[0]}–{WHATIF_RANGE[1]} 元之间 / threshold must be within "
                          f"{WHATIF_RANGE[0]}–{WHATIF_RANGE[1]} yuan")
     region, prefix = _region(storage, code, scope)
@@ -389,6 +390,10 @@ def whatif(storage: Storage, code: str, scope, threshold: float, year: int | Non
     rows = income[income["year"] == year].merge(households, on="household_id")
     stored = limits[(limits["province_code"] == province) & (limits["year"] == year)]["yuan"]
     stored_line = float(stored.iloc[0]) if len(stored) else None
+    if threshold is None:
+        if stored_line is None:
+            raise BadRequest("该地区没有监测线，请给出 threshold / no stored line here: give a threshold")
+        threshold = stored_line
     below = rows[pd.to_numeric(rows["per_capita_net_income"]) < threshold]
     current = rows[pd.to_numeric(rows["per_capita_net_income"]) < stored_line] if stored_line else rows.iloc[0:0]
     units = storage.regions(parent=region["code"], scope=scope) if region["level"] != "village" else []
@@ -441,9 +446,8 @@ def field_sample(storage: Storage, code: str, access, size: int | None, seed: in
     for key, count in zip(keys, take):
         members = np.sort(np.asarray(strata[key]))
         chosen.extend(rng.choice(members, size=int(count), replace=False).tolist())
-    sample, mode = visible(frame.loc[sorted(chosen)], access, seed)
-    if mode == "sample":  # an evaluator's sample is the field sample itself
-        sample, mode = frame.loc[sorted(chosen)], "full"
+    mode = "hidden" if access.households == "none" else "full"  # an evaluator's sample is the field sample
+    sample = frame.loc[sorted(chosen) if mode == "full" else []]
     with storage.engine.connect() as connection:
         names = _names(connection, prefix)
     rows = [{"township": names.get(r["township_code"]), **_case_row(r, names),

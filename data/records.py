@@ -124,7 +124,7 @@ REGION_COLUMNS = {"projects": "county_code", "funds": "county_code", "collaborat
                   "teams": "village_code", "households": "village_code"}
 
 
-def _region_filter(table: str, prefix: str | None):
+def region_filter(table: str, prefix: str | None):
     """The condition "belongs to the region with this code prefix", joining households where needed."""
     stored = data_tables[table]
     if not prefix:
@@ -144,7 +144,7 @@ def count_rows(engine, prefix: str | None, tables=contract.LOAD_ORDER) -> dict[s
     counts = {}
     with engine.connect() as connection:
         for table in tables:
-            source, condition = _region_filter(table, prefix)
+            source, condition = region_filter(table, prefix)
             counts[table] = connection.execute(
                 sa.select(sa.func.count()).select_from(source).where(condition)).scalar_one()
     return counts
@@ -156,7 +156,7 @@ def preview(engine, table: str, prefix: str | None, limit: int | None = 50,
     ``households_in``, only the rows of those households."""
     spec = contract.TABLES[table]
     stored = data_tables[table]
-    source, condition = _region_filter(table, prefix)
+    source, condition = region_filter(table, prefix)
     if households_in is not None:
         condition = sa.and_(condition, stored.c.household_id.in_(households_in))
     query = (sa.select(*[stored.c[c.name] for c in spec.columns]).select_from(source).where(condition)

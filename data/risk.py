@@ -109,8 +109,6 @@ class Prepared:
     health: pd.DataFrame  # serious, disabled, chronic counts by household
     income: dict[int, pd.DataFrame]  # year → per_capita_net_income, transfer by household
     expenses: pd.DataFrame  # household_id, month (index into months), kind, amount_yuan
-    idle: np.ndarray  # labourers out of work: households × months
-    tracked: np.ndarray  # labourers with a record: households × months
     person_household: np.ndarray  # each labourer's row in households
     person_idle: np.ndarray  # labourers × months: 1 out of work, 0 at work, NaN no record
     months: tuple[str, ...]
@@ -154,13 +152,9 @@ def prepare(tables: dict[str, pd.DataFrame], province_of: pd.Series, thresholds:
     person_household[person] = index.get_indexer(employment["household_id"].to_numpy()[keep])
     person_idle = np.full((len(persons), len(months)), np.nan)
     person_idle[person, column[keep].astype(int)] = ~employment["employed"].to_numpy(dtype=bool)[keep]
-    shape = (len(index), len(months))
-    idle, tracked = np.zeros(shape), np.zeros(shape)
-    np.add.at(tracked, person_household, ~np.isnan(person_idle))
-    np.add.at(idle, person_household, np.nan_to_num(person_idle))
     limits = {(str(p), int(y)): float(v) for p, y, v in
               thresholds[["province_code", "year", "yuan"]].itertuples(index=False)}
-    return Prepared(households, health, income, expenses, idle, tracked, person_household, person_idle,
+    return Prepared(households, health, income, expenses, person_household, person_idle,
                     tuple(months), limits)
 
 
@@ -207,12 +201,15 @@ def features(prepared: Prepared, month: int) -> pd.DataFrame:
     frame["expense_period"] = largest["month"].map(lambda m: prepared.months[int(m)] if pd.notna(m) else None)
     frame["expense_amount"] = largest["amount_yuan"]
     window = slice(max(0, month - EMPLOYMENT_MONTHS + 1), month + 1)
-    tracked, idle = prepared.tracked[:, window], prepared.idle[:, window]
+    months_seen = prepared.person_idle[:, window]
+    owner, count = prepared.person_household, len(frame)
+    tracked = np.bincount(owner, weights=(~np.isnan(months_seen)).sum(axis=1), minlength=count)
+    idle = np.bincount(owner, weights=np.nansum(months_seen, axis=1), minlength=count)
     with np.errstate(invalid="ignore", divide="ignore"):
-        frame["idle_share"] = np.where(tracked.sum(axis=1) > 0, idle.sum(axis=1) / tracked.sum(axis=1), np.nan)
+        frame["idle_share"] = np.where(tracked > 0, idle / tracked, np.nan)
     # Labourers out of work in every month of the window.
-    idle_throughout = (prepared.person_idle[:, window] == 1).all(axis=1) & (window.stop - window.start == EMPLOYMENT_MONTHS)
-    frame["idle_all_window"] = np.bincount(prepared.person_household[idle_throughout], minlength=len(frame))
+    idle_throughout = (months_seen == 1).all(axis=1) & (window.stop - window.start == EMPLOYMENT_MONTHS)
+    frame["idle_all_window"] = np.bincount(owner[idle_throughout], minlength=count)
     return frame
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import math
 
-import pandas as pd
 import plotly.graph_objects as go
 from dash import Patch
 

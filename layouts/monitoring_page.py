@@ -15,16 +15,16 @@ import pandas as pd
 from dash import dash_table, dcc, html
 
 from data import codes, contract, cube, metrics, monitoring, risk, tiers
-from data.generator import FLOOD_MONTHS  # the demo's flood (a real deployment has no flood_counties fact)
 from data.storage import NotFound, Storage
 from data.views import MapData, map_data, map_view
-from dashboard.auth import record
+from dashboard.auth import record_households_viewed
 from dashboard.i18n import language
 from dashboard.scope import request_access
 from layouts import figures, ids, map_page, shell
 
 PATH = "/monitoring"
 MAP_METRIC = "warning_share"
+WHATIF_START = 8000  # yuan: where the what-if starts in a region without a stored line
 TABLE_STYLE = dict(sort_action="native", page_size=15, style_table={"overflowX": "auto"},
                    style_cell={"fontFamily": "WenQuanYi Micro Hei, sans-serif", "fontSize": 13, "padding": "4px 8px",
                                "textAlign": "left", "whiteSpace": "normal", "height": "auto", "maxWidth": 420},
@@ -104,14 +104,10 @@ def _mode_note(mode: str, lang: str):
     return html.P(_t(*MODE_NOTE[mode], lang), className="notice") if mode in MODE_NOTE else None
 
 
-def _audit(storage: Storage, region: dict, what: str, mode: str, count: int) -> None:
-    if mode != "hidden" and count:
-        record(storage, "view_households", region=region["code"], detail=f"monitoring {what}: {count} households")
-
-
 # -- early warning -----------------------------------------------------------------------------------
 def warning_section(storage, view, data: MapData, access, period: str, min_score: float, lang: str) -> html.Div:
-    flood = json.loads(storage.facts().get("flood_counties", "[]"))
+    facts = storage.facts()  # the demo's flood; a real deployment has none of these facts
+    flood = {"counties": json.loads(facts.get("flood_counties", "[]")), "months": json.loads(facts.get("flood_months", "[]"))}
     trend = cube.series(storage, "warning_households", view.code, access.scope)["series"]
     children = [
         html.H3(_t("风险预警", "Early warning", lang)),
@@ -135,7 +131,7 @@ def warning_section(storage, view, data: MapData, access, period: str, min_score
     ]
     if view.code is not None:
         warned = monitoring.warnings(storage, view.code, access, period=period, min_score=min_score)
-        _audit(storage, view.region, "warnings", warned["mode"], len(warned["households"]))
+        record_households_viewed(storage, warned, "monitoring warnings")
         children += [
             html.P(_t(f"{period}：{warned['scored_households']:,} 户未纳入监测的农户中，{warned['count']:,} 户评分≥{min_score:g}，"
                       f"其中本月新进入 {warned['new']:,} 户。", f"{period}: of {warned['scored_households']:,} households not "
@@ -171,7 +167,7 @@ def why_list(warned: dict, lang: str) -> html.Div:
                   + "、".join(f"{label(r)} {n}" for r, n in counts.items()), className="note")
 
 
-def flood_note(storage, view, flood: list[str], period: str, trend: list[dict], lang: str) -> str:
+def flood_note(storage, view, flood: dict, period: str, trend: list[dict], lang: str) -> str:
     """Why warnings rose: the month's change, and the flood where a flooded county is in view."""
     values = {p["period"]: p["value"] for p in trend}
     months = [p["period"] for p in trend]
@@ -183,12 +179,12 @@ def flood_note(storage, view, flood: list[str], period: str, trend: list[dict], 
         text = _t(f"本月预警户 {now:,.0f} 户，较上月 {now - before:+,.0f} 户。", f"{now:,.0f} households warned this month, "
                   f"{now - before:+,.0f} on last month. ", lang)
     prefix = codes.significant(view.code, view.region["level"]) if view.region else ""
-    hit = [c for c in flood if c.startswith(prefix) or prefix.startswith(c[:6])]
-    if hit:
+    hit = [c for c in flood["counties"] if c.startswith(prefix) or prefix.startswith(c[:6])]
+    if hit and flood["months"]:
         names = "、".join(r["name"] for r in storage.regions_by_codes(hit))
-        text += _t(f"{names}在{'、'.join(FLOOD_MONTHS)}遭受洪涝灾害：应急管理部门报送的灾害损失计入刚性支出，"
+        text += _t(f"{names}在{'、'.join(flood['months'])}遭受洪涝灾害：应急管理部门报送的灾害损失计入刚性支出，"
                    "损失占家庭年收入越高，评分越高，因此这些县在汛期月份预警明显增多，随后逐步识别纳入监测。",
-                   f"{names} were flooded in {', '.join(FLOOD_MONTHS)}: the disaster losses reported by emergency "
+                   f"{names} were flooded in {', '.join(flood['months'])}: the disaster losses reported by emergency "
                    "management count as rigid expenses, scored by their share of the household's income, so warnings "
                    "rise there in the flood months, and households are identified in the following weeks.", lang)
     return text
@@ -196,7 +192,6 @@ def flood_note(storage, view, flood: list[str], period: str, trend: list[dict], 
 
 def backtest_section(storage, view, access, lang: str) -> html.Div:
     result = monitoring.backtest(storage, view.code, access.scope)
-    rows = [{**c, "precision": c["precision"], "recall": c["recall"]} for c in result["cuts"]]
     return html.Div(className="card", children=[
         html.H3(_t("回测与校准", "Backtest and calibration", lang)),
         html.P(_t(f"在 {result['months'][0]} 至 {result['months'][1]} 的历史数据上：准确率 = 预警户中随后{result['horizon_months']}个月内被识别的比例；"
@@ -205,7 +200,7 @@ def backtest_section(storage, view, access, lang: str) -> html.Div:
                   f"identified within {result['horizon_months']} months; recall = share of newly identified households warned in "
                   f"the {result['horizon_months']} months before. Base rate over all scored households: {result['base_rate']}%.",
                   lang), className="note"),
-        _table(ids.MON_BACKTEST, rows, [("cut", "分数线", "cut"), ("warned", "预警户月", "warned household-months"),
+        _table(ids.MON_BACKTEST, result["cuts"], [("cut", "分数线", "cut"), ("warned", "预警户月", "warned household-months"),
                                         ("identified_after", "随后识别", "identified after"),
                                         ("precision", "准确率%", "precision %"), ("identified", "新识别户", "identified"),
                                         ("warned_before", "此前曾预警", "warned before"), ("recall", "覆盖率%", "recall %")], lang),
@@ -223,7 +218,7 @@ CASE_COLUMNS = [("village", "村", "village"), ("household_id", "户编码", "ho
 
 def board_section(storage, view, access, lang: str) -> html.Div:
     result = monitoring.board(storage, view.code, access)
-    _audit(storage, view.region, "board", result["mode"], len(result["overdue_cases"]))
+    record_households_viewed(storage, result, "monitoring board")
     return html.Div(className="card", children=[
         html.H3(_t("识别到帮扶进度", "From identification to assistance", lang)),
         html.P(_t(f"{result['cases']} 个监测案例（截至 {result['as_of']}），超期 {result['overdue']} 个：预警到识别超过{monitoring.IDENTIFICATION_TARGET_DAYS}天，"
@@ -248,7 +243,7 @@ def board_section(storage, view, access, lang: str) -> html.Div:
 
 def checks_section(storage, view, access, lang: str) -> html.Div:
     result = monitoring.checks(storage, view.code, access)
-    _audit(storage, view.region, "checks", result["mode"], len(result["mismatches"]) + len(result["exits"]))
+    record_households_viewed(storage, result, "monitoring checks")
     exits = [{**r, "reasons": "；".join(r["reasons"])} for r in result["exits"]]
     return html.Div(className="card", children=[
         html.H3(_t("帮扶措施匹配与风险消除核查", "Measure matching and exit checks", lang)),
@@ -268,9 +263,13 @@ def checks_section(storage, view, access, lang: str) -> html.Div:
 
 
 def whatif_section(storage, view, access, threshold, lang: str) -> html.Div:
-    stored = monitoring.whatif(storage, view.code, access.scope, monitoring.WHATIF_RANGE[0])
-    threshold = threshold or stored["stored_threshold"] or 8000
-    result = monitoring.whatif(storage, view.code, access.scope, threshold)
+    try:
+        result = monitoring.whatif(storage, view.code, access.scope, threshold)  # default: the stored line
+    except monitoring.BadRequest:
+        if threshold is not None:
+            raise
+        result = monitoring.whatif(storage, view.code, access.scope, WHATIF_START)  # no line stored here
+    threshold = result["threshold"]
     units = [{"code": c["code"], "name": c["name"]} for c in result["children"]]
     return html.Div(className="card", children=[
         html.H3(_t("监测线测算", "Threshold what-if", lang)),
@@ -312,7 +311,7 @@ def sample_section(storage, view, access, size: int, seed: int, lang: str) -> ht
         result = monitoring.field_sample(storage, view.code, access, size, seed)
     except monitoring.BadRequest as error:
         return html.Div(className="card", children=children + [html.P(str(error), className="notice")])
-    _audit(storage, view.region, "field sample", result["mode"], len(result["households"]))
+    record_households_viewed(storage, result, "monitoring field sample")
     base = f"/api/v1/monitoring/sample?region={view.code}&size={result['size']}&seed={seed}"
     return html.Div(className="card", children=children + [
         html.P(_t(f"按乡镇×监测类别分{len(result['strata'])}层（每层至少1户，其余按比例），从 {result['population']} 户中抽取 {result['size']} 户；同一种子得到同一样本。",
