@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dash import Input, Output, State
 
-from data import audit
-from data.storage import Storage
+from data.store import audit
+from data.store.storage import Storage
 from dashboard.i18n import language
 from layouts import admin_page, ids, shell
 

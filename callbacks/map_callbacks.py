@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, no_update
 
-from data import codes, tiers
-from data.storage import NotFound, Storage
-from data.views import map_data, map_view, periods, trend_lines
+from data.definitions import codes, tiers
+from data.store.storage import NotFound, Storage
+from data.read.views import map_data, map_view, periods, trend_lines
 from dashboard.i18n import language
 from dashboard.scope import request_scope
 from layouts import figures, ids, map_page, shell

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dash import Input, Output, State, ctx, no_update
 
 from callbacks.map_callbacks import _clicked_code
-from data import codes
-from data.storage import NotFound, Storage
-from data.views import map_view
+from data.definitions import codes
+from data.store.storage import NotFound, Storage
+from data.read.views import map_view
 from dashboard.i18n import language
 from dashboard.scope import request_scope
 from layouts import ids, monitoring_page, shell

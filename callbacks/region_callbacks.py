@@ -10,9 +10,10 @@ import io
 
 from dash import ALL, Input, Output, State, ctx, dcc, no_update
 
-from data import codes, profile
-from data.storage import NotFound, Storage
-from data.views import map_data, map_view
+from data.definitions import codes
+from data.read import profile
+from data.store.storage import NotFound, Storage
+from data.read.views import map_data, map_view
 from dashboard.auth import record
 from dashboard.i18n import language
 from dashboard.scope import request_scope

@@ -16,11 +16,11 @@ from dash import Input, Output, State, dcc, html, no_update
 from dashboard import auth
 from dashboard.config import Config
 from dashboard.i18n import language, t
-from data import contract
-from data.personal import scrub
-from data.build import after_import
-from data.importer import ImportRejected, count_lines, import_file, save_upload
-from data.storage import Storage
+from data.definitions import contract
+from data.definitions.personal import scrub
+from data.compute.build import after_import
+from data.ingest.importer import ImportRejected, count_lines, import_file, save_upload
+from data.store.storage import Storage
 from layouts import ids
 from layouts.upload_page import PROBLEM_COLUMNS, import_log_rows, tables_for
 

@@ -22,9 +22,11 @@ from dashboard.auth import record, record_households_viewed
 from dashboard.errors import api_error, json_errors
 from dashboard.openapi import SPEC
 from dashboard.scope import request_access, request_scope
-from data import checklist, contract, cube, metrics, monitoring
-from data.exporter import write_template
-from data.storage import Storage
+from data.ingest import checklist
+from data.definitions import contract, metrics
+from data.read import cube, monitoring
+from data.ingest.exporter import write_template
+from data.store.storage import Storage
 
 FORMATS = ("json", "csv")
 VALUE_COLUMNS = ("code", "name", "level", "period", "metric", "metric_zh", "unit", "value", "numerator",

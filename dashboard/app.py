@@ -22,7 +22,7 @@ from dashboard import api, auth
 from dashboard.config import PROJECT_DIR, Config
 from dashboard.errors import api_error
 from dashboard.i18n import t
-from data.storage import Storage, make_engine
+from data.store.storage import Storage, make_engine
 from geo import routes as geo_routes
 from layouts import admin_page, data_page, ids, map_page, monitoring_page, region_page, upload_page
 

@@ -28,9 +28,11 @@ from wtforms.validators import DataRequired, Length
 from dashboard.config import Config
 from dashboard.errors import api_error
 from dashboard.i18n import language, t
-from data import accounts, audit, codes, monitoring
-from data.accounts import Access, LoginRefused, NotAllowed
-from data.storage import NotFound, OutOfScope, Storage
+from data.store import accounts, audit
+from data.definitions import codes
+from data.read import monitoring
+from data.store.accounts import Access, LoginRefused, NotAllowed
+from data.store.storage import NotFound, OutOfScope, Storage
 
 PUBLIC = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz", "/api/v1/openapi.json")
 MACHINE = ("/api/", "/geo/", "/_dash-", "/_reload-hash")  # answered with JSON, never redirected

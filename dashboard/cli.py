@@ -1,4 +1,4 @@
-"""The command line: ``python -m dashboard init|build|upgrade|serve|regions|import|export|template|bench|
+"""The command line: ``python -m dashboard init|build|upgrade|serve|regions|import|export|template|
 users|audit``.
 
 ``init`` creates or migrates the schema and loads the region hierarchy of a scale (real provinces,
@@ -18,12 +18,12 @@ import time
 import click
 
 from dashboard.config import Config
-from data.accounts import ROLES
-from data.audit import ACTIONS
-from data.codes import LEVELS, InvalidCode
-from data.contract import INTERCHANGE
-from data.scales import SCALES
-from data.storage import InvalidLevel, NotFound, Storage, make_engine, migrate
+from data.store.accounts import ROLES
+from data.store.audit import ACTIONS
+from data.definitions.codes import LEVELS, InvalidCode
+from data.definitions.contract import INTERCHANGE
+from data.demo.scales import SCALES
+from data.store.storage import InvalidLevel, NotFound, Storage, make_engine, migrate
 
 
 def _storage(config: Config) -> Storage:
@@ -35,7 +35,7 @@ def _operator() -> str:
 
 
 def _audit(storage: Storage, action: str, outcome: str, detail: str, region: str | None = None) -> None:
-    from data import audit
+    from data.store import audit
 
     audit.record(storage.engine, action, outcome, user=_operator(), detail=detail, region=region, via="cli")
 
@@ -52,10 +52,10 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
     """Create the schema and load regions, boundaries and demo data."""
-    from data.accounts import create_demo_accounts
-    from data.build import build as build_cube
-    from data.demo import load_demo
-    from data.loader import load_regions
+    from data.store.accounts import create_demo_accounts
+    from data.compute.build import build as build_cube
+    from data.demo.load import load_demo
+    from data.demo.regions import load_regions
 
     config = Config()
     storage = _storage(config)
@@ -83,7 +83,7 @@ def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def build_command(counties: str | None, executor: str, quiet: bool) -> None:
     """Aggregate the records into the metric cube (region × period × metric)."""
-    from data.build import BuildError, build
+    from data.compute.build import BuildError, build
 
     wanted = [c.strip() for c in counties.split(",") if c.strip()] if counties else None
     try:
@@ -133,11 +133,11 @@ def regions(level: str | None, parent: str | None) -> None:
 @click.option("--name-field", default=None, help="boundaries: the property holding the name.")
 def import_table(table, file, user, rollback_id, code_field, name_field) -> None:
     """Import TABLE from FILE (CSV/XLSX; boundaries: GeoJSON/Shapefile/GeoPackage), all or nothing."""
-    from data.build import after_import, build
+    from data.compute.build import after_import, build
 
     storage = _storage(Config())
     if rollback_id is not None:
-        from data.importer import rollback
+        from data.ingest.importer import rollback
 
         try:
             result = rollback(storage, rollback_id)
@@ -158,7 +158,7 @@ def import_table(table, file, user, rollback_id, code_field, name_field) -> None
         click.echo(f"imported {counts['township']} townships and {counts['village']} villages "
                    f"in {counts['counties']} counties from {file}")
         return
-    from data.importer import ImportRejected, import_file
+    from data.ingest.importer import ImportRejected, import_file
 
     try:
         result = import_file(storage, table, file, user or _operator())
@@ -189,7 +189,7 @@ def _report(problems, import_id=None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 def export_table(table: str, file: str) -> None:
     """Export TABLE to FILE (.csv UTF-8 with BOM, or .xlsx); personal data stays masked."""
-    from data.exporter import export_table as export
+    from data.ingest.exporter import export_table as export
 
     storage = _storage(Config())
     count = export(storage.engine, table, file)
@@ -202,23 +202,10 @@ def export_table(table: str, file: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 def template(table: str, file: str) -> None:
     """Write an empty XLSX template for TABLE (headers with comments, a sheet of allowed values)."""
-    from data.exporter import write_template
+    from data.ingest.exporter import write_template
 
     write_template(table, file)
     click.echo(f"template for {table} written to {file}")
-
-
-@main.command()
-@click.option("--repeats", type=int, default=30, show_default=True)
-@click.option("--only", type=click.Choice(["geometry", "api", "pipeline", "map"]), multiple=True,
-              help="Run only these parts (default: all).")
-def bench(repeats: int, only: tuple[str, ...]) -> None:
-    """Measure geometry, the figure API, the pipeline against DuckDB and the map page; prints JSON
-    (docs/performance.md)."""
-    from dashboard import bench as benchmarks
-
-    parts = only or ("geometry", "api", "pipeline", "map")
-    click.echo(json.dumps(benchmarks.run(Config(), repeats, parts), ensure_ascii=False, indent=2))
 
 
 @main.group()
@@ -236,7 +223,7 @@ def users() -> None:
 @click.option("--no-password", is_flag=True, help="No sign-in with a password: the account uses API tokens only.")
 def users_add(name: str, role: str, regions: tuple[str, ...], password_stdin: bool, no_password: bool) -> None:
     """Create user NAME with a role and its regions."""
-    from data import accounts
+    from data.store import accounts
 
     storage = _storage(Config())
     password = None if no_password else _password(password_stdin)
@@ -259,7 +246,7 @@ def _password(from_stdin: bool) -> str:
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
 def users_list(as_json: bool) -> None:
     """Print every user with role, regions, state and tokens."""
-    from data import accounts
+    from data.store import accounts
 
     for user in accounts.list_users(_storage(Config())):
         if as_json:
@@ -273,7 +260,7 @@ def users_list(as_json: bool) -> None:
 
 
 def _account_change(name: str, action: str, change) -> None:
-    from data import accounts
+    from data.store import accounts
 
     storage = _storage(Config())
     try:
@@ -287,7 +274,7 @@ def _account_change(name: str, action: str, change) -> None:
 @click.argument("name")
 def users_disable(name: str) -> None:
     """Disable NAME: no sign-in, no token, sessions end at their next request."""
-    from data.accounts import set_active
+    from data.store.accounts import set_active
 
     _account_change(name, "user_disable", lambda storage: set_active(storage, name, False))
     click.echo(f"user {name} disabled")
@@ -297,7 +284,7 @@ def users_disable(name: str) -> None:
 @click.argument("name")
 def users_enable(name: str) -> None:
     """Enable NAME again (and lift a lockout)."""
-    from data.accounts import set_active
+    from data.store.accounts import set_active
 
     _account_change(name, "user_enable", lambda storage: set_active(storage, name, True))
     click.echo(f"user {name} enabled")
@@ -308,7 +295,7 @@ def users_enable(name: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_password(name: str, password_stdin: bool) -> None:
     """Set NAME's password (their open sessions end)."""
-    from data.accounts import set_password
+    from data.store.accounts import set_password
 
     password = _password(password_stdin)
     _account_change(name, "user_password", lambda storage: set_password(storage, name, password))
@@ -322,7 +309,7 @@ def users_password(name: str, password_stdin: bool) -> None:
 def users_token(name: str, label: str | None, revoke: bool) -> None:
     """Print a new API token for NAME (shown once), or revoke their tokens. Send it as
     ``Authorization: Bearer <token>``; it has the same scope as NAME."""
-    from data.accounts import make_token, revoke_tokens
+    from data.store.accounts import make_token, revoke_tokens
 
     if revoke:
         counted = []
@@ -343,7 +330,7 @@ def users_token(name: str, label: str | None, revoke: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
 def audit_command(user, action, outcome, since, limit, as_json) -> None:
     """Print the audit log, newest first."""
-    from data import audit
+    from data.store import audit
 
     for entry in audit.entries(_storage(Config()).engine, user, action, outcome, since, limit):
         if as_json:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from data.codes import InvalidCode
-from data.cube import BadParameter, NotBuilt
-from data.metrics import UnknownMetric
-from data.storage import InvalidLevel, NotFound
+from data.definitions.codes import InvalidCode
+from data.read.cube import BadParameter, NotBuilt
+from data.definitions.metrics import UnknownMetric
+from data.store.storage import InvalidLevel, NotFound
 
 
 def api_error(status: int, message: str):

@@ -5,8 +5,8 @@ route is described and that the examples answer as documented.
 """
 from __future__ import annotations
 
-from data import metrics
-from data.codes import LEVELS
+from data.definitions import metrics
+from data.definitions.codes import LEVELS
 
 _ERROR = {"description": "错误 / error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _CODE = {"type": "string", "pattern": "^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$",

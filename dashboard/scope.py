@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import has_request_context
 
 from dashboard.auth import current_access
-from data.accounts import Access, NotAllowed
-from data.storage import Scope
+from data.store.accounts import Access, NotAllowed
+from data.store.storage import Scope
 
 
 def request_access() -> Access:

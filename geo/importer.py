@@ -13,10 +13,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from data import codes
-from data.importer import ImportRejected, Problem
-from data.storage import Storage
-from data.regions import Region
+from data.definitions import codes
+from data.ingest.importer import ImportRejected, Problem
+from data.store.storage import Storage
+from geo.hierarchy import Region
 from geo import shapes
 
 CODE_COLUMNS = ("code", "区划代码", "CODE", "Code")

@@ -16,8 +16,8 @@ import json
 from flask import Blueprint, Response, request
 from flask_caching import Cache
 
-from data import codes
-from data.storage import Scope, Storage, check_layer
+from data.definitions import codes
+from data.store.storage import Scope, Storage, check_layer
 from dashboard.errors import api_error, json_errors
 from dashboard.scope import request_scope
 

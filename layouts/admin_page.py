@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dash import dash_table, dcc, html
 
-from data import accounts, audit
-from data.storage import Storage
+from data.store import accounts, audit
+from data.store.storage import Storage
 from dashboard.i18n import language, t
 from dashboard.scope import request_access
 from layouts import ids, shell

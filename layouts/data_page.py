@@ -11,9 +11,10 @@ from __future__ import annotations
 import pandas as pd
 from dash import dash_table, dcc, html
 
-from data import codes, contract, records
-from data.storage import NotFound, Storage
-from data.views import region_prefix
+from data.definitions import codes, contract
+from data.store import records
+from data.store.storage import NotFound, Storage
+from data.read.views import region_prefix
 from dashboard.auth import record
 from dashboard.i18n import language, t
 from dashboard.scope import request_access

@@ -20,10 +20,10 @@ import math
 import plotly.graph_objects as go
 from dash import Patch
 
-from data.metrics import CATALOG as METRICS
-from data.metrics import UNITS as UNITS_EN
-from data.metrics import Metric
-from data.views import MapData, TrendLine
+from data.definitions.metrics import CATALOG as METRICS
+from data.definitions.metrics import UNITS as UNITS_EN
+from data.definitions.metrics import Metric
+from data.read.views import MapData, TrendLine
 from dashboard.i18n import t
 
 MAP_HEIGHT = 620

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from data import codes, cube, metrics, tiers
-from data.storage import NotFound, OutOfScope, Storage
-from data.views import (DEFAULT_METRIC, SHOWN, MapView, boundary_line_geometries, map_data, map_view, periods,
+from data.definitions import codes, metrics, tiers
+from data.read import cube
+from data.store.storage import NotFound, OutOfScope, Storage
+from data.read.views import (DEFAULT_METRIC, SHOWN, MapView, boundary_line_geometries, map_data, map_view, periods,
                         trend_lines)
+from data.store import membership
 from dashboard.i18n import language, t
 from dashboard.scope import request_access, request_scope
 from layouts import figures, ids, shell
@@ -42,7 +44,7 @@ def tier_options(storage: Storage, lang: str) -> list[dict]:
     visible = None if scope.everything else {c for c, _, _ in storage.units("county", None, scope)}
     options = []
     for tier in tiers.TIERS:
-        members = tiers.counties(storage, tier.code)
+        members = membership.counties(storage, tier.code)
         if members is not None and visible is not None:
             members = members & visible
         name = tier.en if lang == "en" else tier.zh

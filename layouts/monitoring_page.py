@@ -14,9 +14,11 @@ import json
 import pandas as pd
 from dash import dash_table, dcc, html
 
-from data import codes, contract, cube, metrics, monitoring, risk, tiers
-from data.storage import NotFound, Storage
-from data.views import MapData, map_data, map_view
+from data.definitions import codes, contract, metrics, tiers
+from data.read import cube, monitoring
+from data.compute import risk
+from data.store.storage import NotFound, Storage
+from data.read.views import MapData, map_data, map_view
 from dashboard.auth import record_households_viewed
 from dashboard.i18n import language
 from dashboard.scope import request_access

@@ -10,9 +10,10 @@ from __future__ import annotations
 import pandas as pd
 from dash import dash_table, dcc, html
 
-from data import codes, cube, metrics, profile
-from data.storage import NotFound, Storage
-from data.views import map_data, map_view
+from data.definitions import codes, metrics
+from data.read import cube, profile
+from data.store.storage import NotFound, Storage
+from data.read.views import map_data, map_view
 from dashboard.i18n import language, t
 from dashboard.scope import request_scope
 from layouts import figures, ids, map_page, shell

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dash import dash_table, dcc, html
 
-from data import contract
-from data.importer import recent_imports
-from data.storage import Storage
+from data.definitions import contract
+from data.ingest.importer import recent_imports
+from data.store.storage import Storage
 from dashboard.i18n import language, t
 from dashboard.scope import request_access
 from layouts import ids, shell

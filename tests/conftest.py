@@ -14,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.config import Config
-from data import accounts
-from data.build import build
-from data.demo import load_demo
-from data.loader import load_regions
-from data.storage import Storage, make_engine, migrate
+from data.store import accounts
+from data.compute.build import build
+from data.demo.load import load_demo
+from data.demo.regions import load_regions
+from data.store.storage import Storage, make_engine, migrate
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TINY_SEED = 7

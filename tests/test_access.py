@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from data import accounts, audit
-from data.storage import NotFound, Scope
+from data.store import accounts, audit
+from data.store.storage import NotFound, Scope
 from tests.conftest import sign_in
 
 METRIC = "monitored_households"
@@ -327,7 +327,7 @@ def test_an_east_west_office_sees_its_partners_and_their_parents_figures_only(ap
 
 
 def test_household_lists_follow_the_role(app):
-    from data import records
+    from data.store import records
 
     def access(role, regions=()):
         return accounts.Access("x", accounts.ROLES[role], Scope.of(app.storage, regions) if regions else Scope())
@@ -355,8 +355,8 @@ def test_viewing_a_household_list_is_audited(app):
 
 
 def test_a_data_clerk_imports_only_within_her_region_and_takes_over_nothing(app, tmp_path):
-    from data import records
-    from data.importer import ImportRejected, import_file
+    from data.store import records
+    from data.ingest.importer import ImportRejected, import_file
 
     clerk = Scope.of(app.storage, ["522728000000"])
     engine = app.storage.engine
@@ -388,7 +388,7 @@ def test_a_data_clerk_imports_only_within_her_region_and_takes_over_nothing(app,
 
 
 def test_a_township_leader_lists_the_projects_of_her_villages(app):
-    from data import records
+    from data.store import records
 
     access = accounts.Access("x", accounts.ROLES["township"], Scope.of(app.storage, ["522728101000"]))
     shown = records.listing(app.storage, "projects", "522728101", access)

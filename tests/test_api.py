@@ -8,7 +8,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from data import metrics
+from data.definitions import metrics
 
 
 def test_metrics_list_the_catalog_with_periods(client):

@@ -4,8 +4,8 @@ import json
 import pytest
 import shapely
 
-from data.loader import load_regions
-from data.storage import Storage, make_engine, migrate
+from data.demo.regions import load_regions
+from data.store.storage import Storage, make_engine, migrate
 from geo.importer import ImportRejected, import_boundaries
 
 COUNTY = "522725000000"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import browsing
-from data import accounts
-from data.storage import Storage, make_engine
+from benchmarks import browsing
+from data.store import accounts
+from data.store.storage import Storage, make_engine
 from tests.conftest import password_of
 
 pytestmark = pytest.mark.browser
@@ -230,8 +230,8 @@ def test_data_page_shows_every_table_for_a_county(page, base_url, shots):
 
 
 def test_upload_page_imports_with_progress_and_reports_problems(page, base_url, tiny_instance, tmp_path, shots):
-    from data.exporter import export_table
-    from data.storage import make_engine
+    from data.ingest.exporter import export_table
+    from data.store.storage import make_engine
 
     engine = make_engine(tiny_instance.database_url)
     good = tmp_path / "teams.csv"

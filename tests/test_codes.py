@@ -2,7 +2,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from data import codes
+from data.definitions import codes
 
 
 @pytest.mark.parametrize("given_code, full", [

@@ -5,8 +5,8 @@ import json
 import plotly.graph_objects as go
 import pytest
 
-from data import metrics, tiers
-from data.views import MapData, TrendLine
+from data.definitions import metrics, tiers
+from data.read.views import MapData, TrendLine
 from layouts import figures
 
 UNITS = [{"code": "520102000000", "name": "南明区"}, {"code": "522725000000", "name": "瓮安县"},

@@ -7,9 +7,11 @@ on a sample of the demo scale (every fourth county in scope), generated in memor
 import numpy as np
 import pytest
 
-from data import calibration, contract, demo, generator, personal, records
-from data.regions import build_real_hierarchy
-from data.scales import SCALES, select_counties
+from data.demo import calibration, load as demo, generator
+from data.definitions import contract, personal
+from data.store import records
+from geo.hierarchy import build_real_hierarchy
+from data.demo.scales import SCALES, select_counties
 from geo import subdivide
 
 SEED = 20260101
@@ -42,7 +44,7 @@ def test_every_table_has_rows_at_tiny_scale(tiny_storage):
 
 def test_same_seed_same_bytes(tiny_storage, tmp_path, empty_database):
     from tests.conftest import load_tiny
-    from data.exporter import export_table
+    from data.ingest.exporter import export_table
 
     again = load_tiny(empty_database("sqlite"))
     for table in contract.TABLES:

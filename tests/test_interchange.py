@@ -9,10 +9,11 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from data import contract, records
-from data.exporter import export_table, write_template
-from data.importer import ImportRejected, import_file, rollback
-from data.schema import import_log
+from data.definitions import contract
+from data.store import records
+from data.ingest.exporter import export_table, write_template
+from data.ingest.importer import ImportRejected, import_file, rollback
+from data.store.schema import import_log
 from tests.conftest import load_tiny
 
 
@@ -190,7 +191,7 @@ def test_cli_exit_code_is_non_zero_on_rejection(loaded, tmp_path):
 
 
 def test_regions_round_trip_and_imported_flags_are_authoritative(loaded, tmp_path):
-    from data.regions import flag_state
+    from geo.hierarchy import flag_state
 
     storage, folder = loaded
     export_table(storage.engine, "regions", tmp_path / "regions.csv")

@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from data import cube, monitoring, risk
-from data.accounts import ROLES, Access
-from data.storage import EVERYTHING
+from data.read import cube, monitoring
+from data.compute import risk
+from data.store.accounts import ROLES, Access
+from data.store.storage import EVERYTHING
 from tests.conftest import sign_in
 from tests.test_access import _page
 

@@ -12,9 +12,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from data import personal, records
-from data.exporter import export_table
-from data.importer import ImportRejected, import_file
+from data.definitions import personal
+from data.store import records
+from data.ingest.exporter import export_table
+from data.ingest.importer import ImportRejected, import_file
 from tests.conftest import load_tiny, sign_in
 from tests.test_access import _callback, _page
 
@@ -66,7 +67,7 @@ def leaky(tmp_path_factory):
     mine.drop(columns=["head_id_hash"]).to_csv(folder / "bad.csv", index=False)
     with pytest.raises(ImportRejected) as rejected:
         import_file(storage, "households", folder / "bad.csv", user="test")
-    from data.build import build
+    from data.compute.build import build
 
     build(storage)
     return create_app(config), rejected.value

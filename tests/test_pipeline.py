@@ -8,11 +8,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data import metrics, pipeline
-from data.build import COLUMNS, build
-from data.pipeline import NATION, CubePart, Periods
-from data.schema import cube, data_tables, regions
-from data.storage import Storage, make_engine
+from data.definitions import metrics
+from data.compute import pipeline
+from data.compute.build import COLUMNS, build
+from data.definitions.codes import NATION
+from data.compute.pipeline import CubePart, Periods
+from data.store.schema import cube, data_tables, regions
+from data.store.storage import Storage, make_engine
 from tests.conftest import load_tiny
 
 C1, C2, CITY, PROVINCE = "520101000000", "520102000000", "520100000000", "520000000000"
@@ -269,15 +271,15 @@ def test_a_failed_build_leaves_the_cube_as_it_was(tmp_path, monkeypatch):
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("worker lost")
-    monkeypatch.setattr("data.build._build_parents", broken)
+    monkeypatch.setattr("data.compute.build._build_parents", broken)
     with pytest.raises(RuntimeError):
         build(storage)
     assert _snapshot(Storage(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"))) == before
 
 
 def test_an_import_names_the_counties_to_rebuild_and_the_result_equals_a_full_build(tmp_path):
-    from data import records
-    from data.importer import import_file
+    from data.store import records
+    from data.ingest.importer import import_file
 
     storage = load_tiny(f"sqlite:///{tmp_path / 'db.sqlite'}")
     employment = records.read_table(storage.engine, "employment")
@@ -332,7 +334,7 @@ def test_a_database_without_monthly_records_still_builds(tmp_path):
 
 
 def test_defaults_to_the_latest_period_of_each_theme_and_years_are_consecutive(tiny_storage):
-    from data import cube as figures
+    from data.read import cube as figures
 
     info = figures.info(tiny_storage)
     assert info.periods["year"] == ["2023", "2024", "2025", "2026"]
@@ -343,8 +345,8 @@ def test_defaults_to_the_latest_period_of_each_theme_and_years_are_consecutive(t
 
 
 def test_a_project_moved_to_another_county_leaves_the_old_county(tmp_path):
-    from data import records
-    from data.importer import import_file
+    from data.store import records
+    from data.ingest.importer import import_file
 
     storage = load_tiny(f"sqlite:///{tmp_path / 'db.sqlite'}")
     counties = json.loads(storage.facts()["counties_in_scope"])

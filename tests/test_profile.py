@@ -5,8 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from data import cube, profile, records
-from data.storage import NotFound
+from data.read import cube, profile
+from data.store import records
+from data.store.storage import NotFound
 
 
 @pytest.fixture(scope="module")

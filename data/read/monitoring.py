@@ -1,0 +1,507 @@
+"""Monitoring and early warning for a region, read through the caller's access: the early-warning list
+(data/risk.py), the identification-to-assistance board, the measure-matching and exit checks, the
+threshold what-if and the seeded field sample.
+
+Every function resolves the region within the caller's scope first (``OutOfScope`` otherwise) and
+returns plain data; household rows carry the household code and the masked head's name only, and
+follow the role's household rule (all, a seeded sample, or none: :func:`visible`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from data.definitions import codes, metrics
+from data.read import cube
+from data.store import records
+from data.compute import risk
+from data.compute.build import thresholds_frame
+from data.definitions.contract import label_zh
+from data.store.schema import data_tables, regions
+from data.store.storage import Storage
+
+IDENTIFICATION_TARGET_DAYS = 15  # signal → identified
+MEASURE_TARGET_DAYS = 30  # identified → first measure
+STABLE_DAYS = 180  # at least six months of stability before the risk is eliminated
+LIST_LIMIT = 500
+SAMPLE_SHOWN = 50  # an evaluator sees a seeded sample of this many households of a list
+WHATIF_RANGE = (1000, 50000)
+SAMPLE_MAX = 2000
+
+# Measures that answer each risk type (the policy pairing of DOMAIN.md: illness → health and medical
+# help, no labour → the safety net, labour capacity → industry and employment).
+SAFETY_NET = {"dibao", "special_support", "temporary_relief"}
+WORK = {"industry", "employment", "microcredit", "public_welfare_post", "work_relief"}
+ANSWERS = {
+    "illness": {"health", "temporary_relief", "dibao"}, "disability": {"special_support", "dibao", "health"},
+    "schooling": {"education"}, "disaster": {"temporary_relief", "housing"}, "accident": {"temporary_relief", "health"},
+    "unstable_employment": WORK, "lack_of_labour": SAFETY_NET, "industry_failure": WORK,
+    "housing": {"housing"}, "drinking_water": {"drinking_water"},
+}
+
+
+def township_of(villages: pd.Series) -> pd.Series:
+    """The 12-digit township code of each village code."""
+    return villages.str[:codes.SIGNIFICANT_DIGITS["township"]].str.ljust(12, "0")
+
+
+class BadRequest(cube.BadParameter):
+    """A parameter out of range (answered with 400)."""
+
+
+def _region(storage: Storage, code: str, scope) -> tuple[dict, str]:
+    region = storage.region(code, scope)
+    return region, records.region_prefix(region)
+
+
+def months(storage: Storage) -> list[str]:
+    try:
+        return cube.info(storage).periods["month"]
+    except cube.NotBuilt:
+        return []
+
+
+def _read(connection, table: str, prefix: str, columns: tuple[str, ...], where=None) -> pd.DataFrame:
+    stored = data_tables[table]
+    source, condition = records.region_filter(table, prefix)
+    if where is not None:
+        condition = sa.and_(condition, where)
+    query = sa.select(*[stored.c[c] for c in columns]).select_from(source).where(condition)
+    return pd.DataFrame([tuple(r) for r in connection.execute(query)], columns=list(columns))
+
+
+def _names(connection, prefix: str) -> dict[str, str]:
+    rows = connection.execute(sa.select(regions.c.code, regions.c.name)
+                              .where(regions.c.code.startswith(prefix), regions.c.level.in_(("township", "village"))))
+    return dict(rows.all())
+
+
+@dataclass
+class Scored:
+    """Scores of a region's households in one month and the month before."""
+
+    frame: pd.DataFrame  # per household: village, township, former_poor, features, points, score, previous, under
+    period: str
+    names: dict[str, str]
+
+
+_cache: dict[tuple, Scored] = {}
+
+
+def scored(storage: Storage, prefix: str, period: str | None) -> Scored:
+    """Score every household under ``prefix`` at ``period`` (default: the latest month), cached per data version."""
+    known = months(storage)
+    if not known:
+        raise BadRequest("尚无月度数据 / no monthly data yet")
+    period = period or known[-1]
+    if period not in known:
+        raise BadRequest(f"月份须在 {known[0]} 至 {known[-1]} 之间 / period must be a month from {known[0]} to {known[-1]}")
+    key = (storage.data_version(), prefix, period)
+    if key in _cache:
+        return _cache[key]
+    month = known.index(period)
+    window = known[max(0, month - risk.EMPLOYMENT_MONTHS):month + 1]
+    households_table = data_tables["households"]
+    with storage.engine.connect() as connection:
+        tables = {
+            "households": _read(connection, "households", prefix, ("household_id", "village_code", "size",
+                                                                   "labour_count", "former_poor", "head_name")),
+            "members": _read(connection, "members", prefix, ("household_id", "health")),
+            "income": _read(connection, "income", prefix, ("household_id", "year", "per_capita_net_income", "transfer")),
+            "expenses": _read(connection, "expenses", prefix, ("household_id", "period", "kind", "amount_yuan"),
+                              data_tables["expenses"].c.period <= period),
+            "employment": _read(connection, "employment", prefix, ("person_id", "household_id", "period", "employed"),
+                                data_tables["employment"].c.period.in_(window)),
+            "monitoring": _read(connection, "monitoring", prefix, ("household_id", "identified_on", "risk_status",
+                                                                   "eliminated_on")),
+        }
+        provinces = dict(connection.execute(sa.select(regions.c.code, regions.c.province_code).where(
+            regions.c.code.in_(sa.select(households_table.c.village_code).distinct().where(
+                households_table.c.village_code.startswith(prefix))))).all())
+        limits = thresholds_frame(connection)
+        names = _names(connection, prefix)
+    prepared = risk.prepare(tables, pd.Series(provinces, dtype=object), limits, tuple(known))
+    under, _ = risk.monitoring_status(prepared.households.index, tables["monitoring"], tuple(known))
+    now = risk.features(prepared, month)
+    frame = now.join(risk.points(now))
+    frame["previous"] = risk.points(risk.features(prepared, month - 1))["score"] if month > 0 else np.nan
+    frame["under"] = under[:, month]
+    frame["under_before"] = under[:, month - 1] if month > 0 else False
+    households = prepared.households
+    frame["village_code"] = households["village_code"]
+    frame["township_code"] = township_of(households["village_code"])
+    frame["former_poor"] = households["former_poor"]
+    frame["head_name"] = tables["households"].set_index("household_id")["head_name"]
+    result = Scored(frame, period, names)
+    if len(_cache) > 32:
+        _cache.clear()
+    _cache[key] = result
+    return result
+
+
+HOUSEHOLD_LISTS = ("households", "overdue_cases", "mismatches", "exits")
+
+
+def household_rows(answer: dict) -> int:
+    """How many household rows an answer of this module shows (0 when the role sees none)."""
+    return 0 if answer.get("mode") == "hidden" else sum(len(answer.get(key, ())) for key in HOUSEHOLD_LISTS)
+
+
+def visible(rows: pd.DataFrame, access, seed: int = records.SAMPLE_SEED) -> tuple[pd.DataFrame, str]:
+    """The household rows a caller may see: all, a seeded sample, or none (the mode says which)."""
+    if access.households == "full":
+        return rows, "full"
+    if access.households == "none" or rows.empty:
+        return rows.iloc[0:0], "hidden" if access.households == "none" else "sample"
+    chosen = np.random.default_rng(seed).choice(len(rows), size=min(SAMPLE_SHOWN, len(rows)), replace=False)
+    return rows.iloc[np.sort(chosen)], "sample"
+
+
+def _category(row) -> str:
+    if row["former_poor"]:
+        return "unstable_former_poor"
+    return "sudden_hardship" if row["top"] == "expenses" else "marginal"
+
+
+def warnings(storage: Storage, code: str, access, period: str | None = None, min_score: float = risk.DEFAULT_CUT,
+             risk_type: str | None = None, category: str | None = None, township: str | None = None) -> dict:
+    """Households not under monitoring whose score reaches ``min_score``, with drivers and the change on
+    the month before; counts per village and per child unit for the map."""
+    if not 0 <= min_score <= 100:
+        raise BadRequest("min_score 须在 0–100 之间 / min_score must be within 0–100")
+    region, prefix = _region(storage, code, access.scope)
+    data = scored(storage, prefix, period)
+    frame = data.frame
+    candidates = frame[~frame["under"] & (frame["score"] >= min_score)].copy()
+    component_columns = [c.code for c in risk.COMPONENTS]
+    candidates["top"] = candidates[component_columns].idxmax(axis=1)
+    candidates["category"] = candidates.apply(_category, axis=1) if len(candidates) else []
+    explained = [risk.drivers(f, f) for f in candidates.to_dict("records")]
+    candidates["drivers"] = explained
+    candidates["risk_types"] = [sorted({d["risk"] for d in ds}) for ds in explained]
+    if risk_type:
+        candidates = candidates[candidates["risk_types"].map(lambda types: risk_type in types)]
+    if category:
+        candidates = candidates[candidates["category"] == category]
+    if township:
+        candidates = candidates[candidates["township_code"] == township]
+    previous = frame["previous"].reindex(candidates.index)
+    candidates["new"] = (previous < min_score) | frame["under_before"].reindex(candidates.index)
+    candidates = candidates.sort_values(["score", "village_code"], ascending=[False, True])
+    scored_count = int((~frame["under"]).sum())
+    shown, mode = visible(candidates, access)
+    rows = [{"household_id": hid, "head_name": r["head_name"], "village_code": r["village_code"],
+             "village": data.names.get(r["village_code"]), "township": data.names.get(r["township_code"]),
+             "score": r["score"], "previous_score": None if pd.isna(previous[hid]) else float(previous[hid]),
+             "new": bool(r["new"]), "category": r["category"], "category_zh": label_zh("monitoring", "category", r["category"]),
+             "risk_types": r["risk_types"], "drivers": r["drivers"]}
+            for hid, r in shown.head(LIST_LIMIT).iterrows()]
+    return {"region": {k: region[k] for k in ("code", "name", "level")}, "period": data.period,
+            "min_score": min_score, "scored_households": scored_count, "count": len(candidates),
+            "new": int(candidates["new"].sum()), "mode": mode, "households": rows,
+            "by_village": candidates.groupby("village_code").size().astype(int).to_dict()}
+
+
+# -- the identification-to-assistance board ---------------------------------------------------------
+def cases(storage: Storage, prefix: str, as_of: dt.date) -> pd.DataFrame:
+    """The region's cases with their timelines (:func:`timeline`)."""
+    with storage.engine.connect() as connection:
+        monitoring = _read(connection, "monitoring", prefix, ("household_id", "category", "signal_on", "verified_on",
+                                                              "identified_on", "risk_types", "risk_status",
+                                                              "eliminated_on"))
+        assistance = _read(connection, "assistance", prefix, ("household_id", "measure", "started_on"))
+        households = _read(connection, "households", prefix, ("household_id", "village_code", "head_name",
+                                                              "labour_count"))
+    return timeline(monitoring, assistance, households, as_of)
+
+
+def timeline(monitoring: pd.DataFrame, assistance: pd.DataFrame, households: pd.DataFrame,
+             as_of: dt.date) -> pd.DataFrame:
+    """Each case with its timeline (signal, verified, identified, first measure, eliminated), the days
+    between, and whether it is overdue at ``as_of``. A case's measures are those that started from
+    30 days before its identification until the household's next case."""
+    monitoring, assistance = monitoring.copy(), assistance.copy()
+    for column in ("signal_on", "verified_on", "identified_on", "eliminated_on"):
+        monitoring[column] = pd.to_datetime(monitoring[column])
+    assistance["started_on"] = pd.to_datetime(assistance["started_on"])
+    frame = monitoring.merge(households, on="household_id")
+    frame = frame.sort_values(["household_id", "identified_on"]).reset_index(drop=True)
+    frame["next_case"] = frame.groupby("household_id")["identified_on"].shift(-1)
+    joined = frame.reset_index().merge(assistance, on="household_id")
+    joined = joined[(joined["started_on"] >= joined["identified_on"] - pd.Timedelta(days=MEASURE_TARGET_DAYS))
+                    & (joined["next_case"].isna() | (joined["started_on"] < joined["next_case"]))]
+    frame["first_measure_on"] = joined.groupby("index")["started_on"].min()
+    frame["measures"] = joined.groupby("index")["measure"].agg(lambda m: sorted(set(m)))
+    frame["measures"] = frame["measures"].apply(lambda m: m if isinstance(m, list) else [])
+    end = pd.Timestamp(as_of)
+    frame["days_to_identify"] = (frame["identified_on"] - frame["signal_on"]).dt.days
+    frame["days_to_measure"] = (frame["first_measure_on"] - frame["identified_on"]).dt.days
+    waiting = (end - frame["identified_on"]).dt.days
+    frame["overdue_identification"] = frame["days_to_identify"] > IDENTIFICATION_TARGET_DAYS
+    frame["overdue_measure"] = np.where(frame["first_measure_on"].notna(),
+                                        frame["days_to_measure"] > MEASURE_TARGET_DAYS, waiting > MEASURE_TARGET_DAYS)
+    frame["overdue"] = frame["overdue_identification"] | frame["overdue_measure"]
+    frame["township_code"] = township_of(frame["village_code"])
+    frame["month"] = frame["identified_on"].dt.strftime("%Y-%m")
+    return frame
+
+
+def township_board(frame: pd.DataFrame, names: dict[str, str]) -> list[dict]:
+    """Per township: cases, median and 90th-percentile days to identify and to the first measure, overdue counts."""
+    townships = []
+    for township, group in frame.groupby("township_code"):
+        townships.append({
+            "code": township, "name": names.get(township, township), "cases": len(group),
+            "median_days_to_identify": _quantile(group["days_to_identify"], 0.5),
+            "p90_days_to_identify": _quantile(group["days_to_identify"], 0.9),
+            "median_days_to_measure": _quantile(group["days_to_measure"], 0.5),
+            "p90_days_to_measure": _quantile(group["days_to_measure"], 0.9),
+            "overdue_identification": int(group["overdue_identification"].sum()),
+            "overdue_measure": int(group["overdue_measure"].sum()),
+        })
+    return townships
+
+
+def _as_of(known: list[str]) -> dt.date:
+    last = pd.Period(known[-1], "M") if known else pd.Period(dt.date.today(), "M")
+    return last.end_time.date()
+
+
+def _quantile(values: pd.Series, share: float) -> float | None:
+    values = values.dropna()
+    return None if values.empty else float(np.quantile(values, share, method="inverted_cdf"))
+
+
+def board(storage: Storage, code: str, access) -> dict:
+    """Per township: cases, median and 90th-percentile days (signal → identified, identified → first
+    measure), overdue counts; the overdue heat map by township and month; the overdue cases."""
+    region, prefix = _region(storage, code, access.scope)
+    known = months(storage)
+    as_of = _as_of(known)
+    frame = cases(storage, prefix, as_of)
+    if known:
+        frame = frame[frame["month"] >= known[0]]
+    with storage.engine.connect() as connection:
+        names = _names(connection, prefix)
+    townships = township_board(frame, names)
+    overdue = frame[frame["overdue"]]
+    heat = overdue.groupby(["township_code", "month"]).size()
+    shown, mode = visible(overdue.sort_values("identified_on", ascending=False), access)
+    return {"region": {k: region[k] for k in ("code", "name", "level")}, "as_of": as_of.isoformat(),
+            "targets": {"identification_days": IDENTIFICATION_TARGET_DAYS, "measure_days": MEASURE_TARGET_DAYS},
+            "cases": len(frame), "overdue": len(overdue), "townships": townships,
+            "heat": [{"township": t, "township_name": names.get(t, t), "month": m, "overdue": int(n)}
+                     for (t, m), n in heat.items()],
+            "mode": mode, "overdue_cases": [_case_row(r, names) for r in shown.head(LIST_LIMIT).to_dict("records")]}
+
+
+def _date(value) -> str | None:
+    return None if pd.isna(value) else value.date().isoformat()
+
+
+def _case_row(row: dict, names: dict) -> dict:
+    return {"household_id": row["household_id"], "head_name": row["head_name"],
+            "village": names.get(row["village_code"]), "category_zh": label_zh("monitoring", "category", row["category"]),
+            "risk_types_zh": "、".join(label_zh("monitoring", "risk_types", r) for r in row["risk_types"].split(";")),
+            **{k: _date(row[k]) for k in ("signal_on", "verified_on", "identified_on", "first_measure_on", "eliminated_on")},
+            "days_to_identify": None if pd.isna(row["days_to_identify"]) else int(row["days_to_identify"]),
+            "days_to_measure": None if pd.isna(row["days_to_measure"]) else int(row["days_to_measure"]),
+            "overdue_identification": bool(row["overdue_identification"]),
+            "overdue_measure": bool(row["overdue_measure"]),
+            "measures_zh": "、".join(label_zh("assistance", "measure", m) for m in row["measures"])}
+
+
+# -- checks ------------------------------------------------------------------------------------------
+def unmatched(risk_types: str, measures: list[str], labour_count: int) -> list[str]:
+    """The needs of a case that none of its measures answers: its risk types, and work for a household
+    with labour."""
+    got = set(measures)
+    missing = [r for r in risk_types.split(";") if r in ANSWERS and not got & ANSWERS[r]]
+    if labour_count and labour_count > 0 and not got & WORK:
+        missing.append("labour_capacity")
+    return missing
+
+
+def checks(storage: Storage, code: str, access) -> dict:
+    """Measure matching (cases with measures that do not answer their risk) and exit checks (risk marked
+    eliminated while income is still under the line, or before six months of stability)."""
+    region, prefix = _region(storage, code, access.scope)
+    known = months(storage)
+    frame = cases(storage, prefix, _as_of(known))
+    with storage.engine.connect() as connection:
+        names = _names(connection, prefix)
+        income = _read(connection, "income", prefix, ("household_id", "year", "per_capita_net_income"))
+        limits = thresholds_frame(connection)
+        province = connection.execute(sa.select(regions.c.province_code).where(regions.c.code == region["code"])).scalar()
+    with_measures = frame[frame["measures"].map(len) > 0].copy()
+    with_measures["unmatched"] = [unmatched(r, m, lc) for r, m, lc in
+                                  zip(with_measures["risk_types"], with_measures["measures"], with_measures["labour_count"])]
+    mismatched = with_measures[with_measures["unmatched"].map(len) > 0]
+    eliminated = frame[(frame["risk_status"] == "eliminated") & frame["eliminated_on"].notna()].copy()
+    income["year"] = income["year"].astype(int)
+    lines = limits.set_index(["province_code", "year"])["yuan"] if province else pd.Series(dtype=float)
+    # Each exit's latest income known by the year of its elimination, against that year's line.
+    known = eliminated[["household_id", "eliminated_on"]].reset_index().merge(income, on="household_id")
+    known = known[known["year"] <= known["eliminated_on"].dt.year].sort_values("year")
+    latest = known.drop_duplicates("index", keep="last").set_index("index")
+    line = pd.Series([lines.get((province or "", year)) for year in latest["year"]], index=latest.index, dtype=float)
+    below = latest[latest["per_capita_net_income"] < line]
+    helped = (eliminated["eliminated_on"] - eliminated["first_measure_on"].fillna(eliminated["identified_on"])).dt.days
+    reasons = {case: [] for case in eliminated.index}
+    for case, row in below.iterrows():
+        reasons[case].append(f"{row['year']}年人均纯收入{row['per_capita_net_income']:,.0f}元，低于监测线{line[case]:,.0f}元")
+    for case, days in helped[helped < STABLE_DAYS].items():
+        reasons[case].append(f"帮扶{days}天即标注风险消除（不足6个月）")
+    eliminated["reasons"] = pd.Series(reasons, dtype=object)
+    flagged = eliminated[eliminated["reasons"].map(len) > 0]
+    matched_rows, mode = visible(mismatched, access)
+    exit_rows, _ = visible(flagged, access)
+    return {"region": {k: region[k] for k in ("code", "name", "level")}, "mode": mode,
+            "cases_with_measures": len(with_measures), "mismatched": len(mismatched),
+            "eliminated": len(eliminated), "exit_flagged": len(flagged),
+            "mismatches": [{**_case_row(r, names), "unmatched_zh": "、".join(
+                "有劳动能力但无产业就业帮扶" if u == "labour_capacity" else label_zh("monitoring", "risk_types", u)
+                for u in r["unmatched"])} for r in matched_rows.head(LIST_LIMIT).to_dict("records")],
+            "exits": [{**_case_row(r, names), "reasons": r["reasons"]} for r in exit_rows.head(LIST_LIMIT).to_dict("records")]}
+
+
+# -- the threshold what-if ----------------------------------------------------------------------------
+def whatif(storage: Storage, code: str, scope, threshold: float | None, year: int | None = None) -> dict:
+    """Households and people whose per-capita income of ``year`` (default: the latest) is under
+    ``threshold`` (default: the stored line): in total and per child unit, next to the stored line.
+    Nothing is stored."""
+    if threshold is not None and not WHATIF_RANGE[0] <= threshold <= WHATIF_RANGE[1]:
+        raise BadRequest(f"threshold 须在 {WHATIF_RANGE[0]}–{WHATIF_RANGE[1]} 元之间 / threshold must be within "
+                         f"{WHATIF_RANGE[0]}–{WHATIF_RANGE[1]} yuan")
+    region, prefix = _region(storage, code, scope)
+    with storage.engine.connect() as connection:
+        income = _read(connection, "income", prefix, ("household_id", "year", "per_capita_net_income"))
+        households = _read(connection, "households", prefix, ("household_id", "village_code", "size"))
+        limits = thresholds_frame(connection)
+        province = connection.execute(sa.select(regions.c.province_code).where(regions.c.code == region["code"])).scalar()
+    income["year"] = income["year"].astype(int)
+    years = sorted(income["year"].unique())
+    if not years:
+        raise BadRequest("尚无收入数据 / no income data yet")
+    year = year or int(years[-1])
+    if year not in years:
+        raise BadRequest(f"year 须为 {', '.join(map(str, years))} 之一 / year must be one of {', '.join(map(str, years))}")
+    rows = income[income["year"] == year].merge(households, on="household_id")
+    stored = limits[(limits["province_code"] == province) & (limits["year"] == year)]["yuan"]
+    stored_line = float(stored.iloc[0]) if len(stored) else None
+    if threshold is None:
+        if stored_line is None:
+            raise BadRequest("该地区没有监测线，请给出 threshold / no stored line here: give a threshold")
+        threshold = stored_line
+    below = rows[pd.to_numeric(rows["per_capita_net_income"]) < threshold]
+    current = rows[pd.to_numeric(rows["per_capita_net_income"]) < stored_line] if stored_line else rows.iloc[0:0]
+    units = storage.regions(parent=region["code"], scope=scope) if region["level"] != "village" else []
+    children = []
+    for unit in units:
+        unit_prefix = records.region_prefix(unit)
+        mine, mine_now = below[below["village_code"].str.startswith(unit_prefix)], current[current["village_code"].str.startswith(unit_prefix)]
+        children.append({"code": unit["code"], "name": unit["name"], "households": len(mine),
+                         "people": int(mine["size"].sum()), "households_now": len(mine_now),
+                         "people_now": int(mine_now["size"].sum())})
+    return {"region": {k: region[k] for k in ("code", "name", "level")}, "year": year, "threshold": threshold,
+            "stored_threshold": stored_line, "households_with_income": len(rows),
+            "households": len(below), "people": int(below["size"].sum()),
+            "households_now": len(current), "people_now": int(current["size"].sum()), "children": children}
+
+
+# -- the field sample --------------------------------------------------------------------------------
+SAMPLE_DEFAULT = 30
+
+
+def field_sample(storage: Storage, code: str, access, size: int | None, seed: int) -> dict:
+    """A seeded sample of monitored households for verification visits, stratified by township and
+    category: every stratum gets at least one household, the rest in proportion (largest remainders).
+    Without a size: 30, or one per stratum where there are more strata."""
+    if size is not None and not 1 <= size <= SAMPLE_MAX:
+        raise BadRequest(f"size 须在 1–{SAMPLE_MAX} 之间 / size must be within 1–{SAMPLE_MAX}")
+    if not 0 <= seed < 2 ** 32:
+        raise BadRequest("seed 须为非负整数 / seed must be a non-negative integer below 2^32")
+    region, prefix = _region(storage, code, access.scope)
+    frame = cases(storage, prefix, _as_of(months(storage)))
+    frame = frame.sort_values("identified_on").drop_duplicates("household_id", keep="last")  # latest case
+    frame = frame.sort_values("household_id").reset_index(drop=True)
+    strata = frame.groupby(["township_code", "category"]).groups
+    size = max(SAMPLE_DEFAULT, len(strata)) if size is None else size
+    if size < len(strata):
+        raise BadRequest(f"样本量须不少于分层数 {len(strata)} / size must be at least the number of strata ({len(strata)})")
+    keys = sorted(strata)
+    population = np.array([len(strata[k]) for k in keys])
+    take = np.minimum(population, 1)
+    extra = min(size, population.sum()) - take.sum()
+    if extra > 0:
+        share = (population - take) / max((population - take).sum(), 1) * extra
+        take = take + np.floor(share).astype(int)
+        order = np.argsort(-(share - np.floor(share)), kind="stable")
+        for i in order[:int(min(size, population.sum()) - take.sum())]:
+            take[i] += 1
+        take = np.minimum(take, population)
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for key, count in zip(keys, take):
+        members = np.sort(np.asarray(strata[key]))
+        chosen.extend(rng.choice(members, size=int(count), replace=False).tolist())
+    mode = "hidden" if access.households == "none" else "full"  # an evaluator's sample is the field sample
+    sample = frame.loc[sorted(chosen) if mode == "full" else []]
+    with storage.engine.connect() as connection:
+        names = _names(connection, prefix)
+    rows = [{"township": names.get(r["township_code"]), **_case_row(r, names),
+             "risk_status_zh": label_zh("monitoring", "risk_status", r["risk_status"])}
+            for r in sample.sort_values(["township_code", "category", "household_id"]).to_dict("records")]
+    return {"region": {k: region[k] for k in ("code", "name", "level")}, "size": int(take.sum()), "seed": seed, "mode": mode,
+            "population": int(population.sum()),
+            "strata": [{"township": names.get(t, t), "township_code": t, "category": c,
+                        "category_zh": label_zh("monitoring", "category", c), "population": int(p), "sampled": int(n)}
+                       for (t, c), p, n in zip(keys, population, take)],
+            "households": rows}
+
+
+# -- backtest and calibration (from the cube's score bands) ------------------------------------------
+BACKTEST_CUTS = (30, 40, 50, 60, 70)
+
+
+def backtest(storage: Storage, code: str | None, scope) -> dict:
+    """How the score did on the history of a region (None: the whole country): for each cut, precision
+    (warned households identified within the horizon) and recall (identified households warned in the
+    months before); the identification rate of each score band (calibration). Months whose horizon
+    runs past the data are left out of precision."""
+    known = months(storage)
+    if len(known) <= metrics.HORIZON + 1:
+        raise BadRequest("月度数据不足以回测 / not enough months for a backtest")
+    region = cube._region(storage, code, scope)
+    wanted = [f"{name}_{b}{suffix}" for b in metrics.BANDS
+              for name, suffix in (("risk_band", ""), ("risk_band", "_identified"), ("identified_prior_band", ""))]
+    complete = known[metrics.HORIZON:-metrics.HORIZON]  # a full window before and after each month
+    totals = {name: 0.0 for name in wanted}
+    for name in wanted:
+        for point in cube.series(storage, name, code, scope)["series"]:
+            if point["period"] in complete and point["value"] is not None:
+                totals[name] += point["value"]
+    bands = [{"band": f"{b * 10}–{b * 10 + 9}", "households": int(totals[f"risk_band_{b}"]),
+              "identified": int(totals[f"risk_band_{b}_identified"]),
+              "rate": round(100 * totals[f"risk_band_{b}_identified"] / totals[f"risk_band_{b}"], 1)
+              if totals[f"risk_band_{b}"] else None} for b in metrics.BANDS]
+    identified = sum(totals[f"identified_prior_band_{b}"] for b in metrics.BANDS)
+    cuts = []
+    for cut in BACKTEST_CUTS:
+        above = [b for b in metrics.BANDS if b * 10 >= cut]
+        warned = sum(totals[f"risk_band_{b}"] for b in above)
+        hits = sum(totals[f"risk_band_{b}_identified"] for b in above)
+        caught = sum(totals[f"identified_prior_band_{b}"] for b in above)
+        cuts.append({"cut": cut, "warned": int(warned), "identified_after": int(hits),
+                     "precision": round(100 * hits / warned, 1) if warned else None,
+                     "identified": int(identified), "warned_before": int(caught),
+                     "recall": round(100 * caught / identified, 1) if identified else None})
+    base = sum(totals[f"risk_band_{b}_identified"] for b in metrics.BANDS) / max(
+        sum(totals[f"risk_band_{b}"] for b in metrics.BANDS), 1)
+    return {"region": {k: region.get(k) for k in ("code", "name", "level")}, "months": [complete[0], complete[-1]],
+            "horizon_months": metrics.HORIZON, "default_cut": risk.DEFAULT_CUT,
+            "base_rate": round(100 * base, 2), "cuts": cuts, "bands": bands}

@@ -1,0 +1,202 @@
+"""The region profile (县域画像): every figure and table of ``/region/<code>``, read within the caller's scope.
+
+Figures come from the cube (:mod:`data.cube`); the project list and the funds by use come from the
+region's own records. Each table is a DataFrame with Chinese and English column names, the same one the
+page shows and the download sends, so what is printed, shown and downloaded cannot differ.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from data.definitions import contract, metrics, tiers
+from data.read import cube
+from data.store import records
+from data.definitions.codes import significant
+from data.store.storage import EVERYTHING, OutOfScope, Scope, Storage
+from data.store import membership
+
+RECENT_MONTHS = 12
+CATEGORY_METRICS = ("monitored_unstable_former_poor", "monitored_marginal", "monitored_sudden_hardship")
+RISK_METRICS = tuple(m.code for m in metrics.CATALOG.values() if m.code.startswith("new_risk_"))
+CHANNEL_METRICS = tuple(m.code for m in metrics.CATALOG.values() if m.code.startswith("new_channel_"))
+LOCATION_METRICS = ("employed_in_county", "employed_in_province", "employed_out_of_province")
+MODE_METRICS = tuple(m.code for m in metrics.CATALOG.values() if m.code.startswith("mode_"))
+COLLABORATION_METRICS = tuple(m.code for m in metrics.CATALOG.values() if m.theme == "collaboration")
+TEAM_METRICS = ("village_teams", "team_members", "team_days_average", "teams_upper_level")
+FLAGGED_STATUSES = ("idle", "failed")
+
+
+@dataclass
+class Comparison:
+    """Whom a region's key figures are set against: its parent and the median of its peers."""
+
+    parent: dict | None
+    peer_codes: list[str]
+    peer_label_zh: str
+    peer_label_en: str
+
+
+def region(storage: Storage, code: str, scope: Scope = EVERYTHING) -> dict:
+    """The region with its lineage, tiers and eastern partners (NotFound if outside the scope)."""
+    lineage = storage.lineage(code, scope)
+    found = dict(lineage[-1])
+    found["lineage"] = lineage
+    found["partners"] = (membership.east_partners(storage, found["code"])
+                         if found["level"] in ("province", "city", "county") else [])
+    found["tiers"] = [t for t in tiers.TIERS[1:] if found["code"] in (membership.counties(storage, t.code) or ())]
+    return found
+
+
+def comparison(storage: Storage, place: dict, scope: Scope = EVERYTHING) -> Comparison:
+    """A county is set against its province and the counties of its province in its tier (the narrowest
+    of national key, provincial key, former poverty it belongs to); other regions against their parent
+    and their siblings."""
+    parent_code = place["ancestors"].get("province") if place["level"] == "county" else place["parent_code"]
+    try:
+        parent = storage.region(parent_code, scope, figures_only=True) if parent_code else None
+    except OutOfScope:  # the region is the top of the caller's scope
+        parent = None
+    if place["level"] == "county":
+        tier = next((t for t in place["tiers"] if t.code != "paired_east"), tiers.get(tiers.ALL))
+        members = membership.counties(storage, tier.code)
+        codes = [c for c, _, _ in storage.units("county", parent_code, scope) if members is None or c in members]
+        return Comparison(parent, codes, f"省内{tier.zh if members else '全部县'}中位数",
+                          f"median of {tier.en if members else 'counties'} in the province")
+    if parent_code is None:
+        return Comparison(None, [c for c, _, _ in storage.units(place["level"], None, scope)], "各省中位数",
+                          "median of provinces")
+    codes = [c for c, _, _ in storage.units(None, parent_code, scope)]
+    return Comparison(parent, codes, "同级地区中位数", "median of its siblings")
+
+
+def key_figures(storage: Storage, place: dict, compare: Comparison, scope: Scope = EVERYTHING) -> pd.DataFrame:
+    """The headline figures: value, change on the previous period, the parent's value, the peers' median
+    and the rank among the peers."""
+    own = cube.key_figures(storage, place["code"], scope)
+    parent = {f["metric"]: f for f in cube.key_figures(storage, compare.parent["code"], scope)} \
+        if compare.parent else {}
+    peers = _units(storage, compare.peer_codes)
+    rows = []
+    for figure in own:
+        found = cube.unit_values(storage, figure["metric"], peers, figure["period"])["rows"] \
+            if figure["period"] else []
+        ranked = cube.rank(found)
+        rank = next((r.get("rank") for r in found if r["code"] == place["code"]), None)
+        rows.append({
+            "metric": figure["metric"], "指标 / indicator": f"{figure['zh']} / {figure['en']}", "单位 / unit": figure["unit"],
+            "期间 / period": figure["period"], "本地区 / value": figure["value"], "较上期 / change": figure["change"],
+            f"{compare.parent['name'] if compare.parent else '—'} / parent":
+                parent.get(figure["metric"], {}).get("value"),
+            f"{compare.peer_label_zh} / {compare.peer_label_en}":
+                cube.median_of([r["value"] for r in found], metrics.get(figure["metric"])),
+            "排名（由高到低）/ rank (highest first)": rank, "参与排名 / ranked": ranked or None,
+        })
+    return pd.DataFrame(rows)
+
+
+def _units(storage: Storage, codes_wanted: list[str]) -> list[dict]:
+    return [{"code": r["code"], "name": r["name"], "level": r["level"]} for r in storage.regions_by_codes(codes_wanted)]
+
+
+def series_table(storage: Storage, code: str, metric_codes: tuple[str, ...], scope: Scope = EVERYTHING) -> pd.DataFrame:
+    """One row per period, one column per metric (its Chinese name), for the region."""
+    columns = {}
+    for metric_code in metric_codes:
+        points = cube.series(storage, metric_code, code, scope)["series"]
+        columns[metrics.get(metric_code).zh] = pd.Series({p["period"]: p["value"] for p in points})
+    frame = pd.DataFrame(columns)
+    frame.index.name = "期间 / period"
+    return frame.dropna(how="all").reset_index()
+
+
+def recent_total(frame: pd.DataFrame, months: int = RECENT_MONTHS) -> pd.Series:
+    """The sum over the last ``months`` periods of each column of a monthly series table."""
+    return frame.drop(columns=["期间 / period"]).tail(months).sum(min_count=1)
+
+
+def latest_row(frame: pd.DataFrame) -> tuple[str | None, pd.Series]:
+    """The last period of a series table with any value, and its values."""
+    if frame.empty:
+        return None, pd.Series(dtype=float)
+    last = frame.iloc[-1]
+    return last["期间 / period"], last.drop("期间 / period")
+
+
+def monitoring_monthly(storage: Storage, code: str, scope: Scope = EVERYTHING) -> pd.DataFrame:
+    """Newly identified and risk eliminated per month (the change in the eliminated stock), median days."""
+    frame = series_table(storage, code, ("newly_identified_households", "risk_eliminated_households",
+                                         "risk_not_eliminated_households", "median_days_to_assistance",
+                                         "p90_days_to_assistance"), scope)
+    eliminated = metrics.get("risk_eliminated_households").zh
+    frame.insert(2, "当月风险消除户数（累计数之差）", frame[eliminated].diff())
+    return frame
+
+
+def projects(storage: Storage, code: str, scope: Scope = EVERYTHING) -> pd.DataFrame:
+    """The region's industry projects with labels, total funds and a flag for idle and failed ones."""
+    place = storage.region(code, scope)
+    below_county = place["level"] in ("township", "village")
+    county = storage.region(place["ancestors"]["county"]) if below_county else place
+    frame = records.preview(storage.engine, "projects", significant(county["code"], county["level"]), limit=None)
+    if below_county:
+        frame = frame[frame["village_code"].fillna("").str.startswith(significant(place["code"], place["level"]))]
+    funds = ["fund_connection", "fund_east_west", "fund_targeted", "fund_social"]
+    out = pd.DataFrame({
+        "项目编码 / id": frame["project_id"], "项目名称 / name": frame["name"],
+        "产业类型 / type": [contract.label_zh("projects", "type", v) for v in frame["type"]],
+        "年度 / year": frame["year"],
+        "状态 / status": [contract.label_zh("projects", "status", v) for v in frame["status"]],
+        "资金合计（元）/ funds (yuan)": frame[funds].astype("Float64").sum(axis=1),
+        "衔接资金（元）/ connection funds": frame["fund_connection"],
+        "带动就业（人）/ jobs": frame["jobs_created"], "联农带农（户）/ households linked": frame["households_linked"],
+        "产值（元）/ output (yuan)": frame["output_value"],
+        "需关注 / flagged": ["闲置或失败 / idle or failed" if s in FLAGGED_STATUSES else "" for s in frame["status"]],
+    })
+    return out.sort_values(["需关注 / flagged", "资金合计（元）/ funds (yuan)"], ascending=[False, False],
+                           kind="stable").reset_index(drop=True)
+
+
+def funds_by_use(storage: Storage, code: str, scope: Scope = EVERYTHING) -> pd.DataFrame:
+    """Connection funds allocated and spent by use and year, with the spend rate."""
+    place = storage.region(code, scope)
+    if place["level"] in ("township", "village"):
+        return pd.DataFrame()
+    frame = records.preview(storage.engine, "funds", significant(place["code"], place["level"]), limit=None)
+    if frame.empty:
+        return pd.DataFrame()
+    grouped = (frame.assign(allocated=frame["allocated"].astype("Float64"), spent=frame["spent"].astype("Float64"))
+               .groupby(["year", "use"], sort=True)[["allocated", "spent"]].sum().reset_index())
+    return pd.DataFrame({
+        "年度 / year": grouped["year"],
+        "用途 / use": [contract.label_zh("funds", "use", v) for v in grouped["use"]],
+        "下达（元）/ allocated (yuan)": grouped["allocated"], "支出（元）/ spent (yuan)": grouped["spent"],
+        "支出进度 / spend rate (%)": (grouped["spent"] / grouped["allocated"] * 100).round(1),
+    }).sort_values(["年度 / year", "下达（元）/ allocated (yuan)"], ascending=[False, False]).reset_index(drop=True)
+
+
+def latest_values(storage: Storage, code: str, metric_codes: tuple[str, ...], scope: Scope = EVERYTHING) -> list[dict]:
+    """Each metric's value in its theme's latest period, for the region."""
+    cube_info = cube.info(storage)
+    place = storage.region(code, scope)
+    unit = [{"code": place["code"], "name": place["name"], "level": place["level"]}]
+    out = []
+    for metric_code in metric_codes:
+        metric = metrics.get(metric_code)
+        period = cube_info.latest_of(metric)
+        value = cube.unit_values(storage, metric_code, unit, period)["rows"][0]["value"] if period else None
+        out.append({"metric": metric, "period": period, "value": value})
+    return out
+
+
+TABLES = {  # what can be downloaded from the profile, by name
+    "key_figures": lambda storage, code, scope: key_figures(
+        storage, region(storage, code, scope), comparison(storage, region(storage, code, scope), scope), scope),
+    "monitoring": monitoring_monthly,
+    "employment": lambda storage, code, scope: series_table(
+        storage, code, ("labourers_tracked", "labourers_employed", "employment_rate", "paired_east_share",
+                        "average_monthly_wage"), scope),
+    "projects": projects,
+    "funds": funds_by_use,
+}

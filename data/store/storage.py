@@ -1,0 +1,292 @@
+"""Storage: the engine, schema migrations, and every query the app makes of regions and boundaries.
+
+SQLite (the embedded default, a file under ``instance/``) and PostgreSQL run the same code. All
+reads go through :class:`Storage`; later issues bind its ``scope`` argument to the signed-in user, so
+that a region outside the caller's scope is refused here, in the data layer, not in the UI.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy.engine import Engine
+
+from data.definitions import codes
+from data.store.schema import LAYERS, boundaries, boundary_lines, cube, meta, regions, thresholds
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+INSERT_CHUNK = 2000
+REGION_FIELDS = ("code", "name", "level", "parent_code", "national_key_county", "provincial_key_county",
+                 "former_poverty_county", "source", "flag_source")
+
+
+class NotFound(LookupError):
+    """A region (or other key) that does not exist."""
+
+
+class OutOfScope(PermissionError):
+    """A region that exists but lies outside the caller's scope (answered with 403 and audited)."""
+
+    def __init__(self, code: str):
+        super().__init__(f"无权查看该区划 / region {code} is outside your scope")
+        self.code = code
+
+
+class InvalidLevel(ValueError):
+    """A level name that is not a layer, or a layer that does not lie below the parent asked for."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a database URL; SQLite gets foreign keys and a parent folder."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+    return engine
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` with Alembic."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The regions a caller may see: ``roots`` None is everything, else 12-digit codes (each with everything
+    below it). ``context`` names regions whose own figures may be read for comparison (an East–West office
+    sees its paired regions' parents' figures), but not their units, lists or records."""
+
+    roots: frozenset[str] | None = None
+    context: frozenset[str] = frozenset()
+    above: frozenset[str] = frozenset()  # the ancestors of the roots: their in-scope units may be listed
+
+    @classmethod
+    def of(cls, storage: "Storage", roots, context=()) -> "Scope":
+        """A scope of ``roots`` (12-digit codes), with the ancestors it may list units under."""
+        roots = frozenset(roots)
+        return cls(roots, frozenset(context), frozenset(storage.with_ancestors(sorted(roots)) - roots))
+
+    @property
+    def everything(self) -> bool:
+        return self.roots is None
+
+    def allows(self, ancestors: dict[str, str | None]) -> bool:
+        return self.roots is None or any(code in self.roots for code in ancestors.values() if code)
+
+    def allows_figures(self, code: str, ancestors: dict[str, str | None]) -> bool:
+        return code in self.context or self.allows(ancestors)
+
+
+EVERYTHING = Scope()
+
+
+class Storage:
+    """Reads and writes of the region hierarchy and its boundaries."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    # -- writing ---------------------------------------------------------------------------------
+    def replace_regions(self, records: Iterable[dict], outlines: Iterable[dict],
+                        lines: Iterable[dict], facts: dict[str, str]) -> None:
+        """Replace the whole hierarchy, its outlines and boundary lines in one transaction."""
+        records, outlines, lines = list(records), list(outlines), list(lines)
+        records.sort(key=lambda r: LAYERS.index(r["level"]))  # parents before children
+        with self.engine.begin() as connection:
+            for table in (cube, thresholds, boundary_lines, boundaries):
+                connection.execute(table.delete())
+            connection.execute(regions.update().values(parent_code=None))
+            connection.execute(regions.delete())
+            for table, rows in ((regions, records), (boundaries, outlines), (boundary_lines, lines)):
+                for start in range(0, len(rows), INSERT_CHUNK):
+                    connection.execute(table.insert(), rows[start:start + INSERT_CHUNK])
+            version = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:12]
+            self._put_meta(connection, {**facts, "data_version": version})
+
+    def replace_subdivisions(self, county_codes: list[str], records: list[dict], outlines: list[dict]) -> None:
+        """Replace every township and village of ``county_codes`` by ``records`` in one transaction."""
+        with self.engine.begin() as connection:
+            below = sa.and_(regions.c.county_code.in_(county_codes), regions.c.level.in_(("township", "village")))
+            connection.execute(boundaries.delete().where(boundaries.c.code.in_(sa.select(regions.c.code).where(below))))
+            connection.execute(regions.update().where(below).values(parent_code=None))
+            connection.execute(regions.delete().where(below))
+            for table, rows in ((regions, sorted(records, key=lambda r: LAYERS.index(r["level"]))),
+                                (boundaries, outlines)):
+                for start in range(0, len(rows), INSERT_CHUNK):
+                    connection.execute(table.insert(), rows[start:start + INSERT_CHUNK])
+            previous = connection.execute(sa.select(meta.c.value).where(meta.c.key == "data_version")).scalar() or ""
+            stamp = hashlib.sha256(f"{previous}{sorted(county_codes)}{len(records)}".encode()).hexdigest()[:12]
+            self._put_meta(connection, {"data_version": stamp})
+
+    def put_facts(self, connection, values: dict[str, str]) -> None:
+        """Record facts about the loaded data, inside the caller's transaction."""
+        self._put_meta(connection, values)
+
+    def _put_meta(self, connection, values: dict[str, str]) -> None:
+        connection.execute(meta.delete().where(meta.c.key.in_(list(values))))
+        connection.execute(meta.insert(), [{"key": k, "value": str(v)} for k, v in values.items()])
+
+    # -- reading ---------------------------------------------------------------------------------
+    def is_loaded(self) -> bool:
+        inspector = sa.inspect(self.engine)
+        if not inspector.has_table("regions"):
+            return False
+        with self.engine.connect() as connection:
+            return connection.execute(sa.select(sa.func.count()).select_from(regions)).scalar_one() > 0
+
+    def facts(self) -> dict[str, str]:
+        with self.engine.connect() as connection:
+            return dict(connection.execute(sa.select(meta.c.key, meta.c.value)).all())
+
+    def data_version(self) -> str:
+        return self.facts().get("data_version", "empty")
+
+    def region(self, code: str, scope: Scope = EVERYTHING, figures_only: bool = False) -> dict:
+        """One region by full code or significant prefix: :class:`NotFound` if absent, :class:`OutOfScope` if
+        outside the scope (``figures_only``: or among the regions whose figures the scope may compare with)."""
+        full = codes.normalize(code)
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(regions).where(regions.c.code == full)).mappings().first()
+        if row is None:
+            raise NotFound(f"没有这个区划 / no such region: {code}")
+        allowed = scope.allows_figures(full, _ancestors(row)) if figures_only else scope.allows(_ancestors(row))
+        if not allowed:
+            raise OutOfScope(full)
+        return _region_dict(row)
+
+    def lineage(self, code: str, scope: Scope = EVERYTHING) -> list[dict]:
+        """The region and its parents, from the province down (for the breadcrumb); each says whether it is
+        ``in_scope`` (the parents of a county leader's county are named but not opened)."""
+        chain = [self.region(code, scope)]
+        while chain[0]["parent_code"]:
+            chain.insert(0, self.region(chain[0]["parent_code"]))
+        for region in chain:
+            region["in_scope"] = scope.allows(region["ancestors"])
+        return chain
+
+    def regions(self, level: str | None = None, parent: str | None = None,
+                scope: Scope = EVERYTHING) -> list[dict]:
+        """Regions filling ``level`` (every level if None) under ``parent`` (direct children if no level).
+
+        Raises :class:`NotFound` for an unknown parent and ``ValueError`` for an unknown level.
+        """
+        query = self._listing(sa.select(regions).order_by(regions.c.code), level, parent, scope)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [_region_dict(r) for r in rows if scope.allows(_ancestors(r))]
+
+    def _listing(self, query, level: str | None, parent: str | None, scope: Scope):
+        """``query`` limited to the regions filling ``level`` under ``parent`` (its children if no level)."""
+        if level is not None:
+            query = query.where(_layer_column(level) == regions.c.code)
+        if parent is not None:
+            parent_row = self.listed_parent(parent, scope)
+            query = query.where(regions.c.parent_code == parent_row["code"] if level is None
+                                else _under(parent_row, level))
+        return query
+
+    def listed_parent(self, parent: str, scope: Scope) -> dict:
+        """The parent whose units are listed: within the scope, or above it (then only the units within the
+        scope are listed, by the caller's filter); :class:`OutOfScope` otherwise."""
+        try:
+            return self.region(parent, scope)
+        except OutOfScope as refused:
+            if refused.code not in scope.above:
+                raise
+            return self.region(parent)
+
+    def units(self, level: str | None = None, parent: str | None = None,
+              scope: Scope = EVERYTHING) -> list[tuple[str, str, str]]:
+        """(code, name, level) of what :meth:`regions` lists, without the rest (fast for whole layers)."""
+        query = self._listing(sa.select(regions.c.code, regions.c.name, regions.c.level,
+                                        *[regions.c[f"{layer}_code"] for layer in LAYERS]).order_by(regions.c.code),
+                              level, parent, scope)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [(r[0], r[1], r[2]) for r in rows if scope.allows(dict(zip(LAYERS, r[3:])))]
+
+    def outlines(self, layer: str, parent: str | None = None, fine: bool = True,
+                 scope: Scope = EVERYTHING) -> list[tuple[str, str, str]]:
+        """(code, name, GeoJSON geometry) of the units on ``layer`` under ``parent`` (all if None)."""
+        geometry = boundaries.c.geometry_fine if fine else sa.func.coalesce(
+            boundaries.c.geometry_coarse, boundaries.c.geometry_fine)
+        query = (sa.select(regions, geometry.label("geometry"))
+                 .join(boundaries, boundaries.c.code == regions.c.code)
+                 .where(boundaries.c.layer == check_layer(layer))
+                 .order_by(regions.c.code))
+        if parent is not None:
+            query = query.where(_under(self.listed_parent(parent, scope), layer))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [(r["code"], r["name"], r["geometry"]) for r in rows if scope.allows(_ancestors(r))]
+
+    def regions_by_codes(self, codes_wanted: list[str], scope: Scope = EVERYTHING) -> list[dict]:
+        """The regions with these 12-digit codes, in the order given (unknown codes left out)."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(regions).where(regions.c.code.in_(codes_wanted))).mappings().all()
+        found = {r["code"]: _region_dict(r) for r in rows if scope.allows(_ancestors(r))}
+        return [found[code] for code in codes_wanted if code in found]
+
+    def with_ancestors(self, codes_wanted: list[str]) -> set[str]:
+        """The codes given and every ancestor of theirs, in one query."""
+        columns = [regions.c[f"{layer}_code"] for layer in LAYERS]
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(*columns).where(regions.c.code.in_(codes_wanted))).all()
+        return {code for row in rows for code in row if code}
+
+    def boundary_lines(self) -> list[tuple[str, str]]:
+        with self.engine.connect() as connection:
+            return [tuple(r) for r in connection.execute(
+                sa.select(boundary_lines.c.name, boundary_lines.c.geometry).order_by(boundary_lines.c.id))]
+
+    def counts_by_level(self) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(regions.c.level, sa.func.count()).group_by(regions.c.level)).all()
+        return {level: count for level, count in rows}
+
+
+def check_layer(layer: str) -> str:
+    if layer not in LAYERS:
+        raise InvalidLevel(f"未知级别 / unknown level {layer!r}; one of {', '.join(LAYERS)}")
+    return layer
+
+
+def _under(parent: dict, layer: str):
+    """The condition "fills ``layer`` and lies within ``parent``"; the layer must be below the parent's level."""
+    if LAYERS.index(check_layer(layer)) <= LAYERS.index(parent["level"]):
+        raise InvalidLevel(f"级别须低于上级区划 / level {layer!r} is not below {parent['level']} {parent['code']}")
+    return _layer_column(parent["layers"][-1]) == parent["code"]
+
+
+def _layer_column(layer: str) -> sa.Column:
+    return regions.c[f"{check_layer(layer)}_code"]
+
+
+def _ancestors(row) -> dict[str, str | None]:
+    return {layer: row[f"{layer}_code"] for layer in LAYERS}
+
+
+def _region_dict(row) -> dict:
+    record = {field: row[field] for field in REGION_FIELDS}
+    record["ancestors"] = {layer: row[f"{layer}_code"] for layer in LAYERS if row[f"{layer}_code"]}
+    # The layers the region fills, top down: its own level, and lower ones where it has no children there.
+    record["layers"] = [layer for layer in LAYERS if row[f"{layer}_code"] == row["code"]]
+    record["illustrative"] = row["source"] == "illustrative"
+    return record
