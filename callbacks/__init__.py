@@ -8,9 +8,11 @@ from callbacks import admin_callbacks, map_callbacks, monitoring_callbacks, regi
 RIGHTS = {**upload_callbacks.RIGHTS, **admin_callbacks.RIGHTS}
 
 
-def register_all(app, storage, config) -> None:
-    map_callbacks.register(app, storage)
-    region_callbacks.register(app, storage)
-    monitoring_callbacks.register(app, storage)
-    upload_callbacks.register(app, storage, config)
-    admin_callbacks.register(app, storage)
+def register_all(app, storage, reading, upload_folder, access_in_job) -> None:
+    """``reading()``: the request's storage snapshot and the caller's access; ``access_in_job()``: the access of
+    the user who started a background job; both supplied by the entry point (dashboard/app.py)."""
+    map_callbacks.register(app, reading)
+    region_callbacks.register(app, reading)
+    monitoring_callbacks.register(app, reading)
+    upload_callbacks.register(app, storage, upload_folder, access_in_job)
+    admin_callbacks.register(app, reading)

@@ -11,11 +11,12 @@ from layouts import admin_page, ids, shell
 RIGHTS = {ids.ADMIN_AUDIT: "admin"}
 
 
-def register(app, storage: Storage) -> None:
+def register(app, reading) -> None:
+    """``reading()`` gives the request's storage snapshot and the caller's access (dashboard/auth.py)."""
     @app.callback(Output(ids.ADMIN_AUDIT, "data"), Input(ids.ADMIN_ACTION, "value"), Input(ids.ADMIN_OUTCOME, "value"),
                   Input(ids.ADMIN_USER, "value"), State(ids.ADMIN_STATE, "data"), prevent_initial_call=True)
     def filter_audit(action, outcome, user, state):
         lang = language(shell.text(shell.state_of(state).get("lang")))
         action, outcome = shell.text(action), shell.text(outcome)
-        return admin_page.audit_rows(storage, lang, action if action in audit.ACTIONS else None,
+        return admin_page.audit_rows(*reading(), lang, action if action in audit.ACTIONS else None,
                                      outcome if outcome in audit.OUTCOMES else None, shell.text(user))

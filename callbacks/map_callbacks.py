@@ -15,37 +15,28 @@ from data.definitions import codes, tiers
 from data.store.storage import NotFound, Storage
 from data.read.views import map_data, map_view, periods, trend_lines
 from dashboard.i18n import language
-from dashboard.scope import request_scope
 from layouts import figures, ids, map_page, shell
 from layouts.map_page import PATH
 
 
-def _clicked_code(click) -> str | None:
-    """The region code of a click on the map (``location``) or on a ranking bar (``customdata``)."""
-    points = click.get("points") if isinstance(click, dict) else None
-    point = points[0] if isinstance(points, list) and points else None
-    if not isinstance(point, dict):
-        return None
-    code = point.get("location", point.get("customdata"))
-    return code if isinstance(code, str) else None
-
-
-def _view(storage: Storage, state: dict):
-    """The view of the region in the page's store, resolved within the caller's scope (None if refused)."""
+def _view(storage: Storage, access, state: dict):
+    """The view of the region in the page's store, resolved within the caller's scope (None if unknown)."""
     try:
-        return map_view(storage, shell.text(state.get("region")), request_scope())
+        return map_view(storage, access, shell.text(state.get("region")))
     except (codes.InvalidCode, NotFound):
         return None
 
 
-def register(app, storage: Storage) -> None:
+def register(app, reading) -> None:
+    """``reading()`` gives the request's storage snapshot and the caller's access (dashboard/auth.py)."""
     @app.callback(Output(ids.URL, "href"), Input(ids.MAP, "clickData"), Input(ids.RANKING, "clickData"),
                   State(ids.MAP_STATE, "data"), State(ids.METRIC, "value"), State(ids.PERIOD, "value"),
                   State(ids.TIER, "value"), prevent_initial_call=True)
     def drill(map_click, ranking_click, state, metric, period, tier):
-        code = _clicked_code(ranking_click if ctx.triggered_id == ids.RANKING else map_click)
+        code = shell.clicked_code(ranking_click if ctx.triggered_id == ids.RANKING else map_click)
         state = shell.state_of(state)
-        view = _view(storage, state)
+        storage, access = reading()
+        view = _view(storage, access, state)
         if view is None or code not in view.codes or code == view.code:
             return no_update
         metric = map_page.chosen_metric(metric)
@@ -58,7 +49,7 @@ def register(app, storage: Storage) -> None:
     def period_choice(metric, period):
         """A metric of another grain (months ↔ years) brings its own periods: the same month or year where
         it has one (a month's year, a year's last month), else its latest."""
-        known, shown = periods(storage, map_page.chosen_metric(metric), shell.text(period))
+        known, shown = periods(reading()[0], map_page.chosen_metric(metric), shell.text(period))
         return map_page.period_options(known), shown
 
     @app.callback(Output(ids.MAP, "figure"), Output(ids.RANKING, "figure"), Output(ids.TREND, "figure"),
@@ -68,22 +59,23 @@ def register(app, storage: Storage) -> None:
                   State(ids.MAP_STATE, "data"), prevent_initial_call=True)
     def update(metric, period, tier, state):
         state = shell.state_of(state)
-        view = _view(storage, state)
+        storage, access = reading()
+        view = _view(storage, access, state)
         if view is None:
             return (no_update,) * 8
         lang = language(shell.text(state.get("lang")))
         metric, tier = map_page.chosen_metric(metric), tiers.get(tier).code
-        data = map_data(storage, view, metric, shell.text(period), tier)
+        data = map_data(storage, access, view, metric, shell.text(period), tier)
         link_state = map_page.link_state(view, metric, data.period, tier)
         names = figures.unit_names(view.units, lang) if ctx.triggered_id == ids.TIER else None
         return (figures.map_patch(data, lang, names),
                 figures.ranking_figure(data, lang),
-                figures.trend_figure(trend_lines(storage, view, metric, tier, lang, request_scope()),
+                figures.trend_figure(trend_lines(storage, access, view, metric, tier),
                                      data.metric, data.period, lang),
-                map_page.kpi_cards(storage, view, data.period, lang),
+                map_page.kpi_cards(storage, access, view, data.period, lang),
                 map_page.caption(view, data, lang),
                 map_page.metric_definition(data.metric, lang),
-                shell.crumbs(lang, PATH, view.lineage, link_state),
+                shell.crumbs(access, lang, PATH, view.lineage, link_state),
                 shell.language_href(lang, PATH, link_state))
 
     app.clientside_callback(

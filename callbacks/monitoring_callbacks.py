@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, no_update
 
-from callbacks.map_callbacks import _clicked_code
 from data.definitions import codes
 from data.store.storage import NotFound, Storage
 from data.read.views import map_view
 from dashboard.i18n import language
-from dashboard.scope import request_scope
 from layouts import ids, monitoring_page, shell
 
 
-def register(app, storage: Storage) -> None:
+def register(app, reading) -> None:
+    """``reading()`` gives the request's storage snapshot and the caller's access (dashboard/auth.py)."""
     @app.callback(Output(ids.URL, "href", allow_duplicate=True), Input(ids.MON_MAP, "clickData"),
                   Input(ids.MON_PERIOD, "value"), Input(ids.MON_MIN_SCORE, "value"),
                   State(ids.MON_STATE, "data"), prevent_initial_call=True)
@@ -25,9 +24,9 @@ def register(app, storage: Storage) -> None:
         state = shell.state_of(state)
         target = {key: state.get(key) for key in ("region", "period", "min_score", "threshold", "size", "seed")}
         if ctx.triggered_id == ids.MON_MAP:
-            code = _clicked_code(click)
+            code = shell.clicked_code(click)
             try:
-                view = map_view(storage, shell.text(state.get("region")), request_scope())
+                view = map_view(*reading(), shell.text(state.get("region")))
             except (codes.InvalidCode, NotFound):
                 return no_update
             if code not in view.codes or code == view.code:

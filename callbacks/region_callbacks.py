@@ -14,9 +14,7 @@ from data.definitions import codes
 from data.read import profile
 from data.store.storage import NotFound, Storage
 from data.read.views import map_data, map_view
-from dashboard.auth import record
 from dashboard.i18n import language
-from dashboard.scope import request_scope
 from layouts import figures, ids, map_page, region_page, shell
 
 FORMATS = ("csv", "xlsx")
@@ -26,17 +24,16 @@ def _region(state) -> str | None:
     return shell.text(shell.state_of(state).get("region"))
 
 
-def download(storage: Storage, state, name, fmt) -> dict | None:
+def download(storage: Storage, access, state, name, fmt) -> dict | None:
     """The file of table ``name`` for the region in ``state`` (None if anything is off)."""
     code, name, fmt = _region(state), shell.text(name), shell.text(fmt)
     if code is None or name not in profile.TABLES or fmt not in FORMATS:
         return None
     try:
-        frame = profile.TABLES[name](storage, code, request_scope())
+        filename = f"{code}-{name}.{fmt}"
+        frame = profile.exported(storage, access, name, code, filename)
     except (codes.InvalidCode, NotFound):
         return None
-    filename = f"{code}-{name}.{fmt}"
-    record(storage, "export", region=codes.normalize(code), detail=f"profile {filename}: {len(frame)} rows")
     if fmt == "csv":
         return dcc.send_bytes(frame.to_csv(index=False).encode("utf-8-sig"), filename)  # BOM: Excel reads UTF-8
     buffer = io.BytesIO()
@@ -44,7 +41,8 @@ def download(storage: Storage, state, name, fmt) -> dict | None:
     return dcc.send_bytes(buffer.getvalue(), filename)
 
 
-def register(app, storage: Storage) -> None:
+def register(app, reading) -> None:
+    """``reading()`` gives the request's storage snapshot and the caller's access (dashboard/auth.py)."""
     @app.callback(Output(ids.PROFILE_DOWNLOAD, "data"),
                   Input({"type": ids.PROFILE_DOWNLOAD_BUTTON, "table": ALL, "format": ALL}, "n_clicks"),
                   State(ids.PROFILE_STATE, "data"), prevent_initial_call=True)
@@ -52,7 +50,7 @@ def register(app, storage: Storage) -> None:
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict) or not isinstance(clicks, list) or not any(clicks):
             return no_update
-        return download(storage, state, trigger.get("table"), trigger.get("format")) or no_update
+        return download(*reading(), state, trigger.get("table"), trigger.get("format")) or no_update
 
     @app.callback(Output(ids.PROFILE_MAP, "figure"), Output(ids.PROFILE_MAP_CAPTION, "children"),
                   Input(ids.PROFILE_METRIC, "value"), State(ids.PROFILE_STATE, "data"), prevent_initial_call=True)
@@ -61,12 +59,13 @@ def register(app, storage: Storage) -> None:
         if code is None:
             return no_update, no_update
         try:
-            view = map_view(storage, code, request_scope())
+            storage, access = reading()
+            view = map_view(storage, access, code)
         except (codes.InvalidCode, NotFound):
             return no_update, no_update
         lang = language(shell.text(state.get("lang")))
         metric = map_page.chosen_metric(metric, region_page.DEFAULT_MAP_METRIC)
-        data = map_data(storage, view, metric, None, None)
+        data = map_data(storage, access, view, metric, None, None)
         return figures.map_patch(data, lang), map_page.caption(view, data, lang)
 
     app.clientside_callback(

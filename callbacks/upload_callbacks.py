@@ -13,13 +13,11 @@ import binascii
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
-from dashboard import auth
-from dashboard.config import Config
 from dashboard.i18n import language, t
 from data.definitions import contract
 from data.definitions.personal import scrub
-from data.compute.build import after_import
-from data.ingest.importer import ImportRejected, count_lines, import_file, save_upload
+from data.ingest.importer import ImportRejected, count_lines, save_upload
+from data.ingest.workflow import import_and_rebuild
 from data.store.storage import Storage
 from layouts import ids
 from layouts.upload_page import PROBLEM_COLUMNS, import_log_rows, tables_for
@@ -27,8 +25,8 @@ from layouts.upload_page import PROBLEM_COLUMNS, import_log_rows, tables_for
 RIGHTS = {ids.TEMPLATE_LINK: "import", ids.UPLOAD_RESULT: "import", ids.UPLOAD_DOWNLOAD: "import"}
 
 
-def register(app, storage: Storage, config: Config) -> None:
-    upload_folder = config.instance_dir / "uploads"
+def register(app, storage: Storage, upload_folder, access_in_job) -> None:
+    """``access_in_job()`` reads the uploader's access again inside the background job (dashboard/auth.py)."""
 
     @app.callback(Output(ids.TEMPLATE_LINK, "href"), Input(ids.UPLOAD_TABLE, "value"))
     def template_link(table):
@@ -46,7 +44,7 @@ def register(app, storage: Storage, config: Config) -> None:
     def run_import(set_progress, contents, file_name, table, state):
         lang = language((state or {}).get("lang") if isinstance(state, dict) else None)
         hidden = {"display": "none"}
-        access = auth.access_in_job(app.server, storage, config)
+        access = access_in_job()
         if access is None or not access.role.can_import:  # the request was checked; this is the job's own check
             return html.P(t("refused_title", lang), className="error"), [], hidden, no_update
         if not isinstance(contents, str) or not isinstance(table, str) or table not in tables_for(access):
@@ -59,20 +57,15 @@ def register(app, storage: Storage, config: Config) -> None:
         total = count_lines(path) or 0
         set_progress(("0", str(max(total, 1))))
         try:
-            result = import_file(storage, table, path, user=access.user, scope=access.scope,
-                                 progress=lambda rows: set_progress((str(rows), str(max(total, rows, 1)))))
+            result, _ = import_and_rebuild(storage, access, table, path,
+                                           progress=lambda rows: set_progress((str(rows), str(max(total, rows, 1)))))
         except ImportRejected as rejected:
             problems = [p.as_dict() for p in rejected.problems]
-            _audited(storage, access, "failed", f"{table} {path.name}: rejected, {len(problems)} problems "
-                                                f"(import log {rejected.import_id})")
             message = t("upload_rejected", lang).format(count=len(problems), log=rejected.import_id)
             return (html.P(message, className="error"), problems, {"display": "inline-block"},
                     import_log_rows(storage, lang, access))
         finally:
             path.unlink(missing_ok=True)  # the upload may hold whole ID numbers: only the masked rows stay
-        _audited(storage, access, "ok", f"{table} {path.name}: import {result.import_id}, {result.added} added, "
-                                        f"{result.updated} updated")
-        after_import(storage, table, result.counties)  # the figures follow the records
         set_progress(("1", "1"))
         message = t("upload_accepted", lang).format(id=result.import_id, added=result.added,
                                                     updated=result.updated, unchanged=result.unchanged)
@@ -87,7 +80,3 @@ def register(app, storage: Storage, config: Config) -> None:
         frame["value"] = frame["value"].map(scrub)  # what the browser sends back is not trusted
         return dcc.send_data_frame(frame.to_csv, "import-problems.csv", index=False, encoding="utf-8-sig")
 
-
-def _audited(storage: Storage, access, outcome: str, detail: str) -> None:
-    region = access.regions[0] if len(access.regions) == 1 else None
-    auth.record(storage, "import", outcome, region=region, detail=detail, access=access)

@@ -7,7 +7,7 @@ both answer ``format=csv`` (UTF-8 with BOM, for Excel). ``templates/<table>.xlsx
 template. Monitoring (data/monitoring.py): ``monitoring/warnings?region=&min_score=&period=&risk_type=&
 category=&township=``, ``monitoring/board?region=``, ``monitoring/checks?region=``,
 ``monitoring/whatif?region=&threshold=&year=``, ``monitoring/sample?region=&size=&seed=&format=json|xlsx|pdf``;
-household lists are audited. Every route reads through the caller's scope (the signed-in user or the API token's user; a
+household lists are audited by the services. Every route reads through the caller's access (the signed-in user or the API token's user; a
 region outside it gets 403, see dashboard/auth.py); bad parameters get 400/404 with a JSON message;
 CSV downloads are audited.
 """
@@ -18,14 +18,14 @@ import io
 
 from flask import Blueprint, Response, jsonify, request, send_file
 
-from dashboard.auth import record, record_households_viewed
+from dashboard.auth import reading, record
 from dashboard.errors import api_error, json_errors
 from dashboard.openapi import SPEC
-from dashboard.scope import request_access, request_scope
 from data.ingest import checklist
 from data.definitions import contract, metrics
 from data.read import cube, monitoring
 from data.ingest.exporter import write_template
+from data.definitions.policy import WARNING_CUT
 from data.store.storage import Storage
 
 FORMATS = ("json", "csv")
@@ -87,16 +87,17 @@ def make_blueprint(storage: Storage) -> Blueprint:
         args = _parameters("level", "parent")
         if args["level"] is None and args["parent"] is None:
             return api_error(400, "需要 level 或 parent 参数 / give ?level=<level> or ?parent=<code>")
-        rows = storage.regions(level=args["level"], parent=args["parent"], scope=request_scope())
+        store, access = reading(storage)
+        rows = store.regions(access, level=args["level"], parent=args["parent"])
         return jsonify({"count": len(rows), "regions": rows})
 
     @blueprint.get("/regions/<code>")
     def region(code: str):
-        scope = request_scope()
-        lineage = storage.lineage(code, scope)
+        store, access = reading(storage)
+        lineage = store.lineage(access, code)
         return jsonify({**lineage[-1], "lineage": [{"code": r["code"], "name": r["name"], "level": r["level"]}
                                                    for r in lineage],
-                        "key_figures": cube.key_figures(storage, lineage[-1]["code"], scope)})
+                        "key_figures": cube.key_figures(store, access, lineage[-1]["code"])})
 
     @blueprint.get("/metrics")
     def metric_catalog():
@@ -105,7 +106,7 @@ def make_blueprint(storage: Storage) -> Blueprint:
             return api_error(400, f"未知主题 / unknown theme {args['theme']!r}; one of {', '.join(metrics.THEMES)}")
         chosen = [m.to_dict() for m in metrics.CATALOG.values() if args["theme"] in (None, m.theme)]
         try:
-            periods = cube.info(storage).periods
+            periods = cube.info(reading(storage)[0]).periods
         except cube.NotBuilt:
             periods = {"month": [], "year": []}
         return jsonify({"count": len(chosen), "themes": {k: {"zh": zh, "en": en} for k, (zh, en) in
@@ -118,7 +119,7 @@ def make_blueprint(storage: Storage) -> Blueprint:
         output = _format(args["format"])
         if not args["metric"]:
             return api_error(400, "需要 metric 参数 / give ?metric=<code> (see /api/v1/metrics)")
-        answer = cube.values(storage, args["metric"], args["level"], args["parent"], args["period"], request_scope())
+        answer = cube.values(*reading(storage), args["metric"], args["level"], args["parent"], args["period"])
         if output == "csv":
             metric = answer["metric"]
             rows = [{**row, "period": answer["period"], "metric": metric["code"], "metric_zh": metric["zh"],
@@ -134,7 +135,7 @@ def make_blueprint(storage: Storage) -> Blueprint:
         output = _format(args["format"])
         if not args["metric"]:
             return api_error(400, "需要 metric 参数 / give ?metric=<code> (see /api/v1/metrics)")
-        answer = cube.series(storage, args["metric"], args["region"], request_scope())
+        answer = cube.series(*reading(storage), args["metric"], args["region"])
         if output == "csv":
             metric, where = answer["metric"], answer["region"]
             rows = [{**point, "code": where["code"], "name": where["name"], "metric": metric["code"],
@@ -145,23 +146,18 @@ def make_blueprint(storage: Storage) -> Blueprint:
     @blueprint.get("/monitoring/warnings")
     def monitoring_warnings():
         args = _parameters("region", "min_score", "period", "risk_type", "category", "township")
-        answer = monitoring.warnings(storage, _required_region(args), request_access(),
-                                     period=args["period"], min_score=_number(args["min_score"], "min_score", 50),
+        answer = monitoring.warnings(*reading(storage), _required_region(args), period=args["period"],
+                                     min_score=_number(args["min_score"], "min_score", WARNING_CUT),
                                      risk_type=args["risk_type"], category=args["category"], township=args["township"])
-        record_households_viewed(storage, answer, "api warnings")
         return jsonify(answer)
 
     @blueprint.get("/monitoring/board")
     def monitoring_board():
-        answer = monitoring.board(storage, _required_region(_parameters("region")), request_access())
-        record_households_viewed(storage, answer, "api board")
-        return jsonify(answer)
+        return jsonify(monitoring.board(*reading(storage), _required_region(_parameters("region"))))
 
     @blueprint.get("/monitoring/checks")
     def monitoring_checks():
-        answer = monitoring.checks(storage, _required_region(_parameters("region")), request_access())
-        record_households_viewed(storage, answer, "api checks")
-        return jsonify(answer)
+        return jsonify(monitoring.checks(*reading(storage), _required_region(_parameters("region"))))
 
     @blueprint.get("/monitoring/whatif")
     def monitoring_whatif():
@@ -169,7 +165,7 @@ def make_blueprint(storage: Storage) -> Blueprint:
         threshold = _number(args["threshold"], "threshold")
         if threshold is None:
             return api_error(400, "需要 threshold 参数（元）/ give ?threshold=<yuan>")
-        return jsonify(monitoring.whatif(storage, _required_region(args), request_scope(), threshold,
+        return jsonify(monitoring.whatif(*reading(storage), _required_region(args), threshold,
                                          _number(args["year"], "year", integer=True)))
 
     @blueprint.get("/monitoring/sample")
@@ -178,10 +174,9 @@ def make_blueprint(storage: Storage) -> Blueprint:
         output = args["format"] or "json"
         if output not in ("json", "xlsx", "pdf"):
             return api_error(400, f"format 须为 json、xlsx 或 pdf / format must be json, xlsx or pdf, not {output!r}")
-        answer = monitoring.field_sample(storage, _required_region(args), request_access(),
+        answer = monitoring.field_sample(*reading(storage), _required_region(args),
                                          _number(args["size"], "size", None, integer=True),
                                          _number(args["seed"], "seed", 1, integer=True))
-        record_households_viewed(storage, answer, f"api field sample ({output})")
         if output == "json":
             return jsonify(answer)
         name = f"field-sample-{answer['region']['code']}-seed{answer['seed']}.{output}"

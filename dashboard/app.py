@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-from functools import partial
 
 import dash
 import diskcache
@@ -18,12 +17,11 @@ from flask_caching import Cache
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
-from dashboard import api, auth
+from dashboard import api, auth, geo_routes
 from dashboard.config import PROJECT_DIR, Config
 from dashboard.errors import api_error
 from dashboard.i18n import t
 from data.store.storage import Storage, make_engine
-from geo import routes as geo_routes
 from layouts import admin_page, data_page, ids, map_page, monitoring_page, region_page, upload_page
 
 
@@ -68,18 +66,23 @@ def create_app(config: Config | None = None) -> dash.Dash:
         return jsonify({"status": "ok" if loaded else "empty", "data_version": storage.data_version()
                         if loaded else None})
 
-    dash.register_page("map", path=map_page.PATH, name=t("nav_map"), layout=partial(map_page.layout, storage))
+    def page(layout):
+        """A page's layout, given the request's storage snapshot and the caller's access."""
+        return lambda **params: layout(*auth.reading(storage), **params)
+
+    dash.register_page("map", path=map_page.PATH, name=t("nav_map"), layout=page(map_page.layout))
     dash.register_page("region", path_template=region_page.PATH_TEMPLATE, name=t("profile_title"),
-                       layout=partial(region_page.layout, storage))
+                       layout=page(region_page.layout))
     dash.register_page("monitoring", path=monitoring_page.PATH, name=t("nav_monitoring"),
-                       layout=partial(monitoring_page.layout, storage))
-    dash.register_page("data", path=data_page.PATH, name=t("nav_data"), layout=partial(data_page.layout, storage))
-    dash.register_page("upload", path=upload_page.PATH, name=t("nav_upload"),
-                       layout=partial(upload_page.layout, storage))
-    dash.register_page("admin", path=admin_page.PATH, name=t("nav_admin"), layout=partial(admin_page.layout, storage))
+                       layout=page(monitoring_page.layout))
+    dash.register_page("data", path=data_page.PATH, name=t("nav_data"), layout=page(data_page.layout))
+    dash.register_page("upload", path=upload_page.PATH, name=t("nav_upload"), layout=page(upload_page.layout))
+    dash.register_page("admin", path=admin_page.PATH, name=t("nav_admin"), layout=page(admin_page.layout))
     _prefetch_geometry(app, storage)
     app.layout = html.Div([dcc.Location(id=ids.URL, refresh="callback-nav"), dash.page_container])
-    callbacks.register_all(app, storage, config)
+    callbacks.register_all(app, storage, reading=lambda: auth.reading(storage),
+                           upload_folder=config.instance_dir / "uploads",
+                           access_in_job=lambda: auth.access_in_job(app.server, storage, config))
     app.storage = storage
     return app
 
@@ -102,7 +105,7 @@ def _prefetch_geometry(app: dash.Dash, storage: Storage) -> None:
     def with_prefetch(**parts):
         url = None
         if request.path == map_page.PATH and storage.is_loaded():
-            url = map_page.geometry_url(storage, request.args.get("region"))
+            url = map_page.geometry_url(*auth.reading(storage), request.args.get("region"))
         if url:
             parts["metas"] = parts.get("metas", "") + _PREFETCH % json.dumps(url)
         return interpolate(**parts)

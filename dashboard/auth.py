@@ -30,9 +30,9 @@ from dashboard.errors import api_error
 from dashboard.i18n import language, t
 from data.store import accounts, audit
 from data.definitions import codes
-from data.read import monitoring
-from data.store.accounts import Access, LoginRefused, NotAllowed
-from data.store.storage import NotFound, OutOfScope, Storage
+from data.definitions.access import Access, NotAllowed, OutOfScope
+from data.store.accounts import LoginRefused
+from data.store.storage import NotFound, Snapshot, Storage
 
 PUBLIC = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz", "/api/v1/openapi.json")
 MACHINE = ("/api/", "/geo/", "/_dash-", "/_reload-hash")  # answered with JSON, never redirected
@@ -83,18 +83,37 @@ def _callback_ids(body) -> list[str]:
     return [part.rsplit(".", 1)[0] for part in output.strip(".").split("...") if "." in part]
 
 
-def _via() -> str:
+def via() -> str:
     if not has_request_context():  # a background callback
         return "web"
     token = request.headers.get("Authorization", "").startswith("Bearer ")
     return "api" if token or request.path.startswith("/api/") else "web"
 
 
-def record_households_viewed(storage: Storage, answer: dict, what: str) -> None:
-    """Audit a monitoring answer (data/monitoring.py) that shows household rows."""
-    rows = monitoring.household_rows(answer)
-    if rows:
-        record(storage, "view_households", region=answer["region"]["code"], detail=f"{what}: {rows} households")
+def request_access() -> Access:
+    """The caller of this request, resolved once (with channel and address, for the audit log)."""
+    if not has_request_context():
+        raise NotAllowed("read without signing in")
+    if "access" not in g:
+        access = current_access()
+        if access is None:
+            raise NotAllowed("read without signing in")
+        g.access = access.sent_from(via(), request.remote_addr)
+    return g.access
+
+
+def request_storage(storage: Storage) -> Snapshot:
+    """The storage as this request sees it: facts and regions read once (a new snapshot outside a request)."""
+    if not has_request_context():
+        return storage.snapshot()
+    if "snapshot" not in g:
+        g.snapshot = storage.snapshot()
+    return g.snapshot
+
+
+def reading(storage: Storage) -> tuple[Snapshot, Access]:
+    """What a route, page or callback passes down: the request's snapshot and the caller's access."""
+    return request_storage(storage), request_access()
 
 
 def record(storage: Storage, action: str, outcome: str = "ok", region: str | None = None, detail: str | None = None,
@@ -102,7 +121,7 @@ def record(storage: Storage, action: str, outcome: str = "ok", region: str | Non
     """An audit entry for the request's user, or for ``access`` (in a background callback: no address)."""
     access = access or current_access()
     audit.record(storage.engine, action, outcome, user=access.user if access else None,
-                 role=access.role.code if access else None, region=region, detail=detail, via=_via(),
+                 role=access.role.code if access else None, region=region, detail=detail, via=via(),
                  address=request.remote_addr if has_request_context() else None)
 
 
@@ -159,7 +178,7 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
             code = _page_region(path, region_pages)
             if code:
                 try:
-                    storage.region(code, access.scope)
+                    request_storage(storage).region(access, code)
                 except (codes.InvalidCode, NotFound):
                     pass  # the page says so itself
         return None

@@ -10,6 +10,7 @@ the server itself: imports, exports and user changes are audited as ``cli:<login
 from __future__ import annotations
 
 import getpass
+from dataclasses import replace
 import json
 import os
 import sys
@@ -23,6 +24,7 @@ from data.store.audit import ACTIONS
 from data.definitions.codes import LEVELS, InvalidCode
 from data.definitions.contract import INTERCHANGE
 from data.demo.scales import SCALES
+from data.definitions.access import Access, system_access
 from data.store.storage import InvalidLevel, NotFound, Storage, make_engine, migrate
 
 
@@ -32,6 +34,11 @@ def _storage(config: Config) -> Storage:
 
 def _operator() -> str:
     return f"cli:{getpass.getuser()}"
+
+
+def _operator_access(user: str | None = None) -> Access:
+    """Whoever runs the command line operates the whole installation (recorded as ``cli:<login>``)."""
+    return replace(system_access("cli"), user=user or _operator())
 
 
 def _audit(storage: Storage, action: str, outcome: str, detail: str, region: str | None = None) -> None:
@@ -64,11 +71,12 @@ def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
         return
     started = time.perf_counter()
     migrate(storage.engine)
-    regions = load_regions(storage, scale, seed, progress=not quiet)
-    rows = load_demo(storage, regions, scale, seed, progress=not quiet)
-    built = build_cube(storage, progress=not quiet)
+    operator = _operator_access()
+    regions = load_regions(storage, operator, scale, seed, progress=not quiet)
+    rows = load_demo(storage, operator, regions, scale, seed, progress=not quiet)
+    built = build_cube(storage, operator, progress=not quiet)
     demo_users = create_demo_accounts(storage)
-    counts = storage.counts_by_level()
+    counts = storage.counts_by_level(operator)
     click.echo(f"loaded scale={scale} seed={seed} in {time.perf_counter() - started:.1f}s: "
                + ", ".join(f"{level} {counts.get(level, 0)}" for level in LEVELS) + "; "
                + ", ".join(f"{table} {count}" for table, count in rows.items() if table != "seconds")
@@ -87,7 +95,7 @@ def build_command(counties: str | None, executor: str, quiet: bool) -> None:
 
     wanted = [c.strip() for c in counties.split(",") if c.strip()] if counties else None
     try:
-        summary = build(_storage(Config()), wanted, executor, progress=not quiet)
+        summary = build(_storage(Config()), _operator_access(), wanted, executor, progress=not quiet)
     except (BuildError, InvalidCode, NotFound) as error:
         raise click.ClickException(str(error)) from error
     click.echo(json.dumps(summary, ensure_ascii=False))
@@ -117,7 +125,7 @@ def serve(host: str, port: int, workers: int) -> None:
 def regions(level: str | None, parent: str | None) -> None:
     """Print regions as JSON lines (like GET /api/v1/regions)."""
     try:
-        rows = _storage(Config()).regions(level=level, parent=parent)
+        rows = _storage(Config()).regions(_operator_access(), level=level, parent=parent)
     except (InvalidCode, InvalidLevel, NotFound) as error:
         raise click.ClickException(str(error)) from error
     for row in rows:
@@ -133,18 +141,19 @@ def regions(level: str | None, parent: str | None) -> None:
 @click.option("--name-field", default=None, help="boundaries: the property holding the name.")
 def import_table(table, file, user, rollback_id, code_field, name_field) -> None:
     """Import TABLE from FILE (CSV/XLSX; boundaries: GeoJSON/Shapefile/GeoPackage), all or nothing."""
-    from data.compute.build import after_import, build
+    from data.compute.build import build
 
     storage = _storage(Config())
+    operator = _operator_access(user)
     if rollback_id is not None:
         from data.ingest.importer import rollback
 
         try:
-            result = rollback(storage, rollback_id)
+            result = rollback(storage, operator, rollback_id)
         except (LookupError, ValueError) as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"rolled back import {result['import_id']} ({result['table']}): {result['rows_reverted']} rows")
-        _figures_rebuilt(build(storage))
+        _figures_rebuilt(build(storage, operator))
         return
     if not table or not file:
         raise click.UsageError("give TABLE and FILE, or --rollback ID")
@@ -152,23 +161,22 @@ def import_table(table, file, user, rollback_id, code_field, name_field) -> None
         from geo.importer import ImportRejected, import_boundaries
 
         try:
-            counts = import_boundaries(storage, file, code_field, name_field)
+            counts = import_boundaries(storage, operator, file, code_field, name_field)
         except ImportRejected as rejected:
             _report(rejected.problems)
         click.echo(f"imported {counts['township']} townships and {counts['village']} villages "
                    f"in {counts['counties']} counties from {file}")
         return
-    from data.ingest.importer import ImportRejected, import_file
+    from data.ingest.importer import ImportRejected
+    from data.ingest.workflow import import_and_rebuild
 
     try:
-        result = import_file(storage, table, file, user or _operator())
+        result, rebuilt = import_and_rebuild(storage, operator, table, file)
     except ImportRejected as rejected:
-        _audit(storage, "import", "failed", f"{table} {file}: rejected, {len(rejected.problems)} problems")
         _report(rejected.problems, rejected.import_id)
-    _audit(storage, "import", "ok", f"{table} {file}: import {result.import_id}")
     click.echo(f"import {result.import_id} ({table}) accepted: {result.added} added, {result.updated} updated, "
                f"{result.unchanged} unchanged")
-    _figures_rebuilt(after_import(storage, table, result.counties))
+    _figures_rebuilt(rebuilt)
 
 
 def _figures_rebuilt(summary: dict | None) -> None:
@@ -192,7 +200,7 @@ def export_table(table: str, file: str) -> None:
     from data.ingest.exporter import export_table as export
 
     storage = _storage(Config())
-    count = export(storage.engine, table, file)
+    count = export(storage.engine, _operator_access(), table, file)
     _audit(storage, "export", "ok", f"{table} → {file}: {count} rows")
     click.echo(f"exported {count} rows of {table} to {file}")
 
@@ -248,7 +256,7 @@ def users_list(as_json: bool) -> None:
     """Print every user with role, regions, state and tokens."""
     from data.store import accounts
 
-    for user in accounts.list_users(_storage(Config())):
+    for user in accounts.list_users(_storage(Config()), _operator_access()):
         if as_json:
             click.echo(json.dumps(user, ensure_ascii=False, default=str))
             continue
@@ -332,7 +340,7 @@ def audit_command(user, action, outcome, since, limit, as_json) -> None:
     """Print the audit log, newest first."""
     from data.store import audit
 
-    for entry in audit.entries(_storage(Config()).engine, user, action, outcome, since, limit):
+    for entry in audit.entries(_storage(Config()).engine, _operator_access(), user, action, outcome, since, limit):
         if as_json:
             click.echo(json.dumps(entry, ensure_ascii=False, default=str))
             continue

@@ -5,6 +5,13 @@ LANGUAGES = ("zh", "en")
 TEXT = {
     "app_title": ("常态化精准帮扶监测分析平台", "Normalized Precise Assistance Dashboard"),
     "nation": ("全国", "China"),
+    "peers_tier": ("{tier}中位数（{n}个）", "Median of {tier} ({n})"),
+    "peers_province_counties": ("省内{tier}中位数（{n}个）", "Median of {tier} in the province ({n})"),
+    "peers_province_counties_all": ("省内全部县中位数（{n}个）", "Median of all counties in the province ({n})"),
+    "peers_cities": ("省内地市中位数（{n}个）", "Median of prefectures in the province ({n})"),
+    "peers_provinces": ("各省中位数（{n}个）", "Median of provinces ({n})"),
+    "peers_siblings_township": ("同级乡镇中位数（{n}个）", "Median of sibling townships ({n})"),
+    "peers_siblings_village": ("同级村中位数（{n}个）", "Median of sibling villages ({n})"),
     "switch_language": ("English", "中文"),
     "nav_map": ("一张图", "Map"),
     "nav_data": ("数据", "Data"),

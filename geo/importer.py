@@ -15,6 +15,7 @@ import numpy as np
 
 from data.definitions import codes
 from data.ingest.importer import ImportRejected, Problem
+from data.definitions.access import Access, check
 from data.store.storage import Storage
 from geo.hierarchy import Region
 from geo import shapes
@@ -42,9 +43,10 @@ def level_of(code: str) -> str | None:
     return None
 
 
-def import_boundaries(storage: Storage, path: str | Path, code_field: str | None = None,
+def import_boundaries(storage: Storage, access: Access, path: str | Path, code_field: str | None = None,
                       name_field: str | None = None) -> dict:
-    """Validate and store the township/village outlines of ``path``; returns counts per level."""
+    """Validate and store the township/village outlines of ``path``; returns counts per level (administrators)."""
+    check(access).require("admin")
     path = Path(path)
     try:
         frame = gpd.read_file(path)
@@ -80,7 +82,7 @@ def import_boundaries(storage: Storage, path: str | Path, code_field: str | None
         units[code] = {"code": code, "name": str(name).strip(), "level": level, "geometry": polygon, "row": row}
 
     counties = {code[:6] + "000000" for code in units}
-    known = {c: r for c in counties for r in storage.regions_by_codes([c]) if "county" in r["layers"]}
+    known = {c: r for c in counties for r in storage.regions_by_codes(access, [c]) if "county" in r["layers"]}
     for unit in units.values():
         if unit["code"][:6] + "000000" not in known:
             problems.append(Problem(unit["row"], code_column, unit["code"], "所属县不存在", "its county does not exist"))
@@ -101,7 +103,7 @@ def import_boundaries(storage: Storage, path: str | Path, code_field: str | None
             county["code"], county["name"], county["level"], county["parent_code"], county["source"],
             county["ancestors"])
         placed[unit["code"]] = parent.child(unit["code"], unit["name"], unit["level"], source, geometry)
-    storage.replace_subdivisions(sorted(counties), [r.to_row() for r in placed.values()],
+    storage.replace_subdivisions(access, sorted(counties), [r.to_row() for r in placed.values()],
                                  [r.outline_row(r.level) for r in placed.values()])
     return {"township": sum(u["level"] == "township" for u in ordered),
             "village": sum(u["level"] == "village" for u in ordered), "counties": len(counties)}

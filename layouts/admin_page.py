@@ -8,7 +8,6 @@ from dash import dash_table, dcc, html
 from data.store import accounts, audit
 from data.store.storage import Storage
 from dashboard.i18n import language, t
-from dashboard.scope import request_access
 from layouts import ids, shell
 
 PATH = "/admin"
@@ -27,9 +26,9 @@ def _columns(columns, lang: str) -> list[dict]:
     return [{"id": key, "name": zh if lang == "zh" else en} for key, zh, en in columns]
 
 
-def user_rows(storage: Storage, lang: str) -> list[dict]:
+def user_rows(storage: Storage, access, lang: str) -> list[dict]:
     rows = []
-    for user in accounts.list_users(storage):
+    for user in accounts.list_users(storage, access):
         role = accounts.ROLES[user["role"]]
         state = [t("yes", lang) if user["active"] else ("停用" if lang == "zh" else "disabled")]
         state += ["锁定" if lang == "zh" else "locked"] if user["locked"] else []
@@ -41,8 +40,8 @@ def user_rows(storage: Storage, lang: str) -> list[dict]:
     return rows
 
 
-def audit_rows(storage: Storage, lang: str, action=None, outcome=None, user=None) -> list[dict]:
-    rows = audit.entries(storage.engine, user=user, action=action, outcome=outcome, limit=AUDIT_ROWS)
+def audit_rows(storage: Storage, access, lang: str, action=None, outcome=None, user=None) -> list[dict]:
+    rows = audit.entries(storage.engine, access, user=user, action=action, outcome=outcome, limit=AUDIT_ROWS)
     for row in rows:
         row["at"] = f"{row['at']:%Y-%m-%d %H:%M:%S}"
         zh, en = audit.ACTIONS[row["action"]]
@@ -50,12 +49,12 @@ def audit_rows(storage: Storage, lang: str, action=None, outcome=None, user=None
     return rows
 
 
-def layout(storage: Storage, lang: str | None = None, **_ignored) -> html.Div:
+def layout(storage: Storage, access, lang: str | None = None, **_ignored) -> html.Div:
     lang = language(shell.text(lang))
-    request_access().require("admin")
+    access.require("admin")
     content = html.Div(className="admin-page", children=[
         html.H2(t("admin_users", lang)),
-        dash_table.DataTable(id=ids.ADMIN_USERS, data=user_rows(storage, lang), columns=_columns(USER_COLUMNS, lang),
+        dash_table.DataTable(id=ids.ADMIN_USERS, data=user_rows(storage, access, lang), columns=_columns(USER_COLUMNS, lang),
                              sort_action="native", page_size=20, **TABLE_STYLE),
         html.P("用户在服务器上以 python -m dashboard users add/list/disable/enable/password/token 管理。" if lang == "zh"
                else "Users are managed on the server with python -m dashboard users add/list/disable/enable/password/token.",
@@ -69,8 +68,8 @@ def layout(storage: Storage, lang: str | None = None, **_ignored) -> html.Div:
                          options=[{"label": o, "value": o} for o in audit.OUTCOMES]),
             dcc.Input(id=ids.ADMIN_USER, placeholder="用户 / user", debounce=True, type="text"),
         ]),
-        dash_table.DataTable(id=ids.ADMIN_AUDIT, data=audit_rows(storage, lang), columns=_columns(AUDIT_COLUMNS, lang),
+        dash_table.DataTable(id=ids.ADMIN_AUDIT, data=audit_rows(storage, access, lang), columns=_columns(AUDIT_COLUMNS, lang),
                              sort_action="native", page_size=25, **TABLE_STYLE),
         dcc.Store(id=ids.ADMIN_STATE, data={"lang": lang}),
     ])
-    return shell.frame(content, lang, PATH, [], {})
+    return shell.frame(access, content, lang, PATH, [], {})

@@ -3,7 +3,7 @@
 Row counts of every interchange table within the selected region (the caller's own region by default),
 and rows of one table as stored (personal data masked), with Chinese headers and official terms:
 the first rows, or for an evaluator a seeded sample of households, or for an East–West office no
-household rows at all (data/records.py decides). Every view of household rows is audited.
+household rows at all (data/store/records.py decides, and audits every view of household rows).
 ``/data?table=&region=``.
 """
 from __future__ import annotations
@@ -15,34 +15,28 @@ from data.definitions import codes, contract
 from data.store import records
 from data.store.storage import NotFound, Storage
 from data.read.views import region_prefix
-from dashboard.auth import record
 from dashboard.i18n import language, t
-from dashboard.scope import request_access
 from layouts import ids, map_page, shell
 
 PATH = "/data"
 PREVIEW_ROWS = 50
 
 
-def layout(storage: Storage, table: str | None = None, region: str | None = None, lang: str | None = None,
+def layout(storage: Storage, access, table: str | None = None, region: str | None = None, lang: str | None = None,
            **_ignored) -> html.Div:
-    lang, table, region = language(shell.text(lang)), shell.text(table), map_page.home_region(shell.text(region))
+    lang, table, region = language(shell.text(lang)), shell.text(table), map_page.home_region(access, shell.text(region))
     table = table if table in contract.TABLES else contract.LOAD_ORDER[0]
-    access = request_access()
-    if region is None and not access.scope.everything:  # several regions of one's own: choose one
-        return shell.frame(own_regions(storage, access, table, lang), lang, PATH, [], {"table": table})
+    if region is None and not access.everything:  # several regions of one's own: choose one
+        return shell.frame(access, own_regions(storage, access, table, lang), lang, PATH, [], {"table": table})
     try:
-        lineage = storage.lineage(region, access.scope) if region else []
-        prefix = region_prefix(storage, region or None)
+        lineage = storage.lineage(access, region) if region else []
+        prefix = region_prefix(storage, access, region or None)
     except (codes.InvalidCode, NotFound):
-        return shell.frame(html.Div(className="card", children=[html.H2(f"{t('not_found', lang)}: {region}")]),
+        return shell.frame(access, html.Div(className="card", children=[html.H2(f"{t('not_found', lang)}: {region}")]),
                            lang, PATH, [], {"table": table})
-    counts = records.count_rows(storage.engine, prefix)
+    counts = records.count_rows(storage.engine, access, prefix)
     state = {"region": lineage[-1]["code"] if lineage else None, "table": table}
-    shown = records.listing(storage, table, state["region"], access, PREVIEW_ROWS)
-    if table in records.HOUSEHOLD_TABLES:
-        record(storage, "view_households", "ok" if shown.mode != "hidden" else "refused", region=state["region"],
-               detail=f"{table}: {shown.mode} {len(shown.frame)} of {shown.total} rows")
+    shown = records.listing(storage, access, table, state["region"], PREVIEW_ROWS)  # audited there
     cards = [dcc.Link(className="count-card" + (" selected" if name == table else ""),
                       href=shell.href(PATH, **{**state, "table": name, "lang": lang}), children=[
                           html.Div(contract.TABLES[name].zh if lang == "zh" else name, className="count-name"),
@@ -69,12 +63,12 @@ def layout(storage: Storage, table: str | None = None, region: str | None = None
                         "textAlign": "left"},
             style_header={"fontWeight": "bold", "backgroundColor": "#eef2f6"}),
     ])
-    return shell.frame(content, lang, PATH, lineage, state)
+    return shell.frame(access, content, lang, PATH, lineage, state)
 
 
 def own_regions(storage: Storage, access, table: str, lang: str) -> html.Div:
     """Links to each of the caller's regions (for a user with several)."""
-    places = storage.regions_by_codes(list(access.regions), access.scope)
+    places = storage.regions_by_codes(access, list(access.regions))
     return html.Div(className="card", id=ids.DATA_COUNTS, children=[
         html.H2(t("demo_region", lang)),
         html.Ul([html.Li(dcc.Link(p["name"], href=shell.href(PATH, region=p["code"], table=table, lang=lang)))

@@ -218,16 +218,32 @@ def ranking_figure(data: MapData, lang: str, limit: int = 20) -> go.Figure:
     return figure
 
 
+def trend_label(line: TrendLine, lang: str) -> str:
+    """A trend line's name: the region's (the nation's), or what the peers' median is taken over."""
+    if line.peers is None:
+        return line.name or t("nation", lang)
+    group = line.peers
+    if group.kind == "province_counties" and not group.tier_applies:
+        key = "peers_province_counties_all"
+    elif group.kind == "siblings":
+        key = f"peers_siblings_{group.level}"
+    else:
+        key = f"peers_{group.kind}"
+    tier_name = group.tier.en if lang == "en" else group.tier.zh
+    return t(key, lang).format(tier=tier_name, n=len(group.codes))
+
+
 def trend_figure(lines: list[TrendLine], metric: Metric, period: str | None, lang: str) -> go.Figure:
     """The selected region against its parent and the median of its peers, every period of the metric."""
     figure = go.Figure()
     for line in lines:
+        name = trend_label(line, lang)
         figure.add_trace(go.Scatter(
-            x=[p["period"] for p in line.points], y=[p["value"] for p in line.points], name=line.label,
+            x=[p["period"] for p in line.points], y=[p["value"] for p in line.points], name=name,
             mode="lines+markers", line={"color": SERIES_COLOURS[line.key], "width": 3 if line.key == "region" else 1.5,
                                         "dash": "dot" if line.key == "peers" else "solid"},
             marker={"size": 4}, connectgaps=False,
-            hovertemplate=f"{line.label}：%{{y:,.{shown_decimals(metric)}f}} {unit(metric, lang)}<extra>%{{x}}</extra>"))
+            hovertemplate=f"{name}：%{{y:,.{shown_decimals(metric)}f}} {unit(metric, lang)}<extra>%{{x}}</extra>"))
     if metric.target is not None:
         figure.add_hline(y=metric.target, line={"dash": "dash", "color": "#555", "width": 1},
                          annotation_text=metric.target_note or str(metric.target))

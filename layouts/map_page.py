@@ -14,7 +14,6 @@ from data.read.views import (DEFAULT_METRIC, SHOWN, MapView, boundary_line_geome
                         trend_lines)
 from data.store import membership
 from dashboard.i18n import language, t
-from dashboard.scope import request_access, request_scope
 from layouts import figures, ids, shell
 
 PATH = "/"
@@ -38,15 +37,11 @@ def period_options(periods: list[str]) -> list[dict]:
     return [{"label": p, "value": p} for p in reversed(periods)]
 
 
-def tier_options(storage: Storage, lang: str) -> list[dict]:
+def tier_options(storage: Storage, access, lang: str) -> list[dict]:
     """The tiers with the number of their counties the caller may see."""
-    scope = request_scope()
-    visible = None if scope.everything else {c for c, _, _ in storage.units("county", None, scope)}
     options = []
     for tier in tiers.TIERS:
-        members = membership.counties(storage, tier.code)
-        if members is not None and visible is not None:
-            members = members & visible
+        members = membership.counties(storage, access, tier.code)
         name = tier.en if lang == "en" else tier.zh
         options.append({"label": name if members is None else f"{name}（{len(members)}）",
                         "value": tier.code, "disabled": members is not None and not members})
@@ -59,24 +54,23 @@ def chosen_metric(metric, default: str = DEFAULT_METRIC) -> str:
     return metric if metric in metrics.CATALOG and metrics.CATALOG[metric].shown else default
 
 
-def layout(storage: Storage, region: str | None = None, metric: str | None = None, period: str | None = None,
+def layout(storage: Storage, access, region: str | None = None, metric: str | None = None, period: str | None = None,
            tier: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
     lang = language(shell.text(lang))
-    scope = request_scope()
-    region, period = home_region(shell.text(region)), shell.text(period)
+    region, period = home_region(access, shell.text(region)), shell.text(period)
     metric = chosen_metric(metric)
     tier = tiers.get(tier).code
     try:
-        view = map_view(storage, region, scope)
+        view = map_view(storage, access, region)
     except (codes.InvalidCode, NotFound):
-        return shell.not_found(lang, PATH, region)
+        return shell.not_found(access, lang, PATH, region)
     try:
         known, shown = periods(storage, metric, period)
     except cube.NotBuilt as error:
-        return shell.not_built(lang, PATH, view.lineage, link_state(view, metric, None, tier), error)
+        return shell.not_built(access, lang, PATH, view.lineage, link_state(view, metric, None, tier), error)
     notice = t("period_not_found", lang).format(period=period, shown=shown or "—") if period and period != shown else None
     state = link_state(view, metric, shown if period else None, tier)
-    data = map_data(storage, view, metric, shown, tier)
+    data = map_data(storage, access, view, metric, shown, tier)
     lines = boundary_line_geometries(storage) if view.region is None else None
     content = html.Div(className="map-page", children=[
         html.Div(className="controls", children=[
@@ -88,11 +82,11 @@ def layout(storage: Storage, region: str | None = None, metric: str | None = Non
                          options=period_options(known), className="period-choice"),
             html.Label(t("tier", lang), htmlFor=ids.TIER),
             dcc.Dropdown(id=ids.TIER, value=tier, clearable=False, searchable=False, className="tier-choice",
-                         options=tier_options(storage, lang), disabled=not view.tiered),
+                         options=tier_options(storage, access, lang), disabled=not view.tiered),
             profile_link(view, lang),
         ]),
         html.P(notice, className="notice") if notice else None,
-        html.Div(id=ids.KPIS, className="kpi-cards", children=kpi_cards(storage, view, data.period, lang)),
+        html.Div(id=ids.KPIS, className="kpi-cards", children=kpi_cards(storage, access, view, data.period, lang)),
         html.Div(className="map-row", children=[
             html.Div(className="map-column", children=[
                 dcc.Graph(id=ids.MAP, className="map",
@@ -103,7 +97,7 @@ def layout(storage: Storage, region: str | None = None, metric: str | None = Non
             html.Aside(className="side", children=[
                 dcc.Graph(id=ids.RANKING, figure=figures.ranking_figure(data, lang), config=GRAPH_CONFIG),
                 dcc.Graph(id=ids.TREND, config=GRAPH_CONFIG,
-                          figure=figures.trend_figure(trend_lines(storage, view, metric, tier, lang, scope),
+                          figure=figures.trend_figure(trend_lines(storage, access, view, metric, tier),
                                                       data.metric, data.period, lang)),
             ]),
         ]),
@@ -115,25 +109,25 @@ def layout(storage: Storage, region: str | None = None, metric: str | None = Non
         ]),
         dcc.Store(id=ids.MAP_STATE, data={"region": view.code, "lang": lang}),
     ])
-    return shell.frame(content, lang, PATH, view.lineage, state)
+    return shell.frame(access, content, lang, PATH, view.lineage, state)
 
 
-def home_region(region: str | None) -> str | None:
+def home_region(access, region: str | None) -> str | None:
     """The region the map opens on: the one asked for, else the caller's own region if they have just one."""
     if region:
         return region
-    own = request_access().regions
+    own = access.regions
     return own[0] if len(own) == 1 else None
 
 
-def geometry_url(storage: Storage, region: str | None) -> str | None:
+def geometry_url(storage: Storage, access, region: str | None) -> str | None:
     """The geometry URL the map of ``region`` will ask for (None if the region is unknown), so the page can
     start fetching it before the layout arrives."""
-    region = home_region(region)
+    region = home_region(access, region)
     if not region:
         return f"/geo/county.geojson?v={storage.data_version()}"
     try:
-        return map_view(storage, region, request_scope()).geojson_url
+        return map_view(storage, access, region).geojson_url
     except (codes.InvalidCode, NotFound, OutOfScope):
         return None
 
@@ -170,12 +164,11 @@ def metric_definition(metric: metrics.Metric, lang: str) -> str:
     return f"{figures.label(metric, lang)}：{definition}{target}"
 
 
-def kpi_cards(storage: Storage, view: MapView, period: str, lang: str) -> list:
+def kpi_cards(storage: Storage, access, view: MapView, period: str, lang: str) -> list:
     """The headline cards of the selected region (the nation at the top) in the chosen period."""
-    scope = request_scope()
-    national_refused = view.code is None and not cube.may_read_nation(scope)
+    national_refused = view.code is None and not access.may_read_nation
     figures_by_code = {} if national_refused else {
-        f["metric"]: f for f in cube.key_figures(storage, view.code, scope, at=period)}
+        f["metric"]: f for f in cube.key_figures(storage, access, view.code, at=period)}
     cards = []
     for code in KPI_METRICS:
         metric = metrics.get(code)

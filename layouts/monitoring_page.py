@@ -19,9 +19,7 @@ from data.read import cube, monitoring
 from data.compute import risk
 from data.store.storage import NotFound, Storage
 from data.read.views import MapData, map_data, map_view
-from dashboard.auth import record_households_viewed
 from dashboard.i18n import language
-from dashboard.scope import request_access
 from layouts import figures, ids, map_page, shell
 
 PATH = "/monitoring"
@@ -55,25 +53,24 @@ def state_of(region, period, min_score, threshold, size, seed) -> dict:
             "seed": seed}
 
 
-def layout(storage: Storage, region: str | None = None, period: str | None = None, min_score=None,
+def layout(storage: Storage, access, region: str | None = None, period: str | None = None, min_score=None,
            threshold=None, size=None, seed=None, lang: str | None = None, **_ignored) -> html.Div:
     lang = language(shell.text(lang))
-    access = request_access()
-    region, period = map_page.home_region(shell.text(region)), shell.text(period)
+    region, period = map_page.home_region(access, shell.text(region)), shell.text(period)
     try:
-        view = map_view(storage, region, access.scope)
+        view = map_view(storage, access, region)
     except (codes.InvalidCode, NotFound):
-        return shell.not_found(lang, PATH, region)
+        return shell.not_found(access, lang, PATH, region)
     known = monitoring.months(storage)
     if not known:
-        return shell.not_built(lang, PATH, view.lineage, {"region": region}, cube.NotBuilt("cube"))
+        return shell.not_built(access, lang, PATH, view.lineage, {"region": region}, cube.NotBuilt("cube"))
     period = period if period in known else known[-1]
     min_score = _number(min_score, risk.DEFAULT_CUT, 0, 100)
     threshold = _number(threshold, None, *monitoring.WHATIF_RANGE)
     size = _number(size, None, 1, monitoring.SAMPLE_MAX, integer=True)
     seed = _number(seed, 1, 0, 2 ** 32 - 1, integer=True)
     state = state_of(view.code, period, min_score, threshold, size, seed)
-    data = map_data(storage, view, MAP_METRIC, period, tiers.ALL)
+    data = map_data(storage, access, view, MAP_METRIC, period, tiers.ALL)
     controls = html.Div(className="controls", children=[
         html.Label(_t("月份", "Month", lang), htmlFor=ids.MON_PERIOD),
         dcc.Dropdown(id=ids.MON_PERIOD, value=period, clearable=False, searchable=False,
@@ -84,7 +81,7 @@ def layout(storage: Storage, region: str | None = None, period: str | None = Non
     ])
     sections = [html.H2(_t("监测预警与帮扶进度", "Monitoring and early warning", lang)), controls,
                 warning_section(storage, view, data, access, period, min_score, lang),
-                backtest_section(storage, view, access, lang) if view.code or access.scope.everything else None]
+                backtest_section(storage, view, access, lang) if view.code or access.everything else None]
     if view.code is None:
         sections.append(html.P(_t("在地图上点击一个地区，查看预警名单、帮扶进度、核查、测算和抽样。",
                                   "Click a region on the map for its warning list, board, checks, what-if and sample.",
@@ -93,7 +90,7 @@ def layout(storage: Storage, region: str | None = None, period: str | None = Non
         sections += [board_section(storage, view, access, lang), checks_section(storage, view, access, lang),
                      whatif_section(storage, view, access, threshold, lang),
                      sample_section(storage, view, access, size, seed, lang)]
-    return shell.frame(html.Div(className="monitoring-page", children=sections), lang, PATH, view.lineage,
+    return shell.frame(access, html.Div(className="monitoring-page", children=sections), lang, PATH, view.lineage,
                        {"region": view.code})
 
 
@@ -110,7 +107,7 @@ def _mode_note(mode: str, lang: str):
 def warning_section(storage, view, data: MapData, access, period: str, min_score: float, lang: str) -> html.Div:
     facts = storage.facts()  # the demo's flood; a real deployment has none of these facts
     flood = {"counties": json.loads(facts.get("flood_counties", "[]")), "months": json.loads(facts.get("flood_months", "[]"))}
-    trend = cube.series(storage, "warning_households", view.code, access.scope)["series"]
+    trend = cube.series(storage, access, "warning_households", view.code)["series"]
     children = [
         html.H3(_t("风险预警", "Early warning", lang)),
         html.P(_t("风险评分（0–100）由七项透明规则加总：收入与监测线差距35分、收入下降15分、刚性支出（医疗、教育、灾害损失、意外）25分、"
@@ -127,13 +124,12 @@ def warning_section(storage, view, data: MapData, access, period: str, min_score
             html.Aside(className="side", children=[
                 dcc.Graph(id=ids.MON_TREND, config=map_page.GRAPH_CONFIG,
                           figure=figures.warning_trend_figure(trend, period, lang)),
-                html.P(flood_note(storage, view, flood, period, trend, lang), id=ids.MON_WHY, className="note"),
+                html.P(flood_note(storage, access, view, flood, period, trend, lang), id=ids.MON_WHY, className="note"),
             ]),
         ]),
     ]
     if view.code is not None:
-        warned = monitoring.warnings(storage, view.code, access, period=period, min_score=min_score)
-        record_households_viewed(storage, warned, "monitoring warnings")
+        warned = monitoring.warnings(storage, access, view.code, period=period, min_score=min_score)
         children += [
             html.P(_t(f"{period}：{warned['scored_households']:,} 户未纳入监测的农户中，{warned['count']:,} 户评分≥{min_score:g}，"
                       f"其中本月新进入 {warned['new']:,} 户。", f"{period}: of {warned['scored_households']:,} households not "
@@ -169,7 +165,7 @@ def why_list(warned: dict, lang: str) -> html.Div:
                   + "、".join(f"{label(r)} {n}" for r, n in counts.items()), className="note")
 
 
-def flood_note(storage, view, flood: dict, period: str, trend: list[dict], lang: str) -> str:
+def flood_note(storage, access, view, flood: dict, period: str, trend: list[dict], lang: str) -> str:
     """Why warnings rose: the month's change, and the flood where a flooded county is in view."""
     values = {p["period"]: p["value"] for p in trend}
     months = [p["period"] for p in trend]
@@ -183,7 +179,7 @@ def flood_note(storage, view, flood: dict, period: str, trend: list[dict], lang:
     prefix = codes.significant(view.code, view.region["level"]) if view.region else ""
     hit = [c for c in flood["counties"] if c.startswith(prefix) or prefix.startswith(c[:6])]
     if hit and flood["months"]:
-        names = "、".join(r["name"] for r in storage.regions_by_codes(hit))
+        names = "、".join(r["name"] for r in storage.regions_by_codes(access, hit))
         text += _t(f"{names}在{'、'.join(flood['months'])}遭受洪涝灾害：应急管理部门报送的灾害损失计入刚性支出，"
                    "损失占家庭年收入越高，评分越高，因此这些县在汛期月份预警明显增多，随后逐步识别纳入监测。",
                    f"{names} were flooded in {', '.join(flood['months'])}: the disaster losses reported by emergency "
@@ -193,7 +189,7 @@ def flood_note(storage, view, flood: dict, period: str, trend: list[dict], lang:
 
 
 def backtest_section(storage, view, access, lang: str) -> html.Div:
-    result = monitoring.backtest(storage, view.code, access.scope)
+    result = monitoring.backtest(storage, access, view.code)
     return html.Div(className="card", children=[
         html.H3(_t("回测与校准", "Backtest and calibration", lang)),
         html.P(_t(f"在 {result['months'][0]} 至 {result['months'][1]} 的历史数据上：准确率 = 预警户中随后{result['horizon_months']}个月内被识别的比例；"
@@ -219,8 +215,7 @@ CASE_COLUMNS = [("village", "村", "village"), ("household_id", "户编码", "ho
 
 
 def board_section(storage, view, access, lang: str) -> html.Div:
-    result = monitoring.board(storage, view.code, access)
-    record_households_viewed(storage, result, "monitoring board")
+    result = monitoring.board(storage, access, view.code)
     return html.Div(className="card", children=[
         html.H3(_t("识别到帮扶进度", "From identification to assistance", lang)),
         html.P(_t(f"{result['cases']} 个监测案例（截至 {result['as_of']}），超期 {result['overdue']} 个：预警到识别超过{monitoring.IDENTIFICATION_TARGET_DAYS}天，"
@@ -244,8 +239,7 @@ def board_section(storage, view, access, lang: str) -> html.Div:
 
 
 def checks_section(storage, view, access, lang: str) -> html.Div:
-    result = monitoring.checks(storage, view.code, access)
-    record_households_viewed(storage, result, "monitoring checks")
+    result = monitoring.checks(storage, access, view.code)
     exits = [{**r, "reasons": "；".join(r["reasons"])} for r in result["exits"]]
     return html.Div(className="card", children=[
         html.H3(_t("帮扶措施匹配与风险消除核查", "Measure matching and exit checks", lang)),
@@ -266,11 +260,11 @@ def checks_section(storage, view, access, lang: str) -> html.Div:
 
 def whatif_section(storage, view, access, threshold, lang: str) -> html.Div:
     try:
-        result = monitoring.whatif(storage, view.code, access.scope, threshold)  # default: the stored line
+        result = monitoring.whatif(storage, access, view.code, threshold)  # default: the stored line
     except monitoring.BadRequest:
         if threshold is not None:
             raise
-        result = monitoring.whatif(storage, view.code, access.scope, WHATIF_START)  # no line stored here
+        result = monitoring.whatif(storage, access, view.code, WHATIF_START)  # no line stored here
     threshold = result["threshold"]
     units = [{"code": c["code"], "name": c["name"]} for c in result["children"]]
     return html.Div(className="card", children=[
@@ -310,10 +304,9 @@ def sample_section(storage, view, access, size: int, seed: int, lang: str) -> ht
                 html.Label(_t("随机种子", "Seed", lang), htmlFor=ids.MON_SEED),
                 dcc.Input(id=ids.MON_SEED, type="number", min=0, step=1, value=seed, debounce=True)]
     try:
-        result = monitoring.field_sample(storage, view.code, access, size, seed)
+        result = monitoring.field_sample(storage, access, view.code, size, seed)
     except monitoring.BadRequest as error:
         return html.Div(className="card", children=children + [html.P(str(error), className="notice")])
-    record_households_viewed(storage, result, "monitoring field sample")
     base = f"/api/v1/monitoring/sample?region={view.code}&size={result['size']}&seed={seed}"
     return html.Div(className="card", children=children + [
         html.P(_t(f"按乡镇×监测类别分{len(result['strata'])}层（每层至少1户，其余按比例），从 {result['population']} 户中抽取 {result['size']} 户；同一种子得到同一样本。",

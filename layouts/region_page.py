@@ -15,7 +15,6 @@ from data.read import cube, profile
 from data.store.storage import NotFound, Storage
 from data.read.views import map_data, map_view
 from dashboard.i18n import language, t
-from dashboard.scope import request_scope
 from layouts import figures, ids, map_page, shell
 
 PATH_PREFIX = "/region/"
@@ -28,37 +27,36 @@ def path(code: str) -> str:
     return f"{PATH_PREFIX}{code}"
 
 
-def layout(storage: Storage, code: str | None = None, metric: str | None = None, lang: str | None = None,
+def layout(storage: Storage, access, code: str | None = None, metric: str | None = None, lang: str | None = None,
            **_ignored) -> html.Div:
     lang = language(shell.text(lang))
-    scope = request_scope()
     code = shell.text(code) or ""
     try:
-        place = profile.region(storage, code, scope)
+        place = profile.region(storage, access, code)
     except (codes.InvalidCode, NotFound):
-        return shell.not_found(lang, path(code), code)
+        return shell.not_found(access, lang, path(code), code)
     here = path(place["code"])
     metric = map_page.chosen_metric(metric, DEFAULT_MAP_METRIC)
     state = {"metric": None if metric == DEFAULT_MAP_METRIC else metric}
     try:
         cube.info(storage)
     except cube.NotBuilt as error:
-        return shell.not_built(lang, here, place["lineage"], state, error, crumb_path)
-    compare = profile.comparison(storage, place, scope)
+        return shell.not_built(access, lang, here, place["lineage"], state, error, crumb_path)
+    compare = profile.comparison(storage, access, place)
     sections = [
         header(place, lang),
         section(t("profile_key_figures", lang), "key_figures", [
-            table("key_figures", profile.key_figures(storage, place, compare, scope).drop(columns=["metric"]), lang)]),
-        monitoring_section(storage, place["code"], lang, scope),
-        employment_section(storage, place["code"], lang, scope),
-        projects_section(storage, place["code"], lang, scope),
-        funds_section(storage, place["code"], lang, scope),
-        pairing_section(storage, place, lang, scope),
-        map_section(storage, place, metric, lang),
+            table("key_figures", profile.key_figures(storage, access, place, compare).drop(columns=["metric"]), lang)]),
+        monitoring_section(storage, access, place["code"], lang),
+        employment_section(storage, access, place["code"], lang),
+        projects_section(storage, access, place["code"], lang),
+        funds_section(storage, access, place["code"], lang),
+        pairing_section(storage, access, place, lang),
+        map_section(storage, access, place, metric, lang),
         dcc.Download(id=ids.PROFILE_DOWNLOAD),
         dcc.Store(id=ids.PROFILE_STATE, data={"region": place["code"], "lang": lang}),
     ]
-    return shell.frame(html.Div(sections, className="profile"), lang, here, place["lineage"], state,
+    return shell.frame(access, html.Div(sections, className="profile"), lang, here, place["lineage"], state,
                        crumb_path=crumb_path)
 
 
@@ -130,11 +128,11 @@ def graph(figure, name: str) -> dcc.Graph:
     return dcc.Graph(id=f"profile-{name}", figure=figure, config=GRAPH_CONFIG, className="profile-graph")
 
 
-def monitoring_section(storage: Storage, code: str, lang: str, scope) -> html.Section:
-    monthly = profile.monitoring_monthly(storage, code, scope)
-    period, latest = profile.latest_row(profile.series_table(storage, code, profile.CATEGORY_METRICS, scope))
-    risks = profile.recent_total(profile.series_table(storage, code, profile.RISK_METRICS, scope))
-    channels = profile.recent_total(profile.series_table(storage, code, profile.CHANNEL_METRICS, scope))
+def monitoring_section(storage: Storage, access, code: str, lang: str) -> html.Section:
+    monthly = profile.monitoring_monthly(storage, access, code)
+    period, latest = profile.latest_row(profile.series_table(storage, access, code, profile.CATEGORY_METRICS))
+    risks = profile.recent_total(profile.series_table(storage, access, code, profile.RISK_METRICS))
+    channels = profile.recent_total(profile.series_table(storage, access, code, profile.CHANNEL_METRICS))
     recent = t("last_12_months", lang)
     return section(t("profile_monitoring", lang), "monitoring", [
         html.Div(className="grid-3", children=[
@@ -152,10 +150,10 @@ def monitoring_section(storage: Storage, code: str, lang: str, scope) -> html.Se
     ])
 
 
-def employment_section(storage: Storage, code: str, lang: str, scope) -> html.Section:
-    monthly = profile.TABLES["employment"](storage, code, scope)
-    period, locations = profile.latest_row(profile.series_table(storage, code, profile.LOCATION_METRICS, scope))
-    _, modes = profile.latest_row(profile.series_table(storage, code, profile.MODE_METRICS, scope))
+def employment_section(storage: Storage, access, code: str, lang: str) -> html.Section:
+    monthly = profile.TABLES["employment"](storage, access, code)
+    period, locations = profile.latest_row(profile.series_table(storage, access, code, profile.LOCATION_METRICS))
+    _, modes = profile.latest_row(profile.series_table(storage, access, code, profile.MODE_METRICS))
     return section(t("profile_employment", lang), "employment", [
         graph(figures.employment_figure(monthly, lang), "employment-series"),
         html.Div(className="grid-2", children=[
@@ -168,8 +166,8 @@ def employment_section(storage: Storage, code: str, lang: str, scope) -> html.Se
     ])
 
 
-def projects_section(storage: Storage, code: str, lang: str, scope) -> html.Section:
-    frame = profile.projects(storage, code, scope)
+def projects_section(storage: Storage, access, code: str, lang: str) -> html.Section:
+    frame = profile.projects(storage, access, code)
     flagged = int((frame["需关注 / flagged"] != "").sum()) if not frame.empty else 0
     summary = (f"{t('projects_count', lang)}：{len(frame)}，{t('flagged_projects', lang)}：{flagged}"
                if not frame.empty else "")
@@ -177,9 +175,9 @@ def projects_section(storage: Storage, code: str, lang: str, scope) -> html.Sect
                                                                table("projects", frame, lang)])
 
 
-def funds_section(storage: Storage, code: str, lang: str, scope) -> html.Section:
-    frame = profile.funds_by_use(storage, code, scope)
-    share = profile.latest_values(storage, code, ("funds_industry_share", "funds_spend_rate"), scope)
+def funds_section(storage: Storage, access, code: str, lang: str) -> html.Section:
+    frame = profile.funds_by_use(storage, access, code)
+    share = profile.latest_values(storage, access, code, ("funds_industry_share", "funds_spend_rate"))
     line = metrics.get("funds_industry_share")
     facts = [html.Li(f"{figures.label(v['metric'], lang)}（{v['period'] or '—'}）："
                      f"{figures.format_value(v['value'], v['metric'], lang)}") for v in share]
@@ -193,9 +191,9 @@ def funds_section(storage: Storage, code: str, lang: str, scope) -> html.Section
     ])
 
 
-def pairing_section(storage: Storage, place: dict, lang: str, scope) -> html.Section:
-    values = profile.latest_values(storage, place["code"],
-                                   profile.COLLABORATION_METRICS + profile.TEAM_METRICS, scope)
+def pairing_section(storage: Storage, access, place: dict, lang: str) -> html.Section:
+    values = profile.latest_values(storage, access, place["code"],
+                                   profile.COLLABORATION_METRICS + profile.TEAM_METRICS)
     items = [html.Li(f"{figures.label(v['metric'], lang)}（{v['period'] or '—'}）："
                      f"{figures.format_value(v['value'], v['metric'], lang)}") for v in values]
     partners = "、".join(place["partners"]) or t("none", lang)
@@ -203,9 +201,9 @@ def pairing_section(storage: Storage, place: dict, lang: str, scope) -> html.Sec
         html.P(f"{t('paired_with', lang)}：{partners}"), html.Ul(items, className="facts columns")])
 
 
-def map_section(storage: Storage, place: dict, metric: str, lang: str) -> html.Section:
-    view = map_view(storage, place["code"], request_scope())
-    data = map_data(storage, view, metric, None, None)
+def map_section(storage: Storage, access, place: dict, metric: str, lang: str) -> html.Section:
+    view = map_view(storage, access, place["code"])
+    data = map_data(storage, access, view, metric, None, None)
     return section(t("profile_map", lang), "map", [
         html.Div(className="controls no-print", children=[
             html.Label(t("metric", lang), htmlFor=ids.PROFILE_METRIC),

@@ -7,7 +7,6 @@ from dash import dcc, html
 from flask_wtf.csrf import generate_csrf
 
 from dashboard.i18n import t
-from dashboard.scope import request_access
 from layouts import ids
 
 
@@ -24,16 +23,27 @@ def state_of(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def not_found(lang: str, path: str, what) -> html.Div:
+def clicked_code(click) -> str | None:
+    """The region code of a click on the map (``location``) or on a ranking bar (``customdata``)."""
+    points = click.get("points") if isinstance(click, dict) else None
+    point = points[0] if isinstance(points, list) and points else None
+    if not isinstance(point, dict):
+        return None
+    code = point.get("location", point.get("customdata"))
+    return code if isinstance(code, str) else None
+
+
+def not_found(access, lang: str, path: str, what) -> html.Div:
     """The page for a region that does not exist or lies outside the caller's scope."""
-    return frame(html.Div(className="card", children=[
+    return frame(access, html.Div(className="card", children=[
         html.H2(f"{t('not_found', lang)}: {what}"),
         dcc.Link(t("back_to_nation", lang), href=href("/", lang=lang))]), lang, path, [], {})
 
 
-def not_built(lang: str, path: str, lineage: list[dict], state: dict, error: Exception, crumb_path=None) -> html.Div:
+def not_built(access, lang: str, path: str, lineage: list[dict], state: dict, error: Exception,
+              crumb_path=None) -> html.Div:
     """The page shown before the figures are built (``python -m dashboard build``)."""
-    return frame(html.Div(className="card", children=[html.H2(t("not_built", lang)), html.P(str(error))]),
+    return frame(access, html.Div(className="card", children=[html.H2(t("not_built", lang)), html.P(str(error))]),
                  lang, path, lineage, state, crumb_path)
 
 
@@ -43,7 +53,7 @@ def href(path: str, **params) -> str:
     return f"{path}?{query}" if query else path
 
 
-def crumbs(lang: str, path: str, lineage: list[dict], state: dict, crumb_path=None) -> list:
+def crumbs(access, lang: str, path: str, lineage: list[dict], state: dict, crumb_path=None) -> list:
     """The breadcrumb (全国 › 省 › 市 › 县 …), each link keeping the page's other state. With ``crumb_path``
     (region code or None → path) the region is in the path, not the query."""
     def link(code):
@@ -51,7 +61,7 @@ def crumbs(lang: str, path: str, lineage: list[dict], state: dict, crumb_path=No
             return href(crumb_path(code), **{**state, "region": None, "lang": lang})
         return href(path, **{**state, "region": code, "lang": lang})
     # Regions above the caller's scope are named but not linked (opening them would be refused).
-    links = [dcc.Link(t("nation", lang), href=link(None)) if request_access().scope.everything
+    links = [dcc.Link(t("nation", lang), href=link(None)) if access.everything
              else html.Span(t("nation", lang))]
     for region in lineage:
         name = (dcc.Link(region["name"], href=link(region["code"])) if region.get("in_scope", True)
@@ -64,9 +74,8 @@ def language_href(lang: str, path: str, state: dict) -> str:
     return href(path, **{**state, "lang": "en" if lang == "zh" else "zh"})
 
 
-def user_box(lang: str) -> html.Div:
+def user_box(access, lang: str) -> html.Div:
     """Who is signed in (name and role) and the sign-out button (a POST form with the CSRF token)."""
-    access = request_access()
     role = access.role.zh if lang == "zh" else access.role.en
     return html.Div(className="user-box", id=ids.USER_BOX, children=[
         html.Span(f"{access.user}（{role}）" if lang == "zh" else f"{access.user} ({role})"),
@@ -75,9 +84,8 @@ def user_box(lang: str) -> html.Div:
             html.Button(t("logout", lang), type="submit", id=ids.LOGOUT)])])
 
 
-def frame(children, lang: str, path: str, lineage: list[dict], state: dict, crumb_path=None) -> html.Div:
+def frame(access, children, lang: str, path: str, lineage: list[dict], state: dict, crumb_path=None) -> html.Div:
     """A page: header (navigation for what the role may open), breadcrumb and the page's own content."""
-    access = request_access()
     nav = [dcc.Link(t("nav_map", lang), href=href("/", region=state.get("region"), lang=lang)),
            dcc.Link(t("nav_monitoring", lang), href=href("/monitoring", region=state.get("region"), lang=lang)),
            dcc.Link(t("nav_data", lang), href=href("/data", region=state.get("region"), lang=lang))]
@@ -91,8 +99,8 @@ def frame(children, lang: str, path: str, lineage: list[dict], state: dict, crum
             html.Nav(nav),
             dcc.Link(t("switch_language", lang), id=ids.LANGUAGE_LINK, className="language",
                      href=language_href(lang, path, state)),
-            user_box(lang),
+            user_box(access, lang),
         ]),
-        html.Div(crumbs(lang, path, lineage, state, crumb_path), id=ids.BREADCRUMB, className="breadcrumb"),
+        html.Div(crumbs(access, lang, path, lineage, state, crumb_path), id=ids.BREADCRUMB, className="breadcrumb"),
         html.Main(children),
     ])

@@ -14,7 +14,6 @@ from data.definitions import contract
 from data.ingest.importer import recent_imports
 from data.store.storage import Storage
 from dashboard.i18n import language, t
-from dashboard.scope import request_access
 from layouts import ids, shell
 
 PATH = "/upload"
@@ -26,9 +25,8 @@ def table_label(table: str, lang: str) -> str:
     return f"{spec.zh}（{table}）" if lang == "zh" else f"{table} ({spec.zh})"
 
 
-def layout(storage: Storage, table: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
+def layout(storage: Storage, access, table: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
     lang, table = language(shell.text(lang)), shell.text(table)
-    access = request_access()
     access.require("import")
     choices = tables_for(access)
     table = table if table in choices else "households"
@@ -53,7 +51,7 @@ def layout(storage: Storage, table: str | None = None, lang: str | None = None, 
         html.H3(t("recent_imports", lang)),
         import_log_table(storage, lang, access),
     ])
-    return shell.frame(content, lang, PATH, [], {"table": table})
+    return shell.frame(access, content, lang, PATH, [], {"table": table})
 
 
 def tables_for(access) -> tuple[str, ...]:
@@ -62,7 +60,7 @@ def tables_for(access) -> tuple[str, ...]:
 
 
 def import_log_rows(storage: Storage, lang: str, access) -> list[dict]:
-    rows = recent_imports(storage, user=None if access.role.can_admin else access.user)
+    rows = recent_imports(storage, access)
     for row in rows:
         row["imported_at"] = f"{row['imported_at']:%Y-%m-%d %H:%M}"
         row["table_name"] = table_label(row["table_name"], lang)

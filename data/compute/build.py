@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from tqdm import tqdm
 
 from data.definitions import metrics
+from data.definitions.access import Access, OutOfScope, check
 from data.store import records
 from data.definitions.codes import NATION
 from data.compute.pipeline import CubePart, Periods, parent_cube, partition_cube
@@ -279,9 +280,13 @@ def executor_of(spec: str) -> Callable:
 
 
 # -- the build ------------------------------------------------------------------------------------
-def build(storage: Storage, counties: list[str] | None = None, executor: str = "local",
+def build(storage: Storage, access: Access, counties: list[str] | None = None, executor: str = "local",
           progress: bool = False, partition_size: int = PARTITION_COUNTIES) -> dict:
-    """Build the cube (all counties, or only ``counties``) in one transaction; returns a summary."""
+    """Build the cube (all counties, or only ``counties``, which must lie in the caller's scope) in one
+    transaction; returns a summary. Needs the import right; the whole cube needs the whole country."""
+    check(access).require("import")
+    if counties is None and not access.everything:
+        raise OutOfScope(NATION)
     started = time.perf_counter()
     run = executor_of(executor)
     url = storage.engine.url.render_as_string(hide_password=False)
@@ -297,7 +302,7 @@ def build(storage: Storage, counties: list[str] | None = None, executor: str = "
     if full:
         targets = everything
     else:
-        targets = sorted({_county(storage, code) for code in counties} | set(pending))
+        targets = sorted({_county(storage, access, code) for code in counties} | set(pending))
     partitions = [targets[i:i + partition_size] for i in range(0, len(targets), partition_size)]
     # Compute first (workers read committed records), then write in one short transaction.
     computed = []
@@ -327,13 +332,13 @@ def build(storage: Storage, counties: list[str] | None = None, executor: str = "
             "seconds": round(time.perf_counter() - started, 2)}
 
 
-def after_import(storage: Storage, table: str, counties: list[str]) -> dict | None:
+def after_import(storage: Storage, access: Access, table: str, counties: list[str]) -> dict | None:
     """Rebuild the figures an accepted import changed (region flags feed no figure); the build summary."""
-    return None if table == "regions" else build(storage, counties)
+    return None if table == "regions" else build(storage, access, counties)
 
 
-def _county(storage: Storage, code: str) -> str:
-    region = storage.region(code)
+def _county(storage: Storage, access: Access, code: str) -> str:
+    region = storage.region(access, code)
     if "county" not in region["layers"]:
         raise BuildError(f"不是县级区划 / not a county: {code} ({region['name']}, {region['level']})")
     return region["code"]

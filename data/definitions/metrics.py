@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from data.definitions.contract import RISK_TYPES, TABLES, label_zh
+from data.definitions.policy import INDUSTRY_SHARE_LINE, MEASURE_TARGET_DAYS, WARNING_CUT
 
 THEMES = {"monitoring": ("监测帮扶", "Monitoring"), "warning": ("监测预警", "Early warning"), "income": ("收入", "Income"),
           "employment": ("务工就业", "Employment"), "industry": ("产业帮扶", "Industry"),
@@ -150,8 +151,9 @@ _monitoring = [
        "当月落实首项措施的监测户，从识别到首项措施的天数中位数（偶数户时取较小的中间值）",
        "Median days from identification to the first measure, over households first assisted in the month "
        "(the lower middle value when the count is even).",
-       quantile=0.5, distribution="days_to_assistance", direction=WORSE, target=15,
-       target_note="“识别认定时间缩短到15天以内” [T11]; “从发现到帮扶约半个月” [T15]"),
+       quantile=0.5, distribution="days_to_assistance", direction=WORSE, target=MEASURE_TARGET_DAYS,
+       target_note=f"识别后{MEASURE_TARGET_DAYS}天内落实首项帮扶措施（与超期看板同一口径）；"
+                   "“从发现到帮扶约半个月” [T15]; “识别认定时间缩短到15天以内” [T11]"),
     _m("p90_days_to_assistance", "识别到帮扶天数（90分位）", "Days from identification to first measure (90th pct.)",
        "monitoring", "quantile", "天", "同上，第90百分位数", "As above, the 90th percentile.",
        quantile=0.9, distribution="days_to_assistance", direction=WORSE),
@@ -161,7 +163,7 @@ _monitoring = [
 # region at any cut are sums of the cube: precision and recall at the default cut are ratios of bands.
 BANDS = tuple(range(10))
 HORIZON = 3  # months: a warning is borne out when the household is identified within this many months
-WARNING_CUT_BAND = 5  # the default cut (data/risk.py DEFAULT_CUT = 50) as a band
+WARNING_CUT_BAND = WARNING_CUT // 10  # the warning cut as a band (bands are 10 points wide)
 _SCORED = "未纳入监测（月初不在监测中）的农户"
 _warning = [
     _m("warning_scored_households", "参与预警评分户数", "Households scored", "warning", "count", "户",
@@ -309,8 +311,8 @@ _funds = [
        "用途为产业发展的下达金额", "Allocated for industry.", shown=False),
     _m("funds_industry_share", "衔接资金用于产业发展比重", "Industry share of connection funds", "funds", "ratio", "%",
        "产业发展资金 ÷ 下达金额", "Allocated for industry ÷ allocated.", numerator=("funds_industry_allocated",),
-       denominator=("funds_allocated",), factor=100, direction=BETTER, target=60,
-       target_note="2024年“稳定在60%以上” [T14]；2022年不低于55% [G26]"),
+       denominator=("funds_allocated",), factor=100, direction=BETTER, target=INDUSTRY_SHARE_LINE,
+       target_note=f"2024年“稳定在{INDUSTRY_SHARE_LINE}%以上” [T14]；2022年不低于55% [G26]"),
 ]
 
 # The contract's collaboration figures; the English name and unit of each (the Chinese is the contract's).

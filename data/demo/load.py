@@ -8,6 +8,7 @@ import numpy as np
 from tqdm import tqdm
 
 from data.definitions import contract
+from data.definitions.access import Access
 from data.demo import generator
 from data.store import records
 from geo.hierarchy import Region
@@ -47,8 +48,10 @@ def threshold_rows(county_contexts: list[generator.CountyContext]) -> list[dict]
             for p in provinces for y in years]
 
 
-def load_demo(storage: Storage, regions: dict[str, Region], scale: str, seed: int, progress: bool = True) -> dict:
-    """Generate every table for the counties in scope and store it in one transaction."""
+def load_demo(storage: Storage, access: Access, regions: dict[str, Region], scale: str, seed: int,
+              progress: bool = True) -> dict:
+    """Generate every table for the counties in scope and store it in one transaction (administrators)."""
+    access.require("admin")
     in_scope = json.loads(storage.facts()["counties_in_scope"])
     started = time.perf_counter()
     county_contexts = contexts(regions, in_scope, seed)

@@ -8,11 +8,12 @@ from tqdm import tqdm
 
 from geo.hierarchy import Region, build_real_hierarchy
 from data.demo.scales import SCALES, select_counties
+from data.definitions.access import Access
 from data.store.storage import Storage
 from geo import packaged, subdivide
 
 
-def load_regions(storage: Storage, scale: str, seed: int, progress: bool = True) -> dict[str, Region]:
+def load_regions(storage: Storage, access: Access, scale: str, seed: int, progress: bool = True) -> dict[str, Region]:
     """Build and store every region and outline of ``scale``; returns the regions by code."""
     regions = dict(build_real_hierarchy())
     in_scope = select_counties(regions, scale, seed)
@@ -29,6 +30,7 @@ def load_regions(storage: Storage, scale: str, seed: int, progress: bool = True)
                 regions[village.code] = township.child(village.code, village.name, "village", subdivide.SOURCE,
                                                        village.geometry)
     storage.replace_regions(
+        access,
         records=[r.to_row() for r in regions.values()],
         outlines=[r.outline_row(layer) for r in regions.values() for layer in r.outlines],
         lines=[{"name": name, "source": packaged.SOURCE, "geometry": geometry}

@@ -29,7 +29,8 @@ from data.compute.build import counties_of_records, mark_pending
 from data.ingest.reader import ROW, FileProblem, read_chunks
 from data.store.schema import data_tables, import_changes, import_log
 from data.store.schema import regions as regions_table
-from data.store.storage import EVERYTHING, Scope, Storage
+from data.definitions.access import Access, Scope, check as check_access
+from data.store.storage import Storage
 
 MAX_PROBLEMS = 1000
 NAME_COLUMNS = ("head_name", "first_secretary")
@@ -386,18 +387,21 @@ def _write(connection, table: str, typed: pd.DataFrame, import_id: int) -> tuple
     return len(added), len(updated), len(new_rows) - len(added) - len(updated)
 
 
-def import_file(storage: Storage, table: str, path: str | Path, user: str | None = None,
-                progress=None, scope: Scope = EVERYTHING) -> ImportResult:
-    """Import ``path`` into ``table``; raises :class:`ImportRejected` (database unchanged) on any problem.
+def import_file(storage: Storage, access: Access, table: str, path: str | Path, progress=None) -> ImportResult:
+    """Import ``path`` into ``table`` for ``access`` (its user is recorded in the import log); raises
+    :class:`ImportRejected` (database unchanged) on any problem.
 
-    ``progress(rows_read)``, if given, is called after each chunk. Rows outside ``scope`` are problems.
+    ``progress(rows_read)``, if given, is called after each chunk. Rows outside the caller's scope are problems.
+    Use :func:`data.ingest.workflow.import_and_rebuild`, which also audits and rebuilds the figures.
     """
+    check_access(access).require("import")
+    scope = access.scope
     if table not in contract.INTERCHANGE:
         raise ValueError(f"unknown table {table!r}; one of {', '.join(contract.INTERCHANGE)}")
     spec = contract.spec_of(table)
     path = Path(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
-    user = user or getpass.getuser()
+    user = access.user or f"cli:{getpass.getuser()}"
     problems: list[Problem] = []
     bad_rows: set[int] = set()
     seen_keys: set[tuple] = set()
@@ -475,8 +479,9 @@ def _log_rejection(storage, table, path, digest, user, problems, rejected_rows) 
             problems=json.dumps([p.as_dict() for p in problems[:200]], ensure_ascii=False))).inserted_primary_key[0]
 
 
-def rollback(storage: Storage, import_id: int) -> dict:
-    """Undo an accepted import: delete the rows it added, restore the rows it changed."""
+def rollback(storage: Storage, access: Access, import_id: int) -> dict:
+    """Undo an accepted import: delete the rows it added, restore the rows it changed (administrators)."""
+    check_access(access).require("admin")
     with storage.engine.begin() as connection:
         log = connection.execute(sa.select(import_log).where(import_log.c.id == import_id)).mappings().first()
         if log is None:
@@ -518,8 +523,10 @@ def _typed(column: contract.Column, value):
     return value
 
 
-def recent_imports(storage: Storage, limit: int = 20, user: str | None = None) -> list[dict]:
-    """The latest entries of the import log (newest first, only ``user``'s if given), without problem lists."""
+def recent_imports(storage: Storage, access: Access, limit: int = 20) -> list[dict]:
+    """The latest entries of the import log (newest first; the caller's own unless an administrator),
+    without problem lists."""
+    user = None if check_access(access).role.can_admin else access.user
     columns = [c for c in import_log.c if c.name != "problems"]
     query = sa.select(*columns).order_by(import_log.c.id.desc()).limit(limit)
     if user is not None:

@@ -1,9 +1,10 @@
 """Reading the metric cube: the one data-access layer for figures, always through a caller's scope.
 
 Pages and the API ask for the values of a metric over the children of a region (with rank and change
-on the previous period), a region's time series, or a region's key figures. Regions are resolved by
-:class:`data.storage.Storage` with the caller's :class:`~data.storage.Scope`, so a region outside it is
-refused here, whatever route or callback asks.
+on the previous period), a region's time series, or a region's key figures. Every reader takes the
+caller's :class:`~data.definitions.access.Access`: a region resolved by :class:`~data.store.storage.Storage`
+outside the regions whose figures the caller may read is refused here, whatever route or callback asks,
+and so is any unit handed in that lies outside them.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import sqlalchemy as sa
 from data.definitions import metrics
 from data.definitions.codes import NATION
 from data.store.schema import cube
-from data.store.storage import EVERYTHING, NotFound, OutOfScope, Scope, Storage
+from data.definitions.access import Access, OutOfScope, check
+from data.store.storage import NotFound, Storage
 
 KEY_FIGURES = ("monitored_households", "risk_not_eliminated_households", "newly_identified_households",
                "risk_eliminated_share", "median_days_to_assistance", "labourers_employed", "employment_rate",
@@ -87,7 +89,7 @@ def info(storage: Storage) -> CubeInfo:
                     facts.get("cube_built_at", ""))
 
 
-def figures(storage: Storage, codes: list[str], period: str, levels: set[str] | None = None) -> dict[str, list]:
+def _figures(storage: Storage, codes: list[str], period: str, levels: set[str] | None = None) -> dict[str, list]:
     """The stored figures of ``codes`` (regions of ``levels``) for ``period``; codes without a row are left out."""
     found = {}
     with storage.engine.connect() as connection:
@@ -103,19 +105,25 @@ def figures(storage: Storage, codes: list[str], period: str, levels: set[str] | 
     return found
 
 
-def _region(storage: Storage, code: str | None, scope: Scope) -> dict:
-    """The region (a pseudo-region for the country), resolved within the scope."""
+def region_of(storage: Storage, access: Access, code: str | None) -> dict:
+    """The region (a pseudo-region for the country), resolved within the regions whose figures the caller
+    may read."""
     if code is None:
-        if not may_read_nation(scope):
+        if not check(access).may_read_nation:
             raise OutOfScope(NATION)
         return {"code": NATION, "name": "全国", "level": "nation", "parent_code": None}
-    region = storage.region(code, scope, figures_only=True)
+    region = storage.region(access, code, figures_only=True)
     return {k: region[k] for k in ("code", "name", "level", "parent_code")}
 
 
-def may_read_nation(scope: Scope) -> bool:
-    """Whether the caller may read the national figures (everyone with the whole country, or as comparison)."""
-    return scope.everything or NATION in scope.context
+def _check_codes(access: Access, codes: list[str]) -> None:
+    """Units handed in by a caller must lie within the regions whose figures the caller may read."""
+    figures = check(access).figures
+    if figures.everything:
+        return
+    for code in codes:
+        if not (code in figures.context or any(code.startswith(p) for p in figures.prefixes)):
+            raise OutOfScope(code)
 
 
 def _change(now: float | None, before: float | None) -> float | None:
@@ -142,17 +150,19 @@ def _reader(cube_info: CubeInfo, metric: metrics.Metric):
     return read
 
 
-def unit_values(storage: Storage, metric_code: str, units: list[dict], period: str | None = None) -> dict:
+def unit_values(storage: Storage, access: Access, metric_code: str, units: list[dict],
+                period: str | None = None) -> dict:
     """The metric for ``units`` (dicts with code, name, level) in ``period``, with the previous period and change."""
     metric = metrics.get(metric_code)
+    codes = [u["code"] for u in units]
+    _check_codes(access, codes)
     cube_info = info(storage)
     period = cube_info.period(metric, period)
     previous = cube_info.previous(metric, period)
-    codes = [u["code"] for u in units]
     read = _reader(cube_info, metric)
     levels = {u["level"] for u in units}
-    now = figures(storage, codes, period, levels)
-    before = figures(storage, codes, previous, levels) if previous else {}
+    now = _figures(storage, codes, period, levels)
+    before = _figures(storage, codes, previous, levels) if previous else {}
     rows = []
     for unit in units:
         row = {"code": unit["code"], "name": unit["name"], "level": unit["level"], **read(now.get(unit["code"])),
@@ -171,19 +181,19 @@ def rank(rows: list[dict]) -> int:
     return len(ranked)
 
 
-def values(storage: Storage, metric_code: str, level: str | None = None, parent: str | None = None,
-           period: str | None = None, scope: Scope = EVERYTHING) -> dict:
+def values(storage: Storage, access: Access, metric_code: str, level: str | None = None,
+           parent: str | None = None, period: str | None = None) -> dict:
     """The metric for the regions on ``level`` under ``parent`` (direct children if no level)."""
     if level is None and parent is None:
         level = "province"
     metrics.get(metric_code)
-    units = [{"code": c, "name": n, "level": lv} for c, n, lv in storage.units(level, parent, scope)]
+    units = [{"code": c, "name": n, "level": lv} for c, n, lv in storage.units(access, level, parent)]
     if parent:  # listed as its units are: within the scope, or above it (then only units within it)
-        found_parent = storage.listed_parent(parent, scope)
+        found_parent = storage.listed_parent(access, parent)
         parent_region = {k: found_parent[k] for k in ("code", "name", "level", "parent_code")}
     else:
         parent_region = None
-    found = unit_values(storage, metric_code, units, period)
+    found = unit_values(storage, access, metric_code, units, period)
     with_data = rank(found["rows"])
     return {"metric": found["metric"].to_dict(), "period": found["period"],
             "previous_period": found["previous_period"],
@@ -191,10 +201,10 @@ def values(storage: Storage, metric_code: str, level: str | None = None, parent:
             "count": len(found["rows"]), "with_data": with_data, "values": found["rows"]}
 
 
-def series(storage: Storage, metric_code: str, region: str | None = None, scope: Scope = EVERYTHING) -> dict:
+def series(storage: Storage, access: Access, metric_code: str, region: str | None = None) -> dict:
     """The metric for one region over every period of its grain (null where there is no data)."""
     metric = metrics.get(metric_code)
-    where = _region(storage, region, scope)
+    where = region_of(storage, access, region)
     cube_info = info(storage)
     read = _reader(cube_info, metric)
     with storage.engine.connect() as connection:
@@ -206,9 +216,10 @@ def series(storage: Storage, metric_code: str, region: str | None = None, scope:
     return {"metric": metric.to_dict(), "region": where, "series": points}
 
 
-def median_series(storage: Storage, metric_code: str, codes: list[str]) -> list[dict]:
+def median_series(storage: Storage, access: Access, metric_code: str, codes: list[str]) -> list[dict]:
     """The median of the metric over the regions ``codes`` in each period of its grain (peers' line)."""
     metric = metrics.get(metric_code)
+    _check_codes(access, codes)
     cube_info = info(storage)
     read = _reader(cube_info, metric)
     length = 7 if metric.grain == "month" else 4
@@ -248,11 +259,10 @@ def period_near(cube_info: CubeInfo, metric: metrics.Metric, at: str | None) -> 
     return matching[-1] if matching else None
 
 
-def key_figures(storage: Storage, region: str | None = None, scope: Scope = EVERYTHING,
-                at: str | None = None) -> list[dict]:
+def key_figures(storage: Storage, access: Access, region: str | None = None, at: str | None = None) -> list[dict]:
     """The headline figures of a region in the period ``at`` (see :func:`period_near`; the latest of each if
     None), with the previous period and the change; a figure with no period matching ``at`` has no value."""
-    where = _region(storage, region, scope)
+    where = region_of(storage, access, region)
     try:
         cube_info = info(storage)
     except NotBuilt:
@@ -267,7 +277,7 @@ def key_figures(storage: Storage, region: str | None = None, scope: Scope = EVER
         previous_period = cube_info.previous(metric, period) if period else None
         for wanted in (period, previous_period):
             if wanted and wanted not in rows:
-                rows[wanted] = figures(storage, [where["code"]], wanted).get(where["code"])
+                rows[wanted] = _figures(storage, [where["code"]], wanted).get(where["code"])
         read = _reader(cube_info, metric)
         now = read(rows.get(period))["value"]
         before = read(rows.get(previous_period))["value"]

@@ -17,16 +17,15 @@ import sqlalchemy as sa
 
 from data.definitions import codes, metrics
 from data.read import cube
-from data.store import records
+from data.definitions.access import Access, check
+from data.store import audit, records
 from data.compute import risk
 from data.compute.build import thresholds_frame
 from data.definitions.contract import label_zh
+from data.definitions.policy import IDENTIFICATION_TARGET_DAYS, MEASURE_TARGET_DAYS, STABLE_DAYS
 from data.store.schema import data_tables, regions
 from data.store.storage import Storage
 
-IDENTIFICATION_TARGET_DAYS = 15  # signal → identified
-MEASURE_TARGET_DAYS = 30  # identified → first measure
-STABLE_DAYS = 180  # at least six months of stability before the risk is eliminated
 LIST_LIMIT = 500
 SAMPLE_SHOWN = 50  # an evaluator sees a seeded sample of this many households of a list
 WHATIF_RANGE = (1000, 50000)
@@ -53,8 +52,8 @@ class BadRequest(cube.BadParameter):
     """A parameter out of range (answered with 400)."""
 
 
-def _region(storage: Storage, code: str, scope) -> tuple[dict, str]:
-    region = storage.region(code, scope)
+def _region(storage: Storage, access: Access, code: str) -> tuple[dict, str]:
+    region = storage.region(check(access), code)
     return region, records.region_prefix(region)
 
 
@@ -92,7 +91,7 @@ class Scored:
 _cache: dict[tuple, Scored] = {}
 
 
-def scored(storage: Storage, prefix: str, period: str | None) -> Scored:
+def _scored(storage: Storage, prefix: str, period: str | None) -> Scored:
     """Score every household under ``prefix`` at ``period`` (default: the latest month), cached per data version."""
     known = months(storage)
     if not known:
@@ -167,14 +166,14 @@ def _category(row) -> str:
     return "sudden_hardship" if row["top"] == "expenses" else "marginal"
 
 
-def warnings(storage: Storage, code: str, access, period: str | None = None, min_score: float = risk.DEFAULT_CUT,
+def _warnings(storage: Storage, access: Access, code: str, period: str | None = None, min_score: float = risk.DEFAULT_CUT,
              risk_type: str | None = None, category: str | None = None, township: str | None = None) -> dict:
     """Households not under monitoring whose score reaches ``min_score``, with drivers and the change on
     the month before; counts per village and per child unit for the map."""
     if not 0 <= min_score <= 100:
         raise BadRequest("min_score 须在 0–100 之间 / min_score must be within 0–100")
-    region, prefix = _region(storage, code, access.scope)
-    data = scored(storage, prefix, period)
+    region, prefix = _region(storage, access, code)
+    data = _scored(storage, prefix, period)
     frame = data.frame
     candidates = frame[~frame["under"] & (frame["score"] >= min_score)].copy()
     component_columns = [c.code for c in risk.COMPONENTS]
@@ -207,7 +206,7 @@ def warnings(storage: Storage, code: str, access, period: str | None = None, min
 
 
 # -- the identification-to-assistance board ---------------------------------------------------------
-def cases(storage: Storage, prefix: str, as_of: dt.date) -> pd.DataFrame:
+def _cases(storage: Storage, prefix: str, as_of: dt.date) -> pd.DataFrame:
     """The region's cases with their timelines (:func:`timeline`)."""
     with storage.engine.connect() as connection:
         monitoring = _read(connection, "monitoring", prefix, ("household_id", "category", "signal_on", "verified_on",
@@ -276,13 +275,13 @@ def _quantile(values: pd.Series, share: float) -> float | None:
     return None if values.empty else float(np.quantile(values, share, method="inverted_cdf"))
 
 
-def board(storage: Storage, code: str, access) -> dict:
+def _board(storage: Storage, access: Access, code: str) -> dict:
     """Per township: cases, median and 90th-percentile days (signal → identified, identified → first
     measure), overdue counts; the overdue heat map by township and month; the overdue cases."""
-    region, prefix = _region(storage, code, access.scope)
+    region, prefix = _region(storage, access, code)
     known = months(storage)
     as_of = _as_of(known)
-    frame = cases(storage, prefix, as_of)
+    frame = _cases(storage, prefix, as_of)
     if known:
         frame = frame[frame["month"] >= known[0]]
     with storage.engine.connect() as connection:
@@ -326,12 +325,12 @@ def unmatched(risk_types: str, measures: list[str], labour_count: int) -> list[s
     return missing
 
 
-def checks(storage: Storage, code: str, access) -> dict:
+def _checks(storage: Storage, access: Access, code: str) -> dict:
     """Measure matching (cases with measures that do not answer their risk) and exit checks (risk marked
     eliminated while income is still under the line, or before six months of stability)."""
-    region, prefix = _region(storage, code, access.scope)
+    region, prefix = _region(storage, access, code)
     known = months(storage)
-    frame = cases(storage, prefix, _as_of(known))
+    frame = _cases(storage, prefix, _as_of(known))
     with storage.engine.connect() as connection:
         names = _names(connection, prefix)
         income = _read(connection, "income", prefix, ("household_id", "year", "per_capita_net_income"))
@@ -370,14 +369,14 @@ def checks(storage: Storage, code: str, access) -> dict:
 
 
 # -- the threshold what-if ----------------------------------------------------------------------------
-def whatif(storage: Storage, code: str, scope, threshold: float | None, year: int | None = None) -> dict:
+def whatif(storage: Storage, access: Access, code: str, threshold: float | None, year: int | None = None) -> dict:
     """Households and people whose per-capita income of ``year`` (default: the latest) is under
     ``threshold`` (default: the stored line): in total and per child unit, next to the stored line.
     Nothing is stored."""
     if threshold is not None and not WHATIF_RANGE[0] <= threshold <= WHATIF_RANGE[1]:
         raise BadRequest(f"threshold 须在 {WHATIF_RANGE[0]}–{WHATIF_RANGE[1]} 元之间 / threshold must be within "
                          f"{WHATIF_RANGE[0]}–{WHATIF_RANGE[1]} yuan")
-    region, prefix = _region(storage, code, scope)
+    region, prefix = _region(storage, access, code)
     with storage.engine.connect() as connection:
         income = _read(connection, "income", prefix, ("household_id", "year", "per_capita_net_income"))
         households = _read(connection, "households", prefix, ("household_id", "village_code", "size"))
@@ -399,7 +398,7 @@ def whatif(storage: Storage, code: str, scope, threshold: float | None, year: in
         threshold = stored_line
     below = rows[pd.to_numeric(rows["per_capita_net_income"]) < threshold]
     current = rows[pd.to_numeric(rows["per_capita_net_income"]) < stored_line] if stored_line else rows.iloc[0:0]
-    units = storage.regions(parent=region["code"], scope=scope) if region["level"] != "village" else []
+    units = storage.regions(access, parent=region["code"]) if region["level"] != "village" else []
     children = []
     for unit in units:
         unit_prefix = records.region_prefix(unit)
@@ -417,7 +416,7 @@ def whatif(storage: Storage, code: str, scope, threshold: float | None, year: in
 SAMPLE_DEFAULT = 30
 
 
-def field_sample(storage: Storage, code: str, access, size: int | None, seed: int) -> dict:
+def _field_sample(storage: Storage, access: Access, code: str, size: int | None, seed: int) -> dict:
     """A seeded sample of monitored households for verification visits, stratified by township and
     category: every stratum gets at least one household, the rest in proportion (largest remainders).
     Without a size: 30, or one per stratum where there are more strata."""
@@ -425,8 +424,8 @@ def field_sample(storage: Storage, code: str, access, size: int | None, seed: in
         raise BadRequest(f"size 须在 1–{SAMPLE_MAX} 之间 / size must be within 1–{SAMPLE_MAX}")
     if not 0 <= seed < 2 ** 32:
         raise BadRequest("seed 须为非负整数 / seed must be a non-negative integer below 2^32")
-    region, prefix = _region(storage, code, access.scope)
-    frame = cases(storage, prefix, _as_of(months(storage)))
+    region, prefix = _region(storage, access, code)
+    frame = _cases(storage, prefix, _as_of(months(storage)))
     frame = frame.sort_values("identified_on").drop_duplicates("household_id", keep="last")  # latest case
     frame = frame.sort_values("household_id").reset_index(drop=True)
     strata = frame.groupby(["township_code", "category"]).groups
@@ -464,11 +463,41 @@ def field_sample(storage: Storage, code: str, access, size: int | None, seed: in
             "households": rows}
 
 
+
+def warnings(storage: Storage, access: Access, code: str, period: str | None = None, min_score: float = risk.DEFAULT_CUT,
+             risk_type: str | None = None, category: str | None = None, township: str | None = None) -> dict:
+    """Households not under monitoring scoring at least ``min_score`` in ``period`` (see :func:`_warnings`);
+    household rows as the role allows, and their view audited."""
+    return _audited(storage, access, "warnings",
+                    _warnings(storage, access, code, period, min_score, risk_type, category, township))
+
+
+def board(storage: Storage, access: Access, code: str) -> dict:
+    """The identification-to-assistance board of a region (see :func:`_board`), its case rows audited."""
+    return _audited(storage, access, "board", _board(storage, access, code))
+
+
+def checks(storage: Storage, access: Access, code: str) -> dict:
+    """The measure-matching and exit checks of a region (see :func:`_checks`), its case rows audited."""
+    return _audited(storage, access, "checks", _checks(storage, access, code))
+
+
+def field_sample(storage: Storage, access: Access, code: str, size: int | None, seed: int) -> dict:
+    """The seeded field sample of a region (see :func:`_field_sample`), its household rows audited."""
+    return _audited(storage, access, "field sample", _field_sample(storage, access, code, size, seed))
+
+
+def _audited(storage: Storage, access: Access, what: str, answer: dict) -> dict:
+    audit.households_viewed(storage.engine, access, answer["region"]["code"], f"{access.via} {what}",
+                            household_rows(answer))
+    return answer
+
+
 # -- backtest and calibration (from the cube's score bands) ------------------------------------------
 BACKTEST_CUTS = (30, 40, 50, 60, 70)
 
 
-def backtest(storage: Storage, code: str | None, scope) -> dict:
+def backtest(storage: Storage, access: Access, code: str | None) -> dict:
     """How the score did on the history of a region (None: the whole country): for each cut, precision
     (warned households identified within the horizon) and recall (identified households warned in the
     months before); the identification rate of each score band (calibration). Months whose horizon
@@ -476,13 +505,13 @@ def backtest(storage: Storage, code: str | None, scope) -> dict:
     known = months(storage)
     if len(known) <= metrics.HORIZON + 1:
         raise BadRequest("月度数据不足以回测 / not enough months for a backtest")
-    region = cube._region(storage, code, scope)
+    region = cube.region_of(storage, access, code)
     wanted = [f"{name}_{b}{suffix}" for b in metrics.BANDS
               for name, suffix in (("risk_band", ""), ("risk_band", "_identified"), ("identified_prior_band", ""))]
     complete = known[metrics.HORIZON:-metrics.HORIZON]  # a full window before and after each month
     totals = {name: 0.0 for name in wanted}
     for name in wanted:
-        for point in cube.series(storage, name, code, scope)["series"]:
+        for point in cube.series(storage, access, name, code)["series"]:
             if point["period"] in complete and point["value"] is not None:
                 totals[name] += point["value"]
     bands = [{"band": f"{b * 10}–{b * 10 + 9}", "households": int(totals[f"risk_band_{b}"]),

@@ -14,7 +14,10 @@ from data.definitions import contract, metrics, tiers
 from data.read import cube
 from data.store import records
 from data.definitions.codes import significant
-from data.store.storage import EVERYTHING, OutOfScope, Scope, Storage
+from data.definitions.access import Access, OutOfScope
+from data.read.peers import own_tier, peers
+from data.store import audit
+from data.store.storage import Storage
 from data.store import membership
 
 RECENT_MONTHS = 12
@@ -38,49 +41,47 @@ class Comparison:
     peer_label_en: str
 
 
-def region(storage: Storage, code: str, scope: Scope = EVERYTHING) -> dict:
+def region(storage: Storage, access: Access, code: str) -> dict:
     """The region with its lineage, tiers and eastern partners (NotFound if outside the scope)."""
-    lineage = storage.lineage(code, scope)
+    lineage = storage.lineage(access, code)
     found = dict(lineage[-1])
     found["lineage"] = lineage
-    found["partners"] = (membership.east_partners(storage, found["code"])
+    found["partners"] = (membership.east_partners(storage, access, found["code"])
                          if found["level"] in ("province", "city", "county") else [])
-    found["tiers"] = [t for t in tiers.TIERS[1:] if found["code"] in (membership.counties(storage, t.code) or ())]
+    found["tiers"] = [t for t in tiers.TIERS[1:] if found["code"] in (membership.counties(storage, access, t.code) or ())]
     return found
 
 
-def comparison(storage: Storage, place: dict, scope: Scope = EVERYTHING) -> Comparison:
+def comparison(storage: Storage, access: Access, place: dict) -> Comparison:
     """A county is set against its province and the counties of its province in its tier (the narrowest
     of national key, provincial key, former poverty it belongs to); other regions against their parent
-    and their siblings."""
+    and their siblings (see :mod:`data.read.peers`)."""
     parent_code = place["ancestors"].get("province") if place["level"] == "county" else place["parent_code"]
     try:
-        parent = storage.region(parent_code, scope, figures_only=True) if parent_code else None
+        parent = storage.region(access, parent_code, figures_only=True) if parent_code else None
     except OutOfScope:  # the region is the top of the caller's scope
         parent = None
     if place["level"] == "county":
-        tier = next((t for t in place["tiers"] if t.code != "paired_east"), tiers.get(tiers.ALL))
-        members = membership.counties(storage, tier.code)
-        codes = [c for c, _, _ in storage.units("county", parent_code, scope) if members is None or c in members]
-        return Comparison(parent, codes, f"省内{tier.zh if members else '全部县'}中位数",
-                          f"median of {tier.en if members else 'counties'} in the province")
+        group = peers(storage, access, place, own_tier(storage, access, place).code)
+        tier = group.tier
+        return Comparison(parent, group.codes, f"省内{tier.zh if group.tier_applies else '全部县'}中位数",
+                          f"median of {tier.en if group.tier_applies else 'counties'} in the province")
+    group = peers(storage, access, place, None)
     if parent_code is None:
-        return Comparison(None, [c for c, _, _ in storage.units(place["level"], None, scope)], "各省中位数",
-                          "median of provinces")
-    codes = [c for c, _, _ in storage.units(None, parent_code, scope)]
-    return Comparison(parent, codes, "同级地区中位数", "median of its siblings")
+        return Comparison(None, group.codes, "各省中位数", "median of provinces")
+    return Comparison(parent, group.codes, "同级地区中位数", "median of its siblings")
 
 
-def key_figures(storage: Storage, place: dict, compare: Comparison, scope: Scope = EVERYTHING) -> pd.DataFrame:
+def key_figures(storage: Storage, access: Access, place: dict, compare: Comparison) -> pd.DataFrame:
     """The headline figures: value, change on the previous period, the parent's value, the peers' median
     and the rank among the peers."""
-    own = cube.key_figures(storage, place["code"], scope)
-    parent = {f["metric"]: f for f in cube.key_figures(storage, compare.parent["code"], scope)} \
+    own = cube.key_figures(storage, access, place["code"])
+    parent = {f["metric"]: f for f in cube.key_figures(storage, access, compare.parent["code"])} \
         if compare.parent else {}
-    peers = _units(storage, compare.peer_codes)
+    peer_units = _units(storage, access, compare.peer_codes)
     rows = []
     for figure in own:
-        found = cube.unit_values(storage, figure["metric"], peers, figure["period"])["rows"] \
+        found = cube.unit_values(storage, access, figure["metric"], peer_units, figure["period"])["rows"] \
             if figure["period"] else []
         ranked = cube.rank(found)
         rank = next((r.get("rank") for r in found if r["code"] == place["code"]), None)
@@ -96,15 +97,16 @@ def key_figures(storage: Storage, place: dict, compare: Comparison, scope: Scope
     return pd.DataFrame(rows)
 
 
-def _units(storage: Storage, codes_wanted: list[str]) -> list[dict]:
-    return [{"code": r["code"], "name": r["name"], "level": r["level"]} for r in storage.regions_by_codes(codes_wanted)]
+def _units(storage: Storage, access: Access, codes_wanted: list[str]) -> list[dict]:
+    return [{"code": r["code"], "name": r["name"], "level": r["level"]}
+            for r in storage.regions_by_codes(access, codes_wanted)]
 
 
-def series_table(storage: Storage, code: str, metric_codes: tuple[str, ...], scope: Scope = EVERYTHING) -> pd.DataFrame:
+def series_table(storage: Storage, access: Access, code: str, metric_codes: tuple[str, ...]) -> pd.DataFrame:
     """One row per period, one column per metric (its Chinese name), for the region."""
     columns = {}
     for metric_code in metric_codes:
-        points = cube.series(storage, metric_code, code, scope)["series"]
+        points = cube.series(storage, access, metric_code, code)["series"]
         columns[metrics.get(metric_code).zh] = pd.Series({p["period"]: p["value"] for p in points})
     frame = pd.DataFrame(columns)
     frame.index.name = "期间 / period"
@@ -124,24 +126,22 @@ def latest_row(frame: pd.DataFrame) -> tuple[str | None, pd.Series]:
     return last["期间 / period"], last.drop("期间 / period")
 
 
-def monitoring_monthly(storage: Storage, code: str, scope: Scope = EVERYTHING) -> pd.DataFrame:
+def monitoring_monthly(storage: Storage, access: Access, code: str) -> pd.DataFrame:
     """Newly identified and risk eliminated per month (the change in the eliminated stock), median days."""
-    frame = series_table(storage, code, ("newly_identified_households", "risk_eliminated_households",
+    frame = series_table(storage, access, code, ("newly_identified_households", "risk_eliminated_households",
                                          "risk_not_eliminated_households", "median_days_to_assistance",
-                                         "p90_days_to_assistance"), scope)
+                                                 "p90_days_to_assistance"))
     eliminated = metrics.get("risk_eliminated_households").zh
     frame.insert(2, "当月风险消除户数（累计数之差）", frame[eliminated].diff())
     return frame
 
 
-def projects(storage: Storage, code: str, scope: Scope = EVERYTHING) -> pd.DataFrame:
-    """The region's industry projects with labels, total funds and a flag for idle and failed ones."""
-    place = storage.region(code, scope)
-    below_county = place["level"] in ("township", "village")
-    county = storage.region(place["ancestors"]["county"]) if below_county else place
-    frame = records.preview(storage.engine, "projects", significant(county["code"], county["level"]), limit=None)
-    if below_county:
-        frame = frame[frame["village_code"].fillna("").str.startswith(significant(place["code"], place["level"]))]
+def projects(storage: Storage, access: Access, code: str) -> pd.DataFrame:
+    """The region's industry projects with labels, total funds and a flag for idle and failed ones (below a
+    county: the projects placed in its villages)."""
+    place = storage.region(access, code)
+    frame = records.preview(storage.engine, access, "projects", significant(place["code"], place["level"]),
+                            limit=None)
     funds = ["fund_connection", "fund_east_west", "fund_targeted", "fund_social"]
     out = pd.DataFrame({
         "项目编码 / id": frame["project_id"], "项目名称 / name": frame["name"],
@@ -158,12 +158,12 @@ def projects(storage: Storage, code: str, scope: Scope = EVERYTHING) -> pd.DataF
                            kind="stable").reset_index(drop=True)
 
 
-def funds_by_use(storage: Storage, code: str, scope: Scope = EVERYTHING) -> pd.DataFrame:
+def funds_by_use(storage: Storage, access: Access, code: str) -> pd.DataFrame:
     """Connection funds allocated and spent by use and year, with the spend rate."""
-    place = storage.region(code, scope)
+    place = storage.region(access, code)
     if place["level"] in ("township", "village"):
         return pd.DataFrame()
-    frame = records.preview(storage.engine, "funds", significant(place["code"], place["level"]), limit=None)
+    frame = records.preview(storage.engine, access, "funds", significant(place["code"], place["level"]), limit=None)
     if frame.empty:
         return pd.DataFrame()
     grouped = (frame.assign(allocated=frame["allocated"].astype("Float64"), spent=frame["spent"].astype("Float64"))
@@ -176,27 +176,39 @@ def funds_by_use(storage: Storage, code: str, scope: Scope = EVERYTHING) -> pd.D
     }).sort_values(["年度 / year", "下达（元）/ allocated (yuan)"], ascending=[False, False]).reset_index(drop=True)
 
 
-def latest_values(storage: Storage, code: str, metric_codes: tuple[str, ...], scope: Scope = EVERYTHING) -> list[dict]:
+def latest_values(storage: Storage, access: Access, code: str, metric_codes: tuple[str, ...]) -> list[dict]:
     """Each metric's value in its theme's latest period, for the region."""
     cube_info = cube.info(storage)
-    place = storage.region(code, scope)
+    place = storage.region(access, code)
     unit = [{"code": place["code"], "name": place["name"], "level": place["level"]}]
     out = []
     for metric_code in metric_codes:
         metric = metrics.get(metric_code)
         period = cube_info.latest_of(metric)
-        value = cube.unit_values(storage, metric_code, unit, period)["rows"][0]["value"] if period else None
+        value = cube.unit_values(storage, access, metric_code, unit, period)["rows"][0]["value"] if period else None
         out.append({"metric": metric, "period": period, "value": value})
     return out
 
 
+def _key_figures_of(storage: Storage, access: Access, code: str) -> pd.DataFrame:
+    place = region(storage, access, code)
+    return key_figures(storage, access, place, comparison(storage, access, place))
+
+
+def exported(storage: Storage, access: Access, name: str, code: str, file_name: str) -> pd.DataFrame:
+    """Table ``name`` of the region for a download, the export audited."""
+    frame = TABLES[name](storage, access, code)
+    audit.record_for(storage.engine, access, "export", region=storage.region(access, code)["code"],
+                     detail=f"profile {file_name}: {len(frame)} rows")
+    return frame
+
+
 TABLES = {  # what can be downloaded from the profile, by name
-    "key_figures": lambda storage, code, scope: key_figures(
-        storage, region(storage, code, scope), comparison(storage, region(storage, code, scope), scope), scope),
+    "key_figures": lambda storage, access, code: _key_figures_of(storage, access, code),
     "monitoring": monitoring_monthly,
-    "employment": lambda storage, code, scope: series_table(
-        storage, code, ("labourers_tracked", "labourers_employed", "employment_rate", "paired_east_share",
-                        "average_monthly_wage"), scope),
+    "employment": lambda storage, access, code: series_table(
+        storage, access, code, ("labourers_tracked", "labourers_employed", "employment_rate", "paired_east_share",
+                                "average_monthly_wage")),
     "projects": projects,
     "funds": funds_by_use,
 }

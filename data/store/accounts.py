@@ -1,7 +1,7 @@
 """Accounts: roles, users and the regions each may see, passwords, lockout, API tokens, demo accounts.
 
-What a signed-in user or a token holds is an :class:`Access`: the role's rights and the :class:`Scope`
-that every read in the data layer goes through. Passwords are kept as argon2id hashes, tokens as SHA-256
+What a signed-in user or a token holds is an :class:`~data.definitions.access.Access` (defined with the
+roles in data/definitions/access.py), which every function of the data layer requires. Passwords are kept as argon2id hashes, tokens as SHA-256
 digests (a token is shown once, when made). Five failed logins in a row lock an account for 15 minutes.
 Demo accounts (``demo=True``) exist only in a demo database and can sign in only when the app runs in
 demo mode.
@@ -14,7 +14,6 @@ import hmac
 import json
 import re
 import secrets
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -23,15 +22,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from data.definitions import codes
 from data.definitions.codes import NATION
 from data.store.schema import api_tokens, user_scopes, users
-from data.store.storage import EVERYTHING, NotFound, Scope, Storage
+from data.definitions.access import ROLES, Access, NotAllowed, Role, Scope, check, system_access
+from data.definitions.policy import LOCK_MINUTES, MAX_FAILED_LOGINS as MAX_FAILURES
+from data.store.storage import NotFound, Storage
 from data.store import membership
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "npa_"
 TOKEN_USE_RESOLUTION = dt.timedelta(minutes=5)  # how precisely a token's last use is recorded
 NAME_RE = re.compile(r"^[\w.@-]{2,64}$")
+_SETUP = system_access("accounts")  # resolving a user's regions and scope reads the whole hierarchy
 _hasher = PasswordHasher()  # argon2id with the library's current defaults (RFC 9106 low-memory profile)
 _DUMMY_HASH = _hasher.hash("not a password: evens out the time of a login for an unknown name")
 
@@ -47,58 +47,6 @@ class LoginRefused(Exception):
     def __init__(self, reason: str, until: dt.datetime | None = None):
         super().__init__(reason)
         self.reason, self.until = reason, until
-
-
-class NotAllowed(PermissionError):
-    """An action the caller's role does not allow (answered with 403 and audited)."""
-
-    def __init__(self, action: str):
-        super().__init__(f"您的角色无权执行此操作 / your role may not {action}")
-        self.action = action
-        self.code = None
-
-
-@dataclass(frozen=True)
-class Role:
-    code: str
-    zh: str
-    en: str
-    levels: tuple[str, ...] | None  # the levels its regions must have; None: the whole country, no regions
-    households: str  # household lists: full (masked), sample (a seeded sample) or none
-    can_import: bool = False
-    can_admin: bool = False
-
-
-ROLES = {role.code: role for role in (
-    Role("admin", "系统管理员", "Administrator", None, "full", can_import=True, can_admin=True),
-    Role("province", "省级领导", "Province leader", ("province",), "full"),
-    Role("city", "市级领导", "Prefecture leader", ("city",), "full"),
-    Role("county", "县级领导", "County leader", ("county",), "full"),
-    Role("township", "乡镇领导", "Township leader", ("township",), "full"),
-    Role("collaboration", "东西部协作办公室", "East–West collaboration office", ("province", "city", "county"), "none"),
-    Role("evaluator", "评估人员", "Evaluator", None, "sample"),
-    Role("data_clerk", "数据录入员", "Data clerk", ("province", "city", "county", "township"), "full", can_import=True),
-)}
-
-
-@dataclass(frozen=True)
-class Access:
-    """Who is asking and what they may see and do."""
-
-    user: str
-    role: Role
-    scope: Scope
-    regions: tuple[str, ...] = ()  # the user's own regions (the roots of the scope)
-
-    @property
-    def households(self) -> str:
-        return self.role.households
-
-    def require(self, right: str) -> None:
-        """Raise :class:`NotAllowed` unless the role has ``right`` (import or admin)."""
-        allowed = {"import": self.role.can_import, "admin": self.role.can_admin}[right]
-        if not allowed:
-            raise NotAllowed(right)
 
 
 def _now() -> dt.datetime:
@@ -145,10 +93,10 @@ def _resolve_regions(storage: Storage, role: Role, wanted: list[str]) -> list[st
     found: list[str] = []
     for code in wanted:
         try:
-            region = storage.region(code)
+            region = storage.region(_SETUP, code)
         except (codes.InvalidCode, NotFound) as error:
             raise AccountError(str(error)) from error
-        partners = membership.west_partners(storage, region["code"]) if role.code == "collaboration" else []
+        partners = membership.west_partners(storage, _SETUP, region["code"]) if role.code == "collaboration" else []
         if partners:  # an eastern region: its western partners
             found += [p for p in partners if p not in found]
             continue
@@ -177,7 +125,7 @@ def add_user(storage: Storage, name: str, role: str, regions: list[str], passwor
             created_at=_now(), note=note)).inserted_primary_key[0]
         if codes_given:
             connection.execute(user_scopes.insert(), [{"user_id": user_id, "region_code": c} for c in codes_given])
-    return describe(storage, name)
+    return describe(storage, _SETUP, name)
 
 
 def _row(connection, name: str):
@@ -187,19 +135,20 @@ def _row(connection, name: str):
     return row
 
 
-def describe(storage: Storage, name: str) -> dict:
-    return next(u for u in list_users(storage) if u["name"] == name)
+def describe(storage: Storage, access: Access, name: str) -> dict:
+    return next(u for u in list_users(storage, access) if u["name"] == name)
 
 
-def list_users(storage: Storage) -> list[dict]:
-    """Every user with role, regions (code and name), state and token count, by name."""
+def list_users(storage: Storage, access: Access) -> list[dict]:
+    """Every user with role, regions (code and name), state and token count, by name (administrators)."""
+    check(access).require("admin")
     with storage.engine.connect() as connection:
         rows = connection.execute(sa.select(users).order_by(users.c.name)).mappings().all()
         scopes = connection.execute(sa.select(user_scopes.c.user_id, user_scopes.c.region_code)
                                     .order_by(user_scopes.c.region_code)).all()
         tokens = dict(connection.execute(sa.select(api_tokens.c.user_id, sa.func.count())
                                          .where(~api_tokens.c.revoked).group_by(api_tokens.c.user_id)).all())
-    names = {r["code"]: r["name"] for r in storage.regions_by_codes(sorted({c for _, c in scopes}))}
+    names = {r["code"]: r["name"] for r in storage.regions_by_codes(access, sorted({c for _, c in scopes}))}
     now = _now()
     out = []
     for row in rows:
@@ -286,15 +235,18 @@ def load_session(storage: Storage, session_id: str, demo_mode: bool) -> Access |
 def access_of(storage: Storage, row) -> Access:
     role = ROLES[row["role"]]
     if role.levels is None:
-        return Access(row["name"], role, EVERYTHING)
+        return Access(row["name"], role, Scope())
     with storage.engine.connect() as connection:
         roots = [c for (c,) in connection.execute(
             sa.select(user_scopes.c.region_code).where(user_scopes.c.user_id == row["id"])
             .order_by(user_scopes.c.region_code))]
-    scope = Scope.of(storage, roots)
+    above = frozenset(storage.with_ancestors(_SETUP, roots)) - frozenset(roots)
+    own = storage.regions_by_codes(_SETUP, roots)
+    prefixes = frozenset(codes.significant(r["code"], r["level"]) for r in own)
+    scope = Scope(frozenset(roots), frozenset(), above, prefixes)
     if role.code == "collaboration":  # the paired regions' parents (the nation for a province) for comparison
-        levels = {r["level"] for r in storage.regions_by_codes(roots)}
-        scope = Scope(scope.roots, scope.above | ({NATION} if "province" in levels else set()), scope.above)
+        levels = {r["level"] for r in own}
+        scope = Scope(scope.roots, scope.above | ({NATION} if "province" in levels else set()), scope.above, prefixes)
     return Access(row["name"], role, scope, tuple(roots))
 
 
@@ -345,17 +297,17 @@ def demo_accounts(storage: Storage) -> list[dict]:
     """One account per role over the demo's first national key county with data (and its township,
     prefecture, province and its eastern partner)."""
     in_scope = json.loads(storage.facts().get("counties_in_scope", "[]"))
-    chosen = storage.regions_by_codes(in_scope)
+    chosen = storage.regions_by_codes(_SETUP, in_scope)
     county = next((c for c in chosen if c["national_key_county"]), chosen[0] if chosen else None)
     if county is None:
         return []
-    township = storage.units("township", county["code"])
-    east = membership.east_partner_regions(storage, county["code"])
+    township = storage.units(_SETUP, "township", county["code"])
+    east = membership.east_partner_regions(storage, _SETUP, county["code"])
     regions = {"admin": [], "evaluator": [], "province": [county["ancestors"]["province"]],
                "city": [county["ancestors"].get("city", county["ancestors"]["province"])], "county": [county["code"]],
                "township": [township[0][0]] if township else [], "data_clerk": [county["code"]],
                "collaboration": east[:1]}
-    names = {r["code"]: r["name"] for r in storage.regions_by_codes(sorted({c for v in regions.values() for c in v}))}
+    names = {r["code"]: r["name"] for r in storage.regions_by_codes(_SETUP, sorted({c for v in regions.values() for c in v}))}
     return [{"name": f"demo_{role}", "role": role, "regions": regions[role],
              "region_names": [names.get(c, c) for c in regions[role]], "password": DEMO_PASSWORD.format(role=role)}
             for role in ROLES if ROLES[role].levels is None or regions[role]]

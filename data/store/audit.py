@@ -12,6 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from data.definitions.access import Access, check
 from data.store.schema import audit_log
 
 ACTIONS = {
@@ -36,8 +37,23 @@ def record(engine: Engine, action: str, outcome: str = "ok", user: str | None = 
             address=(address or "")[:64] or None))
 
 
-def entries(engine: Engine, user: str | None = None, action: str | None = None, outcome: str | None = None,
+def record_for(engine: Engine, access: Access, action: str, outcome: str = "ok", region: str | None = None,
+               detail: str | None = None) -> None:
+    """An entry for what a service did for ``access`` (its user, role, channel and address)."""
+    check(access)
+    record(engine, action, outcome, user=access.user, role=access.role.code, region=region, detail=detail,
+           via=access.via, address=access.address)
+
+
+def households_viewed(engine: Engine, access: Access, region: str | None, what: str, rows: int) -> None:
+    """The one place a view of household rows is audited (by the service that served them)."""
+    if rows:
+        record_for(engine, access, "view_households", region=region, detail=f"{what}: {rows} households")
+
+
+def entries(engine: Engine, access: Access, user: str | None = None, action: str | None = None, outcome: str | None = None,
             since: dt.datetime | None = None, limit: int = 200) -> list[dict]:
+    check(access).require("admin")
     """The latest entries first, filtered by user, action, outcome and time (UTC)."""
     query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(max(1, min(int(limit), 10_000)))
     for column, value in (("user_name", user), ("action", action), ("outcome", outcome)):

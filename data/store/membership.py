@@ -8,30 +8,39 @@ from __future__ import annotations
 
 import functools
 
+from data.definitions.access import Access, check, system_access
 from data.definitions.tiers import ALL, BY_CODE, east_west_pairs, get
 from data.store.storage import Storage
 
+_BOOKKEEPING = system_access("membership")  # membership is computed over the whole hierarchy, then filtered
 
-def counties(storage: Storage, tier: str) -> frozenset[str] | None:
-    """The 12-digit codes of the counties in ``tier`` (None for all counties)."""
-    return _counties(storage, get(tier).code, storage.data_version())
+
+def counties(storage: Storage, access: Access, tier: str) -> frozenset[str] | None:
+    """The 12-digit codes of the counties in ``tier`` that the caller may see (None for all counties)."""
+    check(access)
+    members = _counties(storage.engine, get(tier).code, storage.data_version())
+    if members is None or access.everything:
+        return None if members is None else frozenset(members)
+    return frozenset(code for code, ancestors in members.items() if access.scope.allows(ancestors))
 
 
 @functools.lru_cache(maxsize=32)
-def _counties(storage: Storage, tier: str, _version: str) -> frozenset[str] | None:
+def _counties(engine, tier: str, version: str) -> dict[str, dict] | None:
     if tier == ALL:
         return None
-    everything = storage.regions(level="county")
+    storage = Storage(engine)
+    everything = storage.regions(_BOOKKEEPING, level="county")
     flag = BY_CODE[tier].flag
     if flag:
-        return frozenset(r["code"] for r in everything if r[flag])
-    names = _names_by_code(storage, storage.data_version())
-    return frozenset(r["code"] for r in everything if _partners(r, names))
+        return {r["code"]: r["ancestors"] for r in everything if r[flag]}
+    names = _names_by_code(engine, version)
+    return {r["code"]: r["ancestors"] for r in everything if _partners(r, names)}
 
 
-def east_partners(storage: Storage, county_code: str) -> list[str]:
-    """The eastern partners named for a county, its prefecture or its province (most specific first)."""
-    return _partners(storage.region(county_code), _names_by_code(storage, storage.data_version()))
+def east_partners(storage: Storage, access: Access, code: str) -> list[str]:
+    """The eastern partners named for a region, its prefecture or its province (most specific first)."""
+    region = storage.region(access, code, figures_only=True)
+    return _partners(region, _names_by_code(storage.engine, storage.data_version()))
 
 
 def _partners(region: dict, names: dict[str, str]) -> list[str]:
@@ -45,8 +54,9 @@ def _partners(region: dict, names: dict[str, str]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4)
-def _names_by_code(storage: Storage, _version: str) -> dict[str, str]:
-    return {r["code"]: r["name"] for level in ("province", "city") for r in storage.regions(level=level)}
+def _names_by_code(engine, _version: str) -> dict[str, str]:
+    storage = Storage(engine)
+    return {r["code"]: r["name"] for level in ("province", "city") for r in storage.regions(_BOOKKEEPING, level=level)}
 
 
 _PLACEHOLDERS = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
@@ -55,12 +65,13 @@ _PLACEHOLDERS = ("市辖区", "县", "省直辖县级行政区划", "自治区�
 def _full_names(storage: Storage) -> dict[str, str]:
     """{full name: code} of provinces, prefectures and counties, named as the pairs file names an eastern
     region: the province's name followed by the prefecture's and the county's (广东省深圳市, 北京市大兴区)."""
-    return _full_names_of(storage, storage.data_version())
+    return _full_names_of(storage.engine, storage.data_version())
 
 
 @functools.lru_cache(maxsize=4)
-def _full_names_of(storage: Storage, _version: str) -> dict[str, str]:
-    found = [r for level in ("province", "city", "county") for r in storage.regions(level=level)]
+def _full_names_of(engine, _version: str) -> dict[str, str]:
+    storage = Storage(engine)
+    found = [r for level in ("province", "city", "county") for r in storage.regions(_BOOKKEEPING, level=level)]
     name_of = {r["code"]: r["name"] for r in found}
     full = {}
     for region in found:
@@ -69,19 +80,21 @@ def _full_names_of(storage: Storage, _version: str) -> dict[str, str]:
     return full
 
 
-def east_partner_regions(storage: Storage, county_code: str) -> list[str]:
-    """The stored codes of a county's eastern partners (see :func:`east_partners`), most specific first."""
+def east_partner_regions(storage: Storage, access: Access, code: str) -> list[str]:
+    """The stored codes of a region's eastern partners (see :func:`east_partners`), most specific first."""
     by_name = _full_names(storage)
-    return [by_name[name] for name in east_partners(storage, county_code) if name in by_name]
+    return [by_name[name] for name in east_partners(storage, access, code) if name in by_name]
 
 
-def west_partners(storage: Storage, east_code: str) -> list[str]:
-    """The codes of the western regions an eastern region is paired with (none if it is not in the pairs file)."""
+def west_partners(storage: Storage, access: Access, east_code: str) -> list[str]:
+    """The codes of the western regions an eastern region is paired with (none if it is not in the pairs
+    file), for account set-up (administrators)."""
+    check(access).require("admin")
     by_name = _full_names(storage)
     east_name = next((name for name, code in by_name.items() if code == east_code), None)
     found = []
     for pair in east_west_pairs():
         if pair["east_region"] == east_name:
-            found += [r["code"] for r in storage.regions(level=pair["west_level"])
+            found += [r["code"] for r in storage.regions(_BOOKKEEPING, level=pair["west_level"])
                       if r["name"] == pair["west_region"] and r["code"] not in found]
     return found

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 
 from data.definitions import contract, personal
 from data.definitions.codes import significant
-from data.store.schema import data_tables, regions
+from data.definitions.access import Access, OutOfScope, check
 from data.definitions.codes import NATION
-from data.store.storage import OutOfScope
+from data.store import audit
+from data.store.schema import data_tables, regions
 
 
 def stored_table(name: str) -> sa.Table:
@@ -92,8 +93,10 @@ def lookup(connection, table: sa.Table, column: str, values, extra=()) -> dict:
     return found
 
 
-def read_table(engine, table: str) -> pd.DataFrame:
-    """A whole table in contract order, sorted by its key (the same bytes for the same data)."""
+def read_table(engine, access: Access, table: str) -> pd.DataFrame:
+    """A whole table in contract order, sorted by its key (the same bytes for the same data); the whole
+    country's records, so only for a caller who sees everything."""
+    _check_prefix(access, None)
     spec = contract.spec_of(table)
     stored = stored_table(table)
     query = sa.select(*[stored.c[c.name] for c in spec.all_columns]).order_by(*[stored.c[k] for k in spec.key])
@@ -139,8 +142,14 @@ def region_filter(table: str, prefix: str | None):
     return joined, households.c.village_code.startswith(prefix)
 
 
-def count_rows(engine, prefix: str | None, tables=contract.LOAD_ORDER) -> dict[str, int]:
+def _check_prefix(access: Access, prefix: str | None) -> None:
+    if not check(access).records.allows_prefix(prefix):
+        raise OutOfScope(prefix or NATION)
+
+
+def count_rows(engine, access: Access, prefix: str | None, tables=contract.LOAD_ORDER) -> dict[str, int]:
     """Rows of each table within the region (every table unless named; one query each)."""
+    _check_prefix(access, prefix)
     counts = {}
     with engine.connect() as connection:
         for table in tables:
@@ -150,10 +159,11 @@ def count_rows(engine, prefix: str | None, tables=contract.LOAD_ORDER) -> dict[s
     return counts
 
 
-def preview(engine, table: str, prefix: str | None, limit: int | None = 50,
+def preview(engine, access: Access, table: str, prefix: str | None, limit: int | None = 50,
             households_in: list[str] | None = None) -> pd.DataFrame:
     """The first rows (in key order) of a table within the region, as stored: personal data masked; with
     ``households_in``, only the rows of those households."""
+    _check_prefix(access, prefix)
     spec = contract.TABLES[table]
     stored = data_tables[table]
     source, condition = region_filter(table, prefix)
@@ -183,27 +193,29 @@ def region_prefix(region: dict) -> str:
     return significant(region["code"], region["level"])
 
 
-def listing(storage, table: str, region: str | None, access, limit: int = 50) -> Listing:
+def listing(storage, access: Access, table: str, region: str | None, limit: int = 50) -> Listing:
     """Rows of ``table`` within ``region`` (the whole country: None) for a caller's :class:`~data.accounts.Access`.
 
     The region is resolved within the caller's scope (``OutOfScope`` otherwise; the whole country only for
     a caller who sees it). Household tables follow the role: ``full`` lists the first rows, ``sample`` the
-    rows of a seeded random sample of the region's households, ``none`` nothing."""
-    if region is None:
-        if not access.scope.everything:
-            raise OutOfScope(NATION)
-        prefix = None
-    else:
-        prefix = region_prefix(storage.region(region, access.scope))
-    total = count_rows(storage.engine, prefix, (table,))[table]
+    rows of a seeded random sample of the region's households, ``none`` nothing; the view is audited."""
+    place = None if region is None else storage.region(access, region)
+    prefix = None if place is None else region_prefix(place)
+    total = count_rows(storage.engine, access, prefix, (table,))[table]
     if table not in HOUSEHOLD_TABLES or access.households == "full":
-        return Listing(preview(storage.engine, table, prefix, limit), total, "first")
-    if access.households == "none":
-        return Listing(preview(storage.engine, table, prefix, 0), total, "hidden")
-    households = data_tables["households"]
-    condition = households.c.village_code.startswith(prefix) if prefix else sa.true()
-    with storage.engine.connect() as connection:
-        ids = [h for (h,) in connection.execute(sa.select(households.c.household_id).where(condition)
-                                                .order_by(households.c.household_id))]
-    chosen = sorted(np.random.default_rng(SAMPLE_SEED).choice(ids, size=min(limit, len(ids)), replace=False)) if ids else []
-    return Listing(preview(storage.engine, table, prefix, limit, households_in=chosen), total, "sample")
+        shown = Listing(preview(storage.engine, access, table, prefix, limit), total, "first")
+    elif access.households == "none":
+        shown = Listing(preview(storage.engine, access, table, prefix, 0), total, "hidden")
+    else:
+        households = data_tables["households"]
+        condition = households.c.village_code.startswith(prefix) if prefix else sa.true()
+        with storage.engine.connect() as connection:
+            ids = [h for (h,) in connection.execute(sa.select(households.c.household_id).where(condition)
+                                                    .order_by(households.c.household_id))]
+        chosen = sorted(np.random.default_rng(SAMPLE_SEED).choice(ids, size=min(limit, len(ids)), replace=False)) \
+            if ids else []
+        shown = Listing(preview(storage.engine, access, table, prefix, limit, households_in=chosen), total, "sample")
+    if table in HOUSEHOLD_TABLES:
+        audit.record_for(storage.engine, access, "view_households", "ok" if shown.mode != "hidden" else "refused",
+                         region=place and place["code"], detail=f"{table}: {shown.mode} {len(shown.frame)} of {shown.total} rows")
+    return shown

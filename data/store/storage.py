@@ -1,15 +1,14 @@
 """Storage: the engine, schema migrations, and every query the app makes of regions and boundaries.
 
-SQLite (the embedded default, a file under ``instance/``) and PostgreSQL run the same code. All
-reads go through :class:`Storage`; later issues bind its ``scope`` argument to the signed-in user, so
-that a region outside the caller's scope is refused here, in the data layer, not in the UI.
+SQLite (the embedded default, a file under ``instance/``) and PostgreSQL run the same code. Every
+read and write of regions takes the caller's :class:`~data.definitions.access.Access` as its first
+argument, so that a region outside the caller's scope is refused here, in the data layer, not in the UI.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Engine
 
 from data.definitions import codes
+from data.definitions.access import Access, OutOfScope, check
 from data.store.schema import LAYERS, boundaries, boundary_lines, cube, meta, regions, thresholds
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -28,14 +28,6 @@ REGION_FIELDS = ("code", "name", "level", "parent_code", "national_key_county", 
 
 class NotFound(LookupError):
     """A region (or other key) that does not exist."""
-
-
-class OutOfScope(PermissionError):
-    """A region that exists but lies outside the caller's scope (answered with 403 and audited)."""
-
-    def __init__(self, code: str):
-        super().__init__(f"无权查看该区划 / region {code} is outside your scope")
-        self.code = code
 
 
 class InvalidLevel(ValueError):
@@ -66,46 +58,21 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
-@dataclass(frozen=True)
-class Scope:
-    """The regions a caller may see: ``roots`` None is everything, else 12-digit codes (each with everything
-    below it). ``context`` names regions whose own figures may be read for comparison (an East–West office
-    sees its paired regions' parents' figures), but not their units, lists or records."""
-
-    roots: frozenset[str] | None = None
-    context: frozenset[str] = frozenset()
-    above: frozenset[str] = frozenset()  # the ancestors of the roots: their in-scope units may be listed
-
-    @classmethod
-    def of(cls, storage: "Storage", roots, context=()) -> "Scope":
-        """A scope of ``roots`` (12-digit codes), with the ancestors it may list units under."""
-        roots = frozenset(roots)
-        return cls(roots, frozenset(context), frozenset(storage.with_ancestors(sorted(roots)) - roots))
-
-    @property
-    def everything(self) -> bool:
-        return self.roots is None
-
-    def allows(self, ancestors: dict[str, str | None]) -> bool:
-        return self.roots is None or any(code in self.roots for code in ancestors.values() if code)
-
-    def allows_figures(self, code: str, ancestors: dict[str, str | None]) -> bool:
-        return code in self.context or self.allows(ancestors)
-
-
-EVERYTHING = Scope()
-
-
 class Storage:
     """Reads and writes of the region hierarchy and its boundaries."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
 
+    def snapshot(self) -> "Snapshot":
+        """The storage as one request sees it (see :class:`Snapshot`)."""
+        return Snapshot(self.engine)
+
     # -- writing ---------------------------------------------------------------------------------
-    def replace_regions(self, records: Iterable[dict], outlines: Iterable[dict],
+    def replace_regions(self, access: Access, records: Iterable[dict], outlines: Iterable[dict],
                         lines: Iterable[dict], facts: dict[str, str]) -> None:
-        """Replace the whole hierarchy, its outlines and boundary lines in one transaction."""
+        """Replace the whole hierarchy, its outlines and boundary lines in one transaction (administrators)."""
+        check(access).require("admin")
         records, outlines, lines = list(records), list(outlines), list(lines)
         records.sort(key=lambda r: LAYERS.index(r["level"]))  # parents before children
         with self.engine.begin() as connection:
@@ -119,8 +86,11 @@ class Storage:
             version = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:12]
             self._put_meta(connection, {**facts, "data_version": version})
 
-    def replace_subdivisions(self, county_codes: list[str], records: list[dict], outlines: list[dict]) -> None:
-        """Replace every township and village of ``county_codes`` by ``records`` in one transaction."""
+    def replace_subdivisions(self, access: Access, county_codes: list[str], records: list[dict],
+                             outlines: list[dict]) -> None:
+        """Replace every township and village of ``county_codes`` by ``records`` in one transaction
+        (administrators)."""
+        check(access).require("admin")
         with self.engine.begin() as connection:
             below = sa.and_(regions.c.county_code.in_(county_codes), regions.c.level.in_(("township", "village")))
             connection.execute(boundaries.delete().where(boundaries.c.code.in_(sa.select(regions.c.code).where(below))))
@@ -157,73 +127,84 @@ class Storage:
     def data_version(self) -> str:
         return self.facts().get("data_version", "empty")
 
-    def region(self, code: str, scope: Scope = EVERYTHING, figures_only: bool = False) -> dict:
+    def region(self, access: Access, code: str, figures_only: bool = False) -> dict:
         """One region by full code or significant prefix: :class:`NotFound` if absent, :class:`OutOfScope` if
-        outside the scope (``figures_only``: or among the regions whose figures the scope may compare with)."""
+        outside the caller's records (``figures_only``: outside the regions whose figures they may read)."""
+        row = self._row(code)
+        scope = check(access).scope
+        allowed = scope.allows_figures(row["code"], _ancestors(row)) if figures_only else scope.allows(_ancestors(row))
+        if not allowed:
+            raise OutOfScope(row["code"])
+        return _region_dict(row)
+
+    def _row(self, code: str):
         full = codes.normalize(code)
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(regions).where(regions.c.code == full)).mappings().first()
         if row is None:
             raise NotFound(f"没有这个区划 / no such region: {code}")
-        allowed = scope.allows_figures(full, _ancestors(row)) if figures_only else scope.allows(_ancestors(row))
-        if not allowed:
-            raise OutOfScope(full)
-        return _region_dict(row)
+        return row
 
-    def lineage(self, code: str, scope: Scope = EVERYTHING) -> list[dict]:
+    def _rows(self, codes_wanted: list[str]) -> list:
+        if not codes_wanted:
+            return []
+        with self.engine.connect() as connection:
+            return connection.execute(sa.select(regions).where(regions.c.code.in_(codes_wanted))).mappings().all()
+
+    def lineage(self, access: Access, code: str) -> list[dict]:
         """The region and its parents, from the province down (for the breadcrumb); each says whether it is
         ``in_scope`` (the parents of a county leader's county are named but not opened)."""
-        chain = [self.region(code, scope)]
-        while chain[0]["parent_code"]:
-            chain.insert(0, self.region(chain[0]["parent_code"]))
+        region = self.region(access, code)
+        above = [c for layer, c in region["ancestors"].items() if c != region["code"]]
+        chain = [_region_dict(row) for row in self._rows(above)] + [region]
+        chain.sort(key=lambda r: LAYERS.index(r["level"]))
         for region in chain:
-            region["in_scope"] = scope.allows(region["ancestors"])
+            region["in_scope"] = access.scope.allows(region["ancestors"])
         return chain
 
-    def regions(self, level: str | None = None, parent: str | None = None,
-                scope: Scope = EVERYTHING) -> list[dict]:
+    def regions(self, access: Access, level: str | None = None, parent: str | None = None) -> list[dict]:
         """Regions filling ``level`` (every level if None) under ``parent`` (direct children if no level).
 
         Raises :class:`NotFound` for an unknown parent and ``ValueError`` for an unknown level.
         """
-        query = self._listing(sa.select(regions).order_by(regions.c.code), level, parent, scope)
+        query = self._listing(check(access), sa.select(regions).order_by(regions.c.code), level, parent)
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
-        return [_region_dict(r) for r in rows if scope.allows(_ancestors(r))]
+        return [_region_dict(r) for r in rows if access.scope.allows(_ancestors(r))]
 
-    def _listing(self, query, level: str | None, parent: str | None, scope: Scope):
+    def _listing(self, access: Access, query, level: str | None, parent: str | None):
         """``query`` limited to the regions filling ``level`` under ``parent`` (its children if no level)."""
         if level is not None:
             query = query.where(_layer_column(level) == regions.c.code)
         if parent is not None:
-            parent_row = self.listed_parent(parent, scope)
+            parent_row = self.listed_parent(access, parent)
             query = query.where(regions.c.parent_code == parent_row["code"] if level is None
                                 else _under(parent_row, level))
         return query
 
-    def listed_parent(self, parent: str, scope: Scope) -> dict:
+    def listed_parent(self, access: Access, parent: str) -> dict:
         """The parent whose units are listed: within the scope, or above it (then only the units within the
         scope are listed, by the caller's filter); :class:`OutOfScope` otherwise."""
         try:
-            return self.region(parent, scope)
+            return self.region(access, parent)
         except OutOfScope as refused:
-            if refused.code not in scope.above:
+            if refused.code not in access.scope.above:
                 raise
-            return self.region(parent)
+            return _region_dict(self._row(parent))
 
-    def units(self, level: str | None = None, parent: str | None = None,
-              scope: Scope = EVERYTHING) -> list[tuple[str, str, str]]:
+    def units(self, access: Access, level: str | None = None, parent: str | None = None) -> list[tuple[str, str, str]]:
         """(code, name, level) of what :meth:`regions` lists, without the rest (fast for whole layers)."""
-        query = self._listing(sa.select(regions.c.code, regions.c.name, regions.c.level,
+        query = self._listing(check(access), sa.select(regions.c.code, regions.c.name, regions.c.level,
                                         *[regions.c[f"{layer}_code"] for layer in LAYERS]).order_by(regions.c.code),
-                              level, parent, scope)
+                              level, parent)
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
-        return [(r[0], r[1], r[2]) for r in rows if scope.allows(dict(zip(LAYERS, r[3:])))]
+        return [(r[0], r[1], r[2]) for r in rows if access.scope.allows(dict(zip(LAYERS, r[3:])))]
 
-    def outlines(self, layer: str, parent: str | None = None, fine: bool = True,
-                 scope: Scope = EVERYTHING) -> list[tuple[str, str, str]]:
+    def outlines(self, access: Access, layer: str, parent: str | None = None,
+                 fine: bool = True) -> list[tuple[str, str, str]]:
         """(code, name, GeoJSON geometry) of the units on ``layer`` under ``parent`` (all if None)."""
+        check(access)
         geometry = boundaries.c.geometry_fine if fine else sa.func.coalesce(
             boundaries.c.geometry_coarse, boundaries.c.geometry_fine)
         query = (sa.select(regions, geometry.label("geometry"))
@@ -231,31 +212,33 @@ class Storage:
                  .where(boundaries.c.layer == check_layer(layer))
                  .order_by(regions.c.code))
         if parent is not None:
-            query = query.where(_under(self.listed_parent(parent, scope), layer))
+            query = query.where(_under(self.listed_parent(access, parent), layer))
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
-        return [(r["code"], r["name"], r["geometry"]) for r in rows if scope.allows(_ancestors(r))]
+        return [(r["code"], r["name"], r["geometry"]) for r in rows if access.scope.allows(_ancestors(r))]
 
-    def regions_by_codes(self, codes_wanted: list[str], scope: Scope = EVERYTHING) -> list[dict]:
+    def regions_by_codes(self, access: Access, codes_wanted: list[str]) -> list[dict]:
         """The regions with these 12-digit codes, in the order given (unknown codes left out)."""
         with self.engine.connect() as connection:
             rows = connection.execute(sa.select(regions).where(regions.c.code.in_(codes_wanted))).mappings().all()
-        found = {r["code"]: _region_dict(r) for r in rows if scope.allows(_ancestors(r))}
+        found = {r["code"]: _region_dict(r) for r in rows if check(access).scope.allows(_ancestors(r))}
         return [found[code] for code in codes_wanted if code in found]
 
-    def with_ancestors(self, codes_wanted: list[str]) -> set[str]:
-        """The codes given and every ancestor of theirs, in one query."""
+    def with_ancestors(self, access: Access, codes_wanted: list[str]) -> set[str]:
+        """The codes given that the caller may see and every ancestor of theirs, in one query."""
         columns = [regions.c[f"{layer}_code"] for layer in LAYERS]
         with self.engine.connect() as connection:
             rows = connection.execute(sa.select(*columns).where(regions.c.code.in_(codes_wanted))).all()
-        return {code for row in rows for code in row if code}
+        return {code for row in rows if check(access).scope.allows(dict(zip(LAYERS, row))) for code in row if code}
 
     def boundary_lines(self) -> list[tuple[str, str]]:
         with self.engine.connect() as connection:
             return [tuple(r) for r in connection.execute(
                 sa.select(boundary_lines.c.name, boundary_lines.c.geometry).order_by(boundary_lines.c.id))]
 
-    def counts_by_level(self) -> dict[str, int]:
+    def counts_by_level(self, access: Access) -> dict[str, int]:
+        """How many regions of each level (the whole hierarchy: administrators)."""
+        check(access).require("admin")
         with self.engine.connect() as connection:
             rows = connection.execute(
                 sa.select(regions.c.level, sa.func.count()).group_by(regions.c.level)).all()
@@ -290,3 +273,34 @@ def _region_dict(row) -> dict:
     record["layers"] = [layer for layer in LAYERS if row[f"{layer}_code"] == row["code"]]
     record["illustrative"] = row["source"] == "illustrative"
     return record
+
+
+class Snapshot(Storage):
+    """The storage as one request sees it: the facts (data version, cube layout) are read once and each
+    region row once, however many services ask. Made per request by the web layer; never kept longer."""
+
+    def __init__(self, engine: Engine):
+        super().__init__(engine)
+        self._facts: dict[str, str] | None = None
+        self._found: dict[str, object] = {}
+
+    def snapshot(self) -> "Snapshot":
+        return self
+
+    def facts(self) -> dict[str, str]:
+        if self._facts is None:
+            self._facts = super().facts()
+        return self._facts
+
+    def _row(self, code: str):
+        full = codes.normalize(code)
+        if full not in self._found:
+            self._found[full] = super()._row(full)
+        return self._found[full]
+
+    def _rows(self, codes_wanted: list[str]) -> list:
+        missing = [c for c in codes_wanted if c not in self._found]
+        for row in super()._rows(missing):
+            self._found[row["code"]] = row
+        return [self._found[c] for c in codes_wanted if c in self._found]
+

@@ -16,10 +16,11 @@ import json
 from flask import Blueprint, Response, request
 from flask_caching import Cache
 
-from data.definitions import codes
-from data.store.storage import Scope, Storage, check_layer
+from dashboard.auth import reading
 from dashboard.errors import api_error, json_errors
-from dashboard.scope import request_scope
+from data.definitions import codes
+from data.definitions.access import Scope
+from data.store.storage import Storage, check_layer
 
 LAYERS_NEEDING_PARENT = ("township", "village")
 LONG_CACHE = "private, max-age=31536000, immutable"
@@ -48,7 +49,7 @@ def make_blueprint(storage: Storage, cache: Cache) -> Blueprint:
     blueprint = Blueprint("geo", __name__, url_prefix="/geo")
 
     def _send(key: str, build) -> Response:
-        version = storage.data_version()
+        version = reading(storage)[0].data_version()
         etag = f'"{version}-{key}"'
         if etag in request.headers.get("If-None-Match", ""):
             return Response(status=304, headers={"ETag": etag})
@@ -76,8 +77,8 @@ def make_blueprint(storage: Storage, cache: Cache) -> Blueprint:
         if parent is None and layer in LAYERS_NEEDING_PARENT:
             return api_error(400, f"{layer} 图层需要 parent 参数 / the {layer} layer needs ?parent=<code>")
         full_parent = codes.normalize(parent) if parent else None
-        scope = request_scope()
-        return _send(f"{layer}:{full_parent}:{scope_key(scope)}", lambda: _collection(
-            storage.outlines(layer, full_parent, fine=full_parent is not None, scope=scope)))
+        store, access = reading(storage)
+        return _send(f"{layer}:{full_parent}:{scope_key(access.scope)}", lambda: _collection(
+            store.outlines(access, layer, full_parent, fine=full_parent is not None)))
 
     return json_errors(blueprint, "图层")

@@ -1,0 +1,146 @@
+"""Who is asking, and what they may see and do: :class:`Access`, the one required argument of every
+data-layer function that reads or writes regional or household data.
+
+An Access answers two questions separately: which regions the caller may see as household **records**
+(:attr:`Access.records`) and which as aggregate **figures** (:attr:`Access.figures`, which may be wider:
+an East–West office compares its paired regions with their parents). The web layer builds one per request
+from the signed-in user or token (data/store/accounts.py); the command line and the app's own bookkeeping
+use :func:`system_access`, by name. There is no default anywhere: a call without an Access fails.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from data.definitions.codes import NATION
+
+
+class OutOfScope(PermissionError):
+    """A region that exists but lies outside the caller's scope (answered with 403 and audited)."""
+
+    def __init__(self, code: str):
+        super().__init__(f"无权查看该区划 / region {code} is outside your scope")
+        self.code = code
+
+
+class NotAllowed(PermissionError):
+    """An action the caller's role does not allow (answered with 403 and audited)."""
+
+    def __init__(self, action: str):
+        super().__init__(f"您的角色无权执行此操作 / your role may not {action}")
+        self.action = action
+        self.code = None
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    zh: str
+    en: str
+    levels: tuple[str, ...] | None  # the levels its regions must have; None: the whole country, no regions
+    households: str  # household lists: full (masked), sample (a seeded sample) or none
+    can_import: bool = False
+    can_admin: bool = False
+
+
+ROLES = {role.code: role for role in (
+    Role("admin", "系统管理员", "Administrator", None, "full", can_import=True, can_admin=True),
+    Role("province", "省级领导", "Province leader", ("province",), "full"),
+    Role("city", "市级领导", "Prefecture leader", ("city",), "full"),
+    Role("county", "县级领导", "County leader", ("county",), "full"),
+    Role("township", "乡镇领导", "Township leader", ("township",), "full"),
+    Role("collaboration", "东西部协作办公室", "East–West collaboration office", ("province", "city", "county"), "none"),
+    Role("evaluator", "评估人员", "Evaluator", None, "sample"),
+    Role("data_clerk", "数据录入员", "Data clerk", ("province", "city", "county", "township"), "full", can_import=True),
+)}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A set of regions: ``roots`` None is everything, else 12-digit codes (each with everything below it).
+    ``context`` names regions whose own figures may be read for comparison, but not their units, lists or
+    records; ``above`` holds the ancestors of the roots, under which the in-scope units may be listed."""
+
+    roots: frozenset[str] | None = None
+    context: frozenset[str] = frozenset()
+    above: frozenset[str] = frozenset()
+    prefixes: frozenset[str] = frozenset()  # the significant code prefixes of the roots
+
+    def allows_prefix(self, prefix: str | None) -> bool:
+        """Whether the records under a code prefix (None: the whole country) lie in the scope."""
+        if self.roots is None:
+            return True
+        return prefix is not None and any(prefix.startswith(root) for root in self.prefixes)
+
+    @property
+    def everything(self) -> bool:
+        return self.roots is None
+
+    def allows(self, ancestors: dict[str, str | None]) -> bool:
+        """Whether a region (given by its ancestor on every layer, itself included) lies in the scope."""
+        return self.roots is None or any(code in self.roots for code in ancestors.values() if code)
+
+    def allows_figures(self, code: str, ancestors: dict[str, str | None]) -> bool:
+        return code in self.context or self.allows(ancestors)
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who is asking (user, role), what they may see (:attr:`records`, :attr:`figures`) and from where
+    (``via`` web, api or cli, ``address``): the audit log records what the services did for whom."""
+
+    user: str | None
+    role: Role
+    scope: Scope = field(repr=False)
+    regions: tuple[str, ...] = ()  # the user's own regions (the roots of the scope)
+    via: str = "web"
+    address: str | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.role, Role) or not isinstance(self.scope, Scope):
+            raise TypeError("Access needs a Role and a Scope")
+
+    @property
+    def records(self) -> Scope:
+        """The regions whose household records the caller may see."""
+        return Scope(self.scope.roots, frozenset(), self.scope.above)
+
+    @property
+    def figures(self) -> Scope:
+        """The regions whose aggregate figures the caller may see (today: the records' regions, and for an
+        East–West office its partners' parents)."""
+        return self.scope
+
+    @property
+    def everything(self) -> bool:
+        return self.scope.everything
+
+    @property
+    def may_read_nation(self) -> bool:
+        """Whether the national figures may be read (the whole country, or as a comparison)."""
+        return self.scope.everything or NATION in self.scope.context
+
+    @property
+    def households(self) -> str:
+        return self.role.households
+
+    def require(self, right: str) -> None:
+        """Raise :class:`NotAllowed` unless the role has ``right`` (import or admin)."""
+        allowed = {"import": self.role.can_import, "admin": self.role.can_admin}[right]
+        if not allowed:
+            raise NotAllowed(right)
+
+    def sent_from(self, via: str, address: str | None) -> "Access":
+        return replace(self, via=via, address=address)
+
+
+def check(access) -> Access:
+    """``access`` itself, or TypeError: the data layer never reads without knowing for whom."""
+    if not isinstance(access, Access):
+        raise TypeError(f"an Access is required, not {type(access).__name__}")
+    return access
+
+
+def system_access(purpose: str) -> Access:
+    """The whole country, for the command line and the app's own bookkeeping (tier membership, account
+    set-up, builds); ``purpose`` is recorded as ``via``. Never for a request of a signed-in caller."""
+    return Access(None, ROLES["admin"], Scope(), via=purpose)
