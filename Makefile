@@ -6,7 +6,7 @@ PORT ?= 8050
 SCALE ?= demo
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
-.PHONY: run test install install-test fonts browser serve clean
+.PHONY: run test install install-test fonts browser serve clean messages
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -40,6 +40,16 @@ run: install fonts
 
 test: install-test fonts browser
 	$(PY) -m pytest
+
+# Interface text (data/definitions/messages.py): extract the msgids from the source into the template and
+# update both catalogs from it. A new msgid arrives with an empty translation: write it in both .po files
+# (tests/test_messages.py fails until then). Nothing is compiled: the app reads the .po files.
+LOCALE_DIR := data/definitions/locale
+messages: install
+	PYTHONPATH=. $(VENV)/bin/pybabel extract -F babel.cfg -k t -o $(LOCALE_DIR)/messages.pot .
+	for locale in zh_CN en; do \
+	  $(VENV)/bin/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -l $$locale --no-fuzzy-matching; \
+	done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

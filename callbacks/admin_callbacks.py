@@ -5,7 +5,7 @@ from dash import Input, Output, State
 
 from data.store import audit
 from data.store.storage import Storage
-from dashboard.i18n import language
+from data.definitions.messages import language
 from layouts import admin_page, ids, shell
 
 RIGHTS = {ids.ADMIN_AUDIT: "admin"}

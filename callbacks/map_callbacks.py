@@ -14,7 +14,7 @@ from dash import Input, Output, State, ctx, no_update
 from data.definitions import codes, tiers
 from data.store.storage import NotFound, Storage
 from data.read.views import map_data, map_view, periods, trend_lines
-from dashboard.i18n import language
+from data.definitions.messages import language
 from layouts import figures, ids, map_page, shell
 from layouts.map_page import PATH
 

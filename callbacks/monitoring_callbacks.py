@@ -11,7 +11,7 @@ from dash import Input, Output, State, ctx, no_update
 from data.definitions import codes
 from data.store.storage import NotFound, Storage
 from data.read.views import map_view
-from dashboard.i18n import language
+from data.definitions.messages import language
 from layouts import ids, monitoring_page, shell
 
 

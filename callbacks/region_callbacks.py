@@ -14,8 +14,8 @@ from data.definitions import codes
 from data.read import profile
 from data.store.storage import NotFound, Storage
 from data.read.views import map_data, map_view
-from dashboard.i18n import language
-from layouts import figures, ids, map_page, region_page, shell
+from data.definitions.messages import language
+from layouts import figures, ids, map_page, profile_tables, region_page, shell
 
 FORMATS = ("csv", "xlsx")
 
@@ -31,7 +31,7 @@ def download(storage: Storage, access, state, name, fmt) -> dict | None:
         return None
     try:
         filename = f"{code}-{name}.{fmt}"
-        frame = profile.exported(storage, access, name, code, filename)
+        frame = profile_tables.labelled(name, profile.exported(storage, access, name, code, filename))
     except (codes.InvalidCode, NotFound):
         return None
     if fmt == "csv":

@@ -13,7 +13,7 @@ import binascii
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
-from dashboard.i18n import language, t
+from data.definitions.messages import language, t
 from data.definitions import contract
 from data.definitions.personal import scrub
 from data.ingest.importer import ImportRejected, count_lines, save_upload

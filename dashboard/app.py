@@ -20,9 +20,10 @@ import callbacks
 from dashboard import api, auth, geo_routes
 from dashboard.config import PROJECT_DIR, Config
 from dashboard.errors import api_error
-from dashboard.i18n import t
+from data.definitions import policy
+from data.definitions.messages import localized, other_language, t
 from data.store.storage import Storage, make_engine
-from layouts import admin_page, data_page, ids, map_page, monitoring_page, region_page, upload_page
+from layouts import admin_page, data_page, ids, map_page, monitoring_page, region_page, shell, upload_page
 
 
 def create_app(config: Config | None = None) -> dash.Dash:
@@ -50,6 +51,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     server.config["SECRET_KEY"] = config.secret_key
     server.config["DASHBOARD"] = config
     server.json.ensure_ascii = False  # Chinese stays readable in JSON answers
+    server.jinja_env.globals.update(template_globals())  # the sign-in and refusal pages
     cache = Cache(server, config=config.cache_settings())
     auth.init(app, storage, config, callback_rights=callbacks.RIGHTS,
               page_rights={upload_page.PATH: "import", admin_page.PATH: "admin"},
@@ -85,6 +87,12 @@ def create_app(config: Config | None = None) -> dash.Dash:
                            access_in_job=lambda: auth.access_in_job(app.server, storage, config))
     app.storage = storage
     return app
+
+
+def template_globals() -> dict:
+    """What the templates use besides ``t`` (passed by dashboard/auth.py): data objects' names, links and the
+    policy numbers their texts state."""
+    return {"localized": localized, "other_language": other_language, "href": shell.href, "policy": policy}
 
 
 # Starts the map's geometry download while Dash is still loading. The answer is handed to plotly (in

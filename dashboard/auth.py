@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, Length
 
 from dashboard.config import Config
 from dashboard.errors import api_error
-from dashboard.i18n import language, t
+from data.definitions.messages import language, t
 from data.store import accounts, audit
 from data.definitions import codes
 from data.definitions.access import Access, NotAllowed, OutOfScope

@@ -15,7 +15,7 @@ from data.definitions import codes, contract
 from data.store import records
 from data.store.storage import NotFound, Storage
 from data.read.views import region_prefix
-from dashboard.i18n import language, t
+from data.definitions.messages import language, localized, t
 from layouts import ids, map_page, shell
 
 PATH = "/data"
@@ -39,7 +39,7 @@ def layout(storage: Storage, access, table: str | None = None, region: str | Non
     shown = records.listing(storage, access, table, state["region"], PREVIEW_ROWS)  # audited there
     cards = [dcc.Link(className="count-card" + (" selected" if name == table else ""),
                       href=shell.href(PATH, **{**state, "table": name, "lang": lang}), children=[
-                          html.Div(contract.TABLES[name].zh if lang == "zh" else name, className="count-name"),
+                          html.Div(localized(contract.TABLES[name], lang, en="name"), className="count-name"),
                           html.Div(f"{counts[name]:,}", className="count-value")])
              for name in contract.LOAD_ORDER]
     frame = shown.frame
@@ -51,13 +51,13 @@ def layout(storage: Storage, access, table: str | None = None, region: str | Non
                     contract.label_zh(table, c, part) for part in str(v).split(";")))
     content = html.Div(className="data-page", children=[
         html.Div(cards, id=ids.DATA_COUNTS, className="count-cards"),
-        html.H2(f"{spec.zh if lang == 'zh' else spec.name}：{t('first_rows', lang)} {len(frame)} / {counts[table]:,}"),
+        html.H2(f"{localized(spec, lang, en='name')}：{t('first_rows', lang)} {len(frame)} / {counts[table]:,}"),
         html.P(t("masked_note", lang), className="note"),
         html.P(t("households_sample", lang).format(n=len(frame)), className="notice") if shown.mode == "sample" else None,
         html.P(t("households_hidden", lang), className="notice") if shown.mode == "hidden" else None,
         dash_table.DataTable(
             id=ids.DATA_PREVIEW, data=frame.astype(object).where(frame.notna(), "").to_dict("records"),
-            columns=[{"name": c.zh if lang == "zh" else c.name, "id": c.name} for c in spec.columns],
+            columns=[{"name": localized(c, lang, en="name"), "id": c.name} for c in spec.columns],
             sort_action="native", page_size=20, style_table={"overflowX": "auto"},
             style_cell={"fontFamily": "WenQuanYi Micro Hei, sans-serif", "fontSize": 13, "padding": "4px 8px",
                         "textAlign": "left"},

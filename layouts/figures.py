@@ -20,11 +20,14 @@ import math
 import plotly.graph_objects as go
 from dash import Patch
 
+from data.definitions import policy
 from data.definitions.metrics import CATALOG as METRICS
+from data.definitions.metrics import HORIZON
 from data.definitions.metrics import UNITS as UNITS_EN
+from data.definitions.contract import label_zh
 from data.definitions.metrics import Metric
 from data.read.views import MapData, TrendLine
-from dashboard.i18n import t
+from data.definitions.messages import localized, t
 
 MAP_HEIGHT = 620
 NO_DATA = "#c9cfd6"
@@ -40,11 +43,11 @@ SERIES_COLOURS = {"region": "#8e1b1b", "parent": "#1f5fa8", "peers": "#7f8c8d"}
 
 
 def label(metric: Metric, lang: str) -> str:
-    return metric.en if lang == "en" else metric.zh
+    return localized(metric, lang)
 
 
 def unit(metric: Metric, lang: str) -> str:
-    return metric.unit_en if lang == "en" else metric.unit
+    return localized(metric, lang, zh="unit", en="unit_en")
 
 
 def shown_decimals(metric: Metric) -> int:
@@ -56,7 +59,7 @@ def format_value(value: float | None, metric: Metric, lang: str = "zh", signed: 
     if value is None:
         return "—"
     text = f"{value:{'+' if signed else ''},.{shown_decimals(metric)}f}"
-    return f"{text} {unit(metric, lang)}" if metric.unit != "%" else f"{text}{'个百分点' if signed and lang == 'zh' else (' pp' if signed else '%')}"
+    return f"{text} {unit(metric, lang)}" if metric.unit != "%" else f"{text}{t('signed_points', lang) if signed else '%'}"
 
 
 def _percentile(ordered: list[float], share: float) -> float:
@@ -86,13 +89,10 @@ def _hovertemplate(data: MapData, lang: str) -> str:
     metric = data.metric
     value = f"%{{z:,.{shown_decimals(metric)}f}}{'' if metric.unit == '%' else ' '}{unit(metric, lang)}"
     previous = data.previous_period or "—"
-    change_unit = ("个百分点" if lang == "zh" else "pp") if metric.unit == "%" else unit(metric, lang)
-    if lang == "en":
-        lines = [f"{label(metric, lang)}: {value}", f"Rank %{{customdata[0]}} of {data.with_data} (highest first)",
-                 f"Change on {previous} ({change_unit}): %{{customdata[1]}}"]
-    else:
-        lines = [f"{label(metric, lang)}：{value}", f"排名（由高到低）：第 %{{customdata[0]}} 位 / 共 {data.with_data} 个",
-                 f"较上期（{previous}，{change_unit}）：%{{customdata[1]}}"]
+    change_unit = t("points_unit", lang) if metric.unit == "%" else unit(metric, lang)
+    lines = [t("hover_value", lang).format(label=label(metric, lang), value=value),
+             t("hover_rank", lang).format(rank="%{customdata[0]}", n=data.with_data),
+             t("hover_change", lang).format(previous=previous, unit=change_unit, change="%{customdata[1]}")]
     return "<b>%{text}</b><br>" + "<br>".join(lines) + f"<extra>{data.period or ''}</extra>"
 
 
@@ -121,7 +121,7 @@ def _base(data: MapData, lang: str) -> dict:
     if not _tiered(data):
         colour, hover = NO_DATA, t("no_data", lang)
     else:
-        colour, hover = OUTSIDE_TIER, f"{t('outside_tier', lang)}：{data.tier.en if lang == 'en' else data.tier.zh}"
+        colour, hover = OUTSIDE_TIER, f"{t('outside_tier', lang)}：{localized(data.tier, lang)}"
     return {"colorscale": [[0, colour], [1, colour]], "hovertemplate": f"<b>%{{text}}</b><br>{hover}<extra></extra>"}
 
 
@@ -202,17 +202,17 @@ def ranking_figure(data: MapData, lang: str, limit: int = 20) -> go.Figure:
                 "line": {"width": 0}},
         hovertemplate="%{y}: %{text}<extra></extra>",
     ))
-    shown = (f"前 {len(ranked)} / 共 {data.with_data} 个" if lang == "zh" else f"top {len(ranked)} of {data.with_data}")
+    shown = t("ranking_shown", lang).format(shown=len(ranked), n=data.with_data)
     figure.update_layout(
-        title={"text": f"{label(metric, lang)}（{shown}，{data.period or '—'}）" if lang == "zh"
-               else f"{label(metric, lang)} ({shown}, {data.period or '—'})", "font": {"size": 14}},
+        title={"text": t("ranking_title", lang).format(label=label(metric, lang), shown=shown, period=data.period or "—"),
+               "font": {"size": 14}},
         height=max(220, 60 + 22 * len(ranked)), margin={"l": 8, "r": 8, "t": 40, "b": 24},
         yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
         xaxis={"title": unit(metric, lang), "fixedrange": True},
         font=FONT, paper_bgcolor="#fff", plot_bgcolor="#fff", clickmode="event", dragmode=False)
     if metric.target is not None:
         figure.add_vline(x=metric.target, line={"dash": "dash", "color": "#555"},
-                         annotation_text=f"{'政策线' if lang == 'zh' else 'policy line'} {metric.target}")
+                         annotation_text=t("ranking_target", lang).format(target=metric.target))
     if not ranked:
         _say_no_data(figure, lang)
     return figure
@@ -229,7 +229,7 @@ def trend_label(line: TrendLine, lang: str) -> str:
         key = f"peers_siblings_{group.level}"
     else:
         key = f"peers_{group.kind}"
-    tier_name = group.tier.en if lang == "en" else group.tier.zh
+    tier_name = localized(group.tier, lang)
     return t(key, lang).format(tier=tier_name, n=len(group.codes))
 
 
@@ -250,7 +250,7 @@ def trend_figure(lines: list[TrendLine], metric: Metric, period: str | None, lan
     if period:
         figure.add_vline(x=period, line={"color": "#8e1b1b", "width": 1, "dash": "dot"})
     figure.update_layout(
-        title={"text": f"{label(metric, lang)}{'走势' if lang == 'zh' else ' over time'}（{unit(metric, lang)}）",
+        title={"text": t("trend_title", lang).format(label=label(metric, lang), unit=unit(metric, lang)),
                "font": {"size": 14}},
         height=300, margin={"l": 8, "r": 8, "t": 40, "b": 8}, font=FONT, paper_bgcolor="#fff", plot_bgcolor="#fff",
         legend={"orientation": "h", "y": -0.15}, xaxis={"type": "category", "automargin": True, "nticks": 8, "tickangle": 0},
@@ -260,17 +260,15 @@ def trend_figure(lines: list[TrendLine], metric: Metric, period: str | None, lan
     return figure
 
 
-# -- the region profile ------------------------------------------------------------------------------
-_BY_ZH = {m.zh: m for m in METRICS.values()}
-
-
-def _short(name: str, lang: str, strip: str) -> str:
+# -- the region profile (frames keyed by codes: data/read/profile.py) ------------------------------------
+def _short(code: str, lang: str, strip: str) -> str:
     """A metric's name as a category label: 当月新识别（因病） → 因病; English: the catalog's name."""
-    if lang == "en" and name in _BY_ZH:
-        return _BY_ZH[name].en.split("(")[-1].rstrip(")") if "(" in _BY_ZH[name].en else _BY_ZH[name].en
-    if strip and name.startswith(strip):
-        return name[len(strip):].strip("（）")
-    return name
+    metric = METRICS[code]
+    if lang == "en":
+        return metric.en.split("(")[-1].rstrip(")") if "(" in metric.en else metric.en
+    if strip and metric.zh.startswith(strip):
+        return metric.zh[len(strip):].strip("（）")
+    return metric.zh
 
 
 def _small_layout(figure: go.Figure, title: str, height: int = 260) -> go.Figure:
@@ -283,14 +281,14 @@ def _small_layout(figure: go.Figure, title: str, height: int = 260) -> go.Figure
 
 
 def breakdown_figure(values, title: str, unit_zh: str, lang: str, strip: str = "") -> go.Figure:
-    """Horizontal bars of a breakdown (a Series: metric name → value), largest first."""
+    """Horizontal bars of a breakdown (a Series: metric code → value), largest first."""
     present = [(str(k), float(v)) for k, v in values.items() if v is not None and v == v] if len(values) else []
     present.sort(key=lambda kv: kv[1])
     figure = go.Figure(go.Bar(x=[v for _, v in present], y=[_short(k, lang, strip) for k, _ in present],
                               orientation="h", marker={"color": "#8e1b1b"}, text=[f"{v:,.0f}" for _, v in present],
                               textposition="auto", insidetextfont={"color": "#ffffff"},
                               outsidetextfont={"color": "#1f2d3d"},
-                              hovertemplate=f"%{{y}}：%{{x:,.0f}} {UNITS_EN.get(unit_zh, unit_zh) if lang == 'en' else unit_zh}"
+                              hovertemplate=f"%{{y}}：%{{x:,.0f}} {localized((unit_zh, UNITS_EN.get(unit_zh, unit_zh)), lang)}"
                                             "<extra></extra>"))
     _small_layout(figure, title, height=max(200, 70 + 24 * len(present)))
     if not present or not any(v for _, v in present):
@@ -301,63 +299,60 @@ def breakdown_figure(values, title: str, unit_zh: str, lang: str, strip: str = "
 def flow_figure(monthly, lang: str) -> go.Figure:
     """Newly identified and risk eliminated per month (bars)."""
     figure = go.Figure()
-    for column, colour in (("当月新识别监测户数", "#c0392b"), ("当月风险消除户数（累计数之差）", "#1d7a36")):
+    for column, name, colour in (("newly_identified_households", "flow_identified", "#c0392b"),
+                                 ("risk_eliminated_in_month", "flow_eliminated", "#1d7a36")):
         if column in monthly:
-            name = _short(column, lang, "") if lang == "zh" else (
-                "Newly identified" if column.startswith("当月新识别") else "Risk eliminated (change in the total)")
-            figure.add_trace(go.Bar(x=monthly["期间 / period"], y=monthly[column], name=name, marker={"color": colour}))
+            figure.add_trace(go.Bar(x=monthly["period"], y=monthly[column], name=t(name, lang),
+                                    marker={"color": colour}))
     figure.update_layout(barmode="group", xaxis={"type": "category", "nticks": 8, "tickangle": 0})
-    return _small_layout(figure, "每月新识别与风险消除（户）" if lang == "zh" else "Identified and eliminated per month",
-                         height=280)
+    return _small_layout(figure, t("flow_title", lang), height=280)
 
 
 def days_figure(monthly, lang: str) -> go.Figure:
-    """Median and 90th-percentile days from identification to the first measure, with the 15-day target."""
+    """Median and 90th-percentile days from identification to the first measure, with the target."""
     figure = go.Figure()
-    for column, dash in (("识别到帮扶天数（中位数）", "solid"), ("识别到帮扶天数（90分位）", "dot")):
+    for column, dash in (("median_days_to_assistance", "solid"), ("p90_days_to_assistance", "dot")):
         if column in monthly:
-            name = column if lang == "zh" else _BY_ZH[column].en
-            figure.add_trace(go.Scatter(x=monthly["期间 / period"], y=monthly[column], name=name, mode="lines+markers",
-                                        line={"color": "#1f5fa8", "dash": dash}, marker={"size": 4}))
+            figure.add_trace(go.Scatter(x=monthly["period"], y=monthly[column], name=label(METRICS[column], lang),
+                                        mode="lines+markers", line={"color": "#1f5fa8", "dash": dash},
+                                        marker={"size": 4}))
     target = METRICS["median_days_to_assistance"].target
     figure.add_hline(y=target, line={"dash": "dash", "color": "#a61b1b", "width": 1},
-                     annotation_text=f"{'目标' if lang == 'zh' else 'target'} {target:g} {'天' if lang == 'zh' else 'days'}")
+                     annotation_text=t("days_target", lang).format(days=f"{target:g}"))
     figure.update_layout(xaxis={"type": "category", "nticks": 8, "tickangle": 0}, yaxis={"rangemode": "tozero"})
-    return _small_layout(figure, "识别到落实首项帮扶措施的天数" if lang == "zh" else "Days from identification to assistance",
-                         height=280)
+    return _small_layout(figure, t("days_title", lang), height=280)
 
 
 def employment_figure(monthly, lang: str) -> go.Figure:
     """Former-poor labourers employed (bars) and the employment rate (line, right axis), by month:
     the dip around the Spring Festival shows."""
     figure = go.Figure()
-    employed, rate = "脱贫劳动力务工就业人数", "脱贫劳动力务工就业率"
-    if employed in monthly:
-        figure.add_trace(go.Bar(x=monthly["期间 / period"], y=monthly[employed], marker={"color": "#9ecae1"},
-                                name=employed if lang == "zh" else _BY_ZH[employed].en))
-    if rate in monthly:
-        figure.add_trace(go.Scatter(x=monthly["期间 / period"], y=monthly[rate], yaxis="y2", mode="lines+markers",
-                                    line={"color": "#8e1b1b"}, marker={"size": 4},
-                                    name=rate if lang == "zh" else _BY_ZH[rate].en))
+    if "labourers_employed" in monthly:
+        figure.add_trace(go.Bar(x=monthly["period"], y=monthly["labourers_employed"], marker={"color": "#9ecae1"},
+                                name=label(METRICS["labourers_employed"], lang)))
+    if "employment_rate" in monthly:
+        figure.add_trace(go.Scatter(x=monthly["period"], y=monthly["employment_rate"], yaxis="y2",
+                                    mode="lines+markers", line={"color": "#8e1b1b"}, marker={"size": 4},
+                                    name=label(METRICS["employment_rate"], lang)))
     figure.update_layout(xaxis={"type": "category", "nticks": 10, "tickangle": 0},
-                         yaxis={"title": "人" if lang == "zh" else "people"},
+                         yaxis={"title": t("unit_people", lang)},
                          yaxis2={"overlaying": "y", "side": "right", "title": "%", "rangemode": "tozero"})
-    return _small_layout(figure, "务工就业（月度）" if lang == "zh" else "Employment by month", height=300)
+    return _small_layout(figure, t("employment_title", lang), height=300)
 
 
 def funds_figure(frame, lang: str) -> go.Figure:
-    """Connection funds allocated and spent by use in the latest year."""
+    """Connection funds allocated and spent by use in the latest year (uses in the official Chinese terms)."""
     figure = go.Figure()
     if len(frame):
-        year = frame["年度 / year"].max()
-        latest = frame[frame["年度 / year"] == year]
-        for column, colour, zh, en in (("下达（元）/ allocated (yuan)", "#9ecae1", "下达", "allocated"),
-                                       ("支出（元）/ spent (yuan)", "#1f5fa8", "支出", "spent")):
-            figure.add_trace(go.Bar(x=latest["用途 / use"], y=latest[column] / 1e4, name=zh if lang == "zh" else en,
+        year = frame["year"].max()
+        latest = frame[frame["year"] == year]
+        uses = [label_zh("funds", "use", v) for v in latest["use"]]
+        for column, colour in (("allocated", "#9ecae1"), ("spent", "#1f5fa8")):
+            figure.add_trace(go.Bar(x=uses, y=latest[column] / 1e4, name=t(f"funds_{column}", lang),
                                     marker={"color": colour}, hovertemplate="%{x}：%{y:,.1f} 万元<extra></extra>"))
-        title = f"{year} 年衔接资金按用途（万元）" if lang == "zh" else f"Connection funds by use, {year} (10k yuan)"
+        title = t("funds_title", lang).format(year=year)
     else:
-        title = "衔接资金按用途" if lang == "zh" else "Connection funds by use"
+        title = t("funds_title_empty", lang)
     figure.update_layout(barmode="group")
     _small_layout(figure, title, height=280)
     if not len(frame):
@@ -390,7 +385,7 @@ def warning_trend_figure(series: list[dict], period: str | None, lang: str) -> g
                                   hovertemplate="%{x}: %{y:,.0f}<extra></extra>"))
     if period:
         figure.add_vline(x=period, line={"color": "#999", "dash": "dot"})
-    _small_layout(figure, t("warning_trend", lang))
+    _small_layout(figure, t("warning_trend", lang).format(cut=policy.WARNING_CUT))
     if not any(p["value"] for p in series):
         _say_no_data(figure, lang)
     return figure
@@ -401,7 +396,7 @@ def calibration_figure(bands: list[dict], lang: str) -> go.Figure:
     figure = go.Figure(go.Bar(x=[b["band"] for b in bands], y=[b["rate"] for b in bands], marker={"color": "#de2d26"},
                               customdata=[b["households"] for b in bands],
                               hovertemplate="%{x}: %{y}% (n=%{customdata:,})<extra></extra>"))
-    _small_layout(figure, t("calibration", lang))
+    _small_layout(figure, t("calibration", lang).format(horizon=HORIZON))
     figure.update_yaxes(ticksuffix="%")
     return figure
 

@@ -13,7 +13,7 @@ from data.store.storage import NotFound, OutOfScope, Storage
 from data.read.views import (DEFAULT_METRIC, SHOWN, MapView, boundary_line_geometries, map_data, map_view, periods,
                         trend_lines)
 from data.store import membership
-from dashboard.i18n import language, t
+from data.definitions.messages import language, localized, t
 from layouts import figures, ids, shell
 
 PATH = "/"
@@ -25,10 +25,10 @@ GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "la
 def metric_options(lang: str) -> list[dict]:
     """The shown metrics grouped by theme, each group under a heading that cannot be chosen."""
     options = []
-    for theme, (zh, en) in metrics.THEMES.items():
+    for theme, names in metrics.THEMES.items():
         group = [m for m in SHOWN if m.theme == theme]
         if group:
-            options.append({"label": f"【{en if lang == 'en' else zh}】", "value": f"theme:{theme}", "disabled": True})
+            options.append({"label": f"【{localized(names, lang)}】", "value": f"theme:{theme}", "disabled": True})
             options += [{"label": figures.label(m, lang), "value": m.code} for m in group]
     return options
 
@@ -42,7 +42,7 @@ def tier_options(storage: Storage, access, lang: str) -> list[dict]:
     options = []
     for tier in tiers.TIERS:
         members = membership.counties(storage, access, tier.code)
-        name = tier.en if lang == "en" else tier.zh
+        name = localized(tier, lang)
         options.append({"label": name if members is None else f"{name}（{len(members)}）",
                         "value": tier.code, "disabled": members is not None and not members})
     return options
@@ -148,18 +148,15 @@ def profile_link(view: MapView, lang: str):
 def caption(view: MapView, data, lang: str) -> str:
     """What the map shows, in words: units, how many have a value, and what grey means."""
     level = t(f"level_{view.layer}", lang)
-    tier = data.tier.en if lang == "en" else data.tier.zh
+    tier = localized(data.tier, lang)
     in_tier = sum(r["in_tier"] for r in data.rows)
-    if lang == "en":
-        text = (f"{len(data.rows)} {level} units drawn, {data.with_data} with a value for {data.period}. "
-                f"Grey: no data.")
-        return text + (f" Pale: not among the {in_tier} {tier}." if data.tier.code != tiers.ALL and view.layer == "county" else "")
-    text = f"共 {len(data.rows)} 个{level}单元，其中 {data.with_data} 个有 {data.period} 的数据；灰色为暂无数据。"
-    return text + (f"浅色为不属于所选{tier}（{in_tier} 个）的县。" if data.tier.code != tiers.ALL and view.layer == "county" else "")
+    text = t("caption_drawn", lang).format(units=len(data.rows), level=level, with_data=data.with_data, period=data.period)
+    pale = data.tier.code != tiers.ALL and view.layer == "county"
+    return text + (t("caption_pale", lang).format(tier=tier, in_tier=in_tier) if pale else "")
 
 
 def metric_definition(metric: metrics.Metric, lang: str) -> str:
-    definition = metric.definition_en if lang == "en" else metric.definition_zh
+    definition = localized(metric, lang, zh="definition_zh", en="definition_en")
     target = f" {metric.target_note}" if metric.target_note else ""
     return f"{figures.label(metric, lang)}：{definition}{target}"
 
@@ -180,8 +177,8 @@ def kpi_cards(storage: Storage, access, view: MapView, period: str, lang: str) -
             html.Div(figures.label(metric, lang), className="kpi-name"),
             html.Div(figures.format_value(found.get("value"), metric, lang), className="kpi-value"),
             html.Div(className="kpi-change " + {True: "better", False: "worse", None: ""}[better], children=(
-                f"{'较' if lang == 'zh' else 'vs '}{found.get('previous_period') or '—'}"
-                f"{'：' if lang == 'zh' else ': '}{figures.format_value(change, metric, lang, signed=True)}")),
+                t("kpi_change", lang).format(previous=found.get("previous_period") or "—",
+                                             change=figures.format_value(change, metric, lang, signed=True)))),
             html.Div(found.get("period") or "—", className="kpi-period"),
         ]))
     return cards

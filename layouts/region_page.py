@@ -14,13 +14,15 @@ from data.definitions import codes, metrics
 from data.read import cube, profile
 from data.store.storage import NotFound, Storage
 from data.read.views import map_data, map_view
-from dashboard.i18n import language, t
-from layouts import figures, ids, map_page, shell
+from data.definitions.messages import language, localized, t
+from layouts import figures, ids, map_page, profile_tables, shell
 
 PATH_PREFIX = "/region/"
 PATH_TEMPLATE = PATH_PREFIX + "<code>"
 GRAPH_CONFIG = {**map_page.GRAPH_CONFIG, "displayModeBar": False}
 DEFAULT_MAP_METRIC = "monitored_households"
+RISK_PREFIX = "当月新识别"  # the common start of the new-case breakdowns' Chinese names, cut from their bars
+EMPLOYED_PREFIX = "务工就业人数"  # likewise for the employment breakdowns
 
 
 def path(code: str) -> str:
@@ -46,7 +48,7 @@ def layout(storage: Storage, access, code: str | None = None, metric: str | None
     sections = [
         header(place, lang),
         section(t("profile_key_figures", lang), "key_figures", [
-            table("key_figures", profile.key_figures(storage, access, place, compare).drop(columns=["metric"]), lang)]),
+            table("key_figures", profile.key_figures(storage, access, place, compare), lang)]),
         monitoring_section(storage, access, place["code"], lang),
         employment_section(storage, access, place["code"], lang),
         projects_section(storage, access, place["code"], lang),
@@ -66,7 +68,7 @@ def crumb_path(region: str | None) -> str:
 
 
 def header(place: dict, lang: str) -> html.Div:
-    badges = [html.Span(tier.en if lang == "en" else tier.zh, className="badge") for tier in place["tiers"]]
+    badges = [html.Span(localized(tier, lang), className="badge") for tier in place["tiers"]]
     partners = (f"{t('paired_with', lang)}：{'、'.join(place['partners'])}" if place["partners"] else "")
     return html.Div(className="profile-header", children=[
         html.Div([html.H2(f"{place['name']}{t('profile_title', lang)}"), *badges, html.P(partners, className="note")]),
@@ -89,12 +91,14 @@ def downloads(name: str, lang: str) -> html.Div:
 
 
 def table(name: str, frame: pd.DataFrame, lang: str, page_size: int = 15) -> html.Div:
-    """A sortable table of ``frame`` with its CSV/XLSX downloads; flagged rows (idle, failed) stand out."""
+    """A sortable table of profile table ``name`` (a code-keyed frame, labelled here as it is downloaded)
+    with its CSV/XLSX downloads; flagged rows (idle, failed) stand out."""
     if frame.empty:
         return html.P(t("no_data_here", lang), className="note")
+    frame = profile_tables.labelled(name, frame).drop(columns=["metric"], errors="ignore")
     columns = [{"name": str(c), "id": f"c{i}", **_number_format(frame[c])} for i, c in enumerate(frame.columns)]
     rows = [{f"c{i}": _cell(v) for i, v in enumerate(row)} for row in frame.itertuples(index=False)]
-    flagged = [f"c{i}" for i, c in enumerate(frame.columns) if str(c).startswith("需关注")]
+    flagged = [f"c{i}" for i, c in enumerate(frame.columns) if c == profile_tables.flagged_column(name)]
     return html.Div([
         downloads(name, lang),
         dash_table.DataTable(
@@ -137,10 +141,10 @@ def monitoring_section(storage: Storage, access, code: str, lang: str) -> html.S
     return section(t("profile_monitoring", lang), "monitoring", [
         html.Div(className="grid-3", children=[
             graph(figures.breakdown_figure(latest, f"{t('by_category', lang)}（{period or '—'}）", "户", lang), "category"),
-            graph(figures.breakdown_figure(risks, f"{t('by_risk', lang)}（{recent}）", "户", lang, strip="当月新识别"),
+            graph(figures.breakdown_figure(risks, f"{t('by_risk', lang)}（{recent}）", "户", lang, strip=RISK_PREFIX),
                   "risk"),
             graph(figures.breakdown_figure(channels, f"{t('by_channel', lang)}（{recent}）", "户", lang,
-                                           strip="当月新识别"), "channel"),
+                                           strip=RISK_PREFIX), "channel"),
         ]),
         html.Div(className="grid-2", children=[
             graph(figures.flow_figure(monthly, lang), "flows"),
@@ -158,9 +162,9 @@ def employment_section(storage: Storage, access, code: str, lang: str) -> html.S
         graph(figures.employment_figure(monthly, lang), "employment-series"),
         html.Div(className="grid-2", children=[
             graph(figures.breakdown_figure(locations, f"{t('by_location', lang)}（{period or '—'}）", "人", lang,
-                                           strip="务工就业人数"), "locations"),
+                                           strip=EMPLOYED_PREFIX), "locations"),
             graph(figures.breakdown_figure(modes, f"{t('by_mode', lang)}（{period or '—'}）", "人", lang,
-                                           strip="务工就业人数"), "modes"),
+                                           strip=EMPLOYED_PREFIX), "modes"),
         ]),
         table("employment", monthly, lang, page_size=12),
     ])
@@ -168,7 +172,7 @@ def employment_section(storage: Storage, access, code: str, lang: str) -> html.S
 
 def projects_section(storage: Storage, access, code: str, lang: str) -> html.Section:
     frame = profile.projects(storage, access, code)
-    flagged = int((frame["需关注 / flagged"] != "").sum()) if not frame.empty else 0
+    flagged = int(frame["flagged"].sum()) if not frame.empty else 0
     summary = (f"{t('projects_count', lang)}：{len(frame)}，{t('flagged_projects', lang)}：{flagged}"
                if not frame.empty else "")
     return section(t("profile_projects", lang), "projects", [html.P(summary, className="section-summary"),

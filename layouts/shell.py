@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from dash import dcc, html
 from flask_wtf.csrf import generate_csrf
 
-from dashboard.i18n import t
+from data.definitions.messages import localized, other_language, t
 from layouts import ids
 
 
@@ -71,14 +71,14 @@ def crumbs(access, lang: str, path: str, lineage: list[dict], state: dict, crumb
 
 
 def language_href(lang: str, path: str, state: dict) -> str:
-    return href(path, **{**state, "lang": "en" if lang == "zh" else "zh"})
+    return href(path, **{**state, "lang": other_language(lang)})
 
 
 def user_box(access, lang: str) -> html.Div:
     """Who is signed in (name and role) and the sign-out button (a POST form with the CSRF token)."""
-    role = access.role.zh if lang == "zh" else access.role.en
+    role = localized(access.role, lang)
     return html.Div(className="user-box", id=ids.USER_BOX, children=[
-        html.Span(f"{access.user}（{role}）" if lang == "zh" else f"{access.user} ({role})"),
+        html.Span(t("user_role", lang).format(user=access.user, role=role)),
         html.Form(action="/logout", method="post", children=[
             dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
             html.Button(t("logout", lang), type="submit", id=ids.LOGOUT)])])
@@ -93,7 +93,7 @@ def frame(access, children, lang: str, path: str, lineage: list[dict], state: di
         nav.append(dcc.Link(t("nav_upload", lang), href=href("/upload", lang=lang)))
     if access.role.can_admin:
         nav.append(dcc.Link(t("nav_admin", lang), href=href("/admin", lang=lang)))
-    return html.Div(className="page", lang="zh-CN" if lang == "zh" else "en", children=[
+    return html.Div(className="page", lang=t("html_lang", lang), children=[
         html.Header(className="header", children=[
             html.H1(t("app_title", lang)),
             html.Nav(nav),

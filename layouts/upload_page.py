@@ -13,7 +13,7 @@ from dash import dash_table, dcc, html
 from data.definitions import contract
 from data.ingest.importer import recent_imports
 from data.store.storage import Storage
-from dashboard.i18n import language, t
+from data.definitions.messages import language, t
 from layouts import ids, shell
 
 PATH = "/upload"
@@ -22,7 +22,7 @@ PROBLEM_COLUMNS = ("row", "column", "value", "reason_zh", "reason_en")
 
 def table_label(table: str, lang: str) -> str:
     spec = contract.spec_of(table)
-    return f"{spec.zh}（{table}）" if lang == "zh" else f"{table} ({spec.zh})"
+    return t("table_label", lang).format(name=spec.zh, table=table)
 
 
 def layout(storage: Storage, access, table: str | None = None, lang: str | None = None, **_ignored) -> html.Div:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from data.definitions import metrics
+from data.definitions.policy import WARNING_CUT
 from data.definitions.codes import NATION
 from data.compute import risk
 from data.definitions.contract import RISK_TYPES
@@ -372,7 +373,7 @@ def warning_measures(tables: dict[str, pd.DataFrame], provinces: pd.Series, thre
     prior = risk.prior_highest(scores, scored, metrics.HORIZON)
     prior_band = risk.band(np.nan_to_num(prior))
     new = identified & scored & ~np.isnan(prior)
-    columns = {"warning_scored_households": scored, "warning_households": scored & (scores >= risk.DEFAULT_CUT)}
+    columns = {"warning_scored_households": scored, "warning_households": scored & (scores >= WARNING_CUT)}
     for b in metrics.BANDS:
         in_band = scored & (bands == b)
         columns[f"risk_band_{b}"] = in_band

@@ -1,8 +1,8 @@
 """The explainable risk score of every household, month by month, with its drivers in words.
 
 A transparent points model, not a black box: seven components, each worth up to a fixed number of
-points and each read from records a county already keeps (DATA_CONTRACT.md), are added and capped at
-100. They follow the identification triggers of DOMAIN.md: income under (or just above) the province's
+points and each read from records a county already keeps (docs/data-contract.md), are added and capped at
+100. They follow the identification triggers of docs/domain.md: income under (or just above) the province's
 monitoring line, income falling, rigid expenses beyond the household's means, illness and disability,
 too little labour, work lost, dependence on transfers.
 
@@ -62,7 +62,7 @@ EXPENSE_FULL_MONTHS, EXPENSE_GONE_MONTHS = 3, 12
 MIN_YEARLY_INCOME = 500.0  # per person: a floor for ratios (operating losses can make income negative)
 DRIVER_MIN_POINTS = 2.0
 HEALTH_POINTS = {"serious": 8, "disabled": 6, "chronic": 2}
-# The risk type (DATA_CONTRACT.md) a driver points to; "income" stands for the income components.
+# The risk type (docs/data-contract.md) a driver points to; "income" stands for the income components.
 EXPENSE_RISK = {"medical": "illness", "schooling": "schooling", "disaster_loss": "disaster", "accident": "accident"}
 RISK_LABELS = {"income": ("收入不足", "low income")}
 

@@ -102,7 +102,7 @@ class Access:
     @property
     def records(self) -> Scope:
         """The regions whose household records the caller may see."""
-        return Scope(self.scope.roots, frozenset(), self.scope.above)
+        return replace(self.scope, context=frozenset())
 
     @property
     def figures(self) -> Scope:

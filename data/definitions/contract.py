@@ -1,4 +1,4 @@
-"""The interchange tables of DATA_CONTRACT.md, declared once.
+"""The interchange tables of docs/data-contract.md, declared once.
 
 Each :class:`TableSpec` names its canonical English columns with the Chinese header, the type and the
 allowed values, and the key that makes an import idempotent. The storage schema, validation, header

@@ -22,7 +22,7 @@ from data.store import audit, records
 from data.compute import risk
 from data.compute.build import thresholds_frame
 from data.definitions.contract import label_zh
-from data.definitions.policy import IDENTIFICATION_TARGET_DAYS, MEASURE_TARGET_DAYS, STABLE_DAYS
+from data.definitions.policy import IDENTIFICATION_TARGET_DAYS, MEASURE_TARGET_DAYS, STABLE_DAYS, STABLE_MONTHS, WARNING_CUT
 from data.store.schema import data_tables, regions
 from data.store.storage import Storage
 
@@ -31,7 +31,7 @@ SAMPLE_SHOWN = 50  # an evaluator sees a seeded sample of this many households o
 WHATIF_RANGE = (1000, 50000)
 SAMPLE_MAX = 2000
 
-# Measures that answer each risk type (the policy pairing of DOMAIN.md: illness → health and medical
+# Measures that answer each risk type (the policy pairing of docs/domain.md: illness → health and medical
 # help, no labour → the safety net, labour capacity → industry and employment).
 SAFETY_NET = {"dibao", "special_support", "temporary_relief"}
 WORK = {"industry", "employment", "microcredit", "public_welfare_post", "work_relief"}
@@ -166,7 +166,7 @@ def _category(row) -> str:
     return "sudden_hardship" if row["top"] == "expenses" else "marginal"
 
 
-def _warnings(storage: Storage, access: Access, code: str, period: str | None = None, min_score: float = risk.DEFAULT_CUT,
+def _warnings(storage: Storage, access: Access, code: str, period: str | None = None, min_score: float = WARNING_CUT,
              risk_type: str | None = None, category: str | None = None, township: str | None = None) -> dict:
     """Households not under monitoring whose score reaches ``min_score``, with drivers and the change on
     the month before; counts per village and per child unit for the map."""
@@ -354,7 +354,7 @@ def _checks(storage: Storage, access: Access, code: str) -> dict:
     for case, row in below.iterrows():
         reasons[case].append(f"{row['year']}年人均纯收入{row['per_capita_net_income']:,.0f}元，低于监测线{line[case]:,.0f}元")
     for case, days in helped[helped < STABLE_DAYS].items():
-        reasons[case].append(f"帮扶{days}天即标注风险消除（不足6个月）")
+        reasons[case].append(f"帮扶{days}天即标注风险消除（不足{STABLE_MONTHS}个月）")
     eliminated["reasons"] = pd.Series(reasons, dtype=object)
     flagged = eliminated[eliminated["reasons"].map(len) > 0]
     matched_rows, mode = visible(mismatched, access)
@@ -464,7 +464,7 @@ def _field_sample(storage: Storage, access: Access, code: str, size: int | None,
 
 
 
-def warnings(storage: Storage, access: Access, code: str, period: str | None = None, min_score: float = risk.DEFAULT_CUT,
+def warnings(storage: Storage, access: Access, code: str, period: str | None = None, min_score: float = WARNING_CUT,
              risk_type: str | None = None, category: str | None = None, township: str | None = None) -> dict:
     """Households not under monitoring scoring at least ``min_score`` in ``period`` (see :func:`_warnings`);
     household rows as the role allows, and their view audited."""
@@ -532,5 +532,5 @@ def backtest(storage: Storage, access: Access, code: str | None) -> dict:
     base = sum(totals[f"risk_band_{b}_identified"] for b in metrics.BANDS) / max(
         sum(totals[f"risk_band_{b}"] for b in metrics.BANDS), 1)
     return {"region": {k: region.get(k) for k in ("code", "name", "level")}, "months": [complete[0], complete[-1]],
-            "horizon_months": metrics.HORIZON, "default_cut": risk.DEFAULT_CUT,
+            "horizon_months": metrics.HORIZON, "default_cut": WARNING_CUT,
             "base_rate": round(100 * base, 2), "cuts": cuts, "bands": bands}

@@ -1,8 +1,9 @@
 """The region profile (县域画像): every figure and table of ``/region/<code>``, read within the caller's scope.
 
-Figures come from the cube (:mod:`data.cube`); the project list and the funds by use come from the
-region's own records. Each table is a DataFrame with Chinese and English column names, the same one the
-page shows and the download sends, so what is printed, shown and downloaded cannot differ.
+Figures come from the cube (:mod:`data.read.cube`); the project list and the funds by use come from the
+region's own records. Each table is a DataFrame keyed by codes (metric codes, contract column names,
+enumeration codes); layouts/profile_tables.py attaches the labels, for the page and the downloads alike,
+so what is printed, shown and downloaded cannot differ.
 """
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from data.definitions import contract, metrics, tiers
+from data.definitions import metrics, tiers
 from data.read import cube
 from data.store import records
 from data.definitions.codes import significant
 from data.definitions.access import Access, OutOfScope
-from data.read.peers import own_tier, peers
+from data.read.peers import Peers, own_tier, peers
 from data.store import audit
 from data.store.storage import Storage
 from data.store import membership
@@ -33,23 +34,10 @@ FLAGGED_STATUSES = ("idle", "failed")
 
 @dataclass
 class Comparison:
-    """Whom a region's key figures are set against: its parent and the median of its peers."""
+    """Whom a region's key figures are set against: its parent and its peers (whose median is shown)."""
 
     parent: dict | None
-    peer_codes: list[str]
-    peer_label_zh: str
-    peer_label_en: str
-
-
-def region(storage: Storage, access: Access, code: str) -> dict:
-    """The region with its lineage, tiers and eastern partners (NotFound if outside the scope)."""
-    lineage = storage.lineage(access, code)
-    found = dict(lineage[-1])
-    found["lineage"] = lineage
-    found["partners"] = (membership.east_partners(storage, access, found["code"])
-                         if found["level"] in ("province", "city", "county") else [])
-    found["tiers"] = [t for t in tiers.TIERS[1:] if found["code"] in (membership.counties(storage, access, t.code) or ())]
-    return found
+    peers: Peers
 
 
 def comparison(storage: Storage, access: Access, place: dict) -> Comparison:
@@ -61,24 +49,20 @@ def comparison(storage: Storage, access: Access, place: dict) -> Comparison:
         parent = storage.region(access, parent_code, figures_only=True) if parent_code else None
     except OutOfScope:  # the region is the top of the caller's scope
         parent = None
-    if place["level"] == "county":
-        group = peers(storage, access, place, own_tier(storage, access, place).code)
-        tier = group.tier
-        return Comparison(parent, group.codes, f"省内{tier.zh if group.tier_applies else '全部县'}中位数",
-                          f"median of {tier.en if group.tier_applies else 'counties'} in the province")
-    group = peers(storage, access, place, None)
-    if parent_code is None:
-        return Comparison(None, group.codes, "各省中位数", "median of provinces")
-    return Comparison(parent, group.codes, "同级地区中位数", "median of its siblings")
+    tier = own_tier(storage, access, place).code if place["level"] == "county" else None
+    return Comparison(parent, peers(storage, access, place, tier))
+
+
+KEY_FIGURE_COLUMNS = ("metric", "unit", "period", "value", "change", "parent", "peers_median", "rank", "ranked")
 
 
 def key_figures(storage: Storage, access: Access, place: dict, compare: Comparison) -> pd.DataFrame:
     """The headline figures: value, change on the previous period, the parent's value, the peers' median
-    and the rank among the peers."""
+    and the rank among the peers (1 = highest). The comparison travels in ``frame.attrs["comparison"]``."""
     own = cube.key_figures(storage, access, place["code"])
     parent = {f["metric"]: f for f in cube.key_figures(storage, access, compare.parent["code"])} \
         if compare.parent else {}
-    peer_units = _units(storage, access, compare.peer_codes)
+    peer_units = _units(storage, access, compare.peers.codes)
     rows = []
     for figure in own:
         found = cube.unit_values(storage, access, figure["metric"], peer_units, figure["period"])["rows"] \
@@ -86,15 +70,14 @@ def key_figures(storage: Storage, access: Access, place: dict, compare: Comparis
         ranked = cube.rank(found)
         rank = next((r.get("rank") for r in found if r["code"] == place["code"]), None)
         rows.append({
-            "metric": figure["metric"], "指标 / indicator": f"{figure['zh']} / {figure['en']}", "单位 / unit": figure["unit"],
-            "期间 / period": figure["period"], "本地区 / value": figure["value"], "较上期 / change": figure["change"],
-            f"{compare.parent['name'] if compare.parent else '—'} / parent":
-                parent.get(figure["metric"], {}).get("value"),
-            f"{compare.peer_label_zh} / {compare.peer_label_en}":
-                cube.median_of([r["value"] for r in found], metrics.get(figure["metric"])),
-            "排名（由高到低）/ rank (highest first)": rank, "参与排名 / ranked": ranked or None,
+            "metric": figure["metric"], "unit": figure["unit"], "period": figure["period"], "value": figure["value"],
+            "change": figure["change"], "parent": parent.get(figure["metric"], {}).get("value"),
+            "peers_median": cube.median_of([r["value"] for r in found], metrics.get(figure["metric"])),
+            "rank": rank, "ranked": ranked or None,
         })
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=list(KEY_FIGURE_COLUMNS))
+    frame.attrs["comparison"] = compare
+    return frame
 
 
 def _units(storage: Storage, access: Access, codes_wanted: list[str]) -> list[dict]:
@@ -103,19 +86,19 @@ def _units(storage: Storage, access: Access, codes_wanted: list[str]) -> list[di
 
 
 def series_table(storage: Storage, access: Access, code: str, metric_codes: tuple[str, ...]) -> pd.DataFrame:
-    """One row per period, one column per metric (its Chinese name), for the region."""
+    """One row per period (column ``period``), one column per metric (its code), for the region."""
     columns = {}
     for metric_code in metric_codes:
         points = cube.series(storage, access, metric_code, code)["series"]
-        columns[metrics.get(metric_code).zh] = pd.Series({p["period"]: p["value"] for p in points})
-    frame = pd.DataFrame(columns)
-    frame.index.name = "期间 / period"
+        columns[metric_code] = pd.Series({p["period"]: p["value"] for p in points})
+    frame = pd.DataFrame(columns, columns=list(metric_codes))
+    frame.index.name = "period"
     return frame.dropna(how="all").reset_index()
 
 
 def recent_total(frame: pd.DataFrame, months: int = RECENT_MONTHS) -> pd.Series:
     """The sum over the last ``months`` periods of each column of a monthly series table."""
-    return frame.drop(columns=["期间 / period"]).tail(months).sum(min_count=1)
+    return frame.drop(columns=["period"]).tail(months).sum(min_count=1)
 
 
 def latest_row(frame: pd.DataFrame) -> tuple[str | None, pd.Series]:
@@ -123,16 +106,16 @@ def latest_row(frame: pd.DataFrame) -> tuple[str | None, pd.Series]:
     if frame.empty:
         return None, pd.Series(dtype=float)
     last = frame.iloc[-1]
-    return last["期间 / period"], last.drop("期间 / period")
+    return last["period"], last.drop("period")
 
 
 def monitoring_monthly(storage: Storage, access: Access, code: str) -> pd.DataFrame:
-    """Newly identified and risk eliminated per month (the change in the eliminated stock), median days."""
+    """Newly identified and risk eliminated per month (``risk_eliminated_in_month``: the change in the
+    eliminated stock), median days."""
     frame = series_table(storage, access, code, ("newly_identified_households", "risk_eliminated_households",
                                          "risk_not_eliminated_households", "median_days_to_assistance",
                                                  "p90_days_to_assistance"))
-    eliminated = metrics.get("risk_eliminated_households").zh
-    frame.insert(2, "当月风险消除户数（累计数之差）", frame[eliminated].diff())
+    frame.insert(2, "risk_eliminated_in_month", frame["risk_eliminated_households"].diff())
     return frame
 
 
@@ -144,18 +127,13 @@ def projects(storage: Storage, access: Access, code: str) -> pd.DataFrame:
                             limit=None)
     funds = ["fund_connection", "fund_east_west", "fund_targeted", "fund_social"]
     out = pd.DataFrame({
-        "项目编码 / id": frame["project_id"], "项目名称 / name": frame["name"],
-        "产业类型 / type": [contract.label_zh("projects", "type", v) for v in frame["type"]],
-        "年度 / year": frame["year"],
-        "状态 / status": [contract.label_zh("projects", "status", v) for v in frame["status"]],
-        "资金合计（元）/ funds (yuan)": frame[funds].astype("Float64").sum(axis=1),
-        "衔接资金（元）/ connection funds": frame["fund_connection"],
-        "带动就业（人）/ jobs": frame["jobs_created"], "联农带农（户）/ households linked": frame["households_linked"],
-        "产值（元）/ output (yuan)": frame["output_value"],
-        "需关注 / flagged": ["闲置或失败 / idle or failed" if s in FLAGGED_STATUSES else "" for s in frame["status"]],
+        "project_id": frame["project_id"], "name": frame["name"], "type": frame["type"], "year": frame["year"],
+        "status": frame["status"], "funds_total": frame[funds].astype("Float64").sum(axis=1),
+        "fund_connection": frame["fund_connection"], "jobs_created": frame["jobs_created"],
+        "households_linked": frame["households_linked"], "output_value": frame["output_value"],
+        "flagged": frame["status"].isin(FLAGGED_STATUSES),
     })
-    return out.sort_values(["需关注 / flagged", "资金合计（元）/ funds (yuan)"], ascending=[False, False],
-                           kind="stable").reset_index(drop=True)
+    return out.sort_values(["flagged", "funds_total"], ascending=[False, False], kind="stable").reset_index(drop=True)
 
 
 def funds_by_use(storage: Storage, access: Access, code: str) -> pd.DataFrame:
@@ -169,11 +147,9 @@ def funds_by_use(storage: Storage, access: Access, code: str) -> pd.DataFrame:
     grouped = (frame.assign(allocated=frame["allocated"].astype("Float64"), spent=frame["spent"].astype("Float64"))
                .groupby(["year", "use"], sort=True)[["allocated", "spent"]].sum().reset_index())
     return pd.DataFrame({
-        "年度 / year": grouped["year"],
-        "用途 / use": [contract.label_zh("funds", "use", v) for v in grouped["use"]],
-        "下达（元）/ allocated (yuan)": grouped["allocated"], "支出（元）/ spent (yuan)": grouped["spent"],
-        "支出进度 / spend rate (%)": (grouped["spent"] / grouped["allocated"] * 100).round(1),
-    }).sort_values(["年度 / year", "下达（元）/ allocated (yuan)"], ascending=[False, False]).reset_index(drop=True)
+        "year": grouped["year"], "use": grouped["use"], "allocated": grouped["allocated"], "spent": grouped["spent"],
+        "spend_rate": (grouped["spent"] / grouped["allocated"] * 100).round(1),
+    }).sort_values(["year", "allocated"], ascending=[False, False]).reset_index(drop=True)
 
 
 def latest_values(storage: Storage, access: Access, code: str, metric_codes: tuple[str, ...]) -> list[dict]:

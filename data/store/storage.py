@@ -295,7 +295,7 @@ class Snapshot(Storage):
     def _row(self, code: str):
         full = codes.normalize(code)
         if full not in self._found:
-            self._found[full] = super()._row(full)
+            self._found[full] = super()._row(code)
         return self._found[full]
 
     def _rows(self, codes_wanted: list[str]) -> list:

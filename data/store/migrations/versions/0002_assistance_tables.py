@@ -1,4 +1,4 @@
-"""The interchange tables of DATA_CONTRACT.md, the import log and what each import changed.
+"""The interchange tables of docs/data-contract.md, the import log and what each import changed.
 
 Revision ID: 0002
 Revises: 0001
