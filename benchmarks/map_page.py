@@ -40,8 +40,8 @@ def _update_request(client, region, metric, period, tier, changed) -> dict:
 
 
 def callback_benchmark(app, client, repeats: int) -> list[dict]:
-    from data.read import cube
     from data.definitions import metrics
+    from data.read import cube
 
     cube_info = cube.info(app.storage)
     results = []

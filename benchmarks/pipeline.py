@@ -17,7 +17,13 @@ import pandas as pd
 
 from benchmarks.run import percentile
 from data.compute import pipeline
-from data.compute.build import ancestors_of, counties_with_data, periods_of, read_partition, thresholds_frame
+from data.compute.build import (
+    ancestors_of,
+    counties_with_data,
+    periods_of,
+    read_partition,
+    thresholds_frame,
+)
 from data.definitions.codes import NATION
 from data.store.storage import Storage
 

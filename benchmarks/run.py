@@ -58,7 +58,8 @@ def bench_headers(storage):
 
 
 def _run(app, client, config: Config, headers: dict, repeats: int, parts: tuple[str, ...]) -> dict:
-    from benchmarks import map_page as bench_map, pipeline as bench_pipeline
+    from benchmarks import map_page as bench_map
+    from benchmarks import pipeline as bench_pipeline
 
     answer = {"database": app.storage.engine.dialect.name, "facts": {
         k: v for k, v in app.storage.facts().items() if k in ("scale", "seed", "boundary_source", "cube_built_at")}}

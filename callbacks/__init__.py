@@ -3,7 +3,13 @@
 ``RIGHTS`` names the role right (import, admin) that the callbacks writing to a component need; the
 request guard (dashboard/auth.py) refuses the others with 403 before a callback runs.
 """
-from callbacks import admin_callbacks, map_callbacks, monitoring_callbacks, region_callbacks, upload_callbacks
+from callbacks import (
+    admin_callbacks,
+    map_callbacks,
+    monitoring_callbacks,
+    region_callbacks,
+    upload_callbacks,
+)
 
 RIGHTS = {**upload_callbacks.RIGHTS, **admin_callbacks.RIGHTS}
 

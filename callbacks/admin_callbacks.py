@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from dash import Input, Output, State
 
-from data.store import audit
-from data.store.storage import Storage
 from data.definitions.messages import language
+from data.store import audit
 from layouts import admin_page, ids, shell
 
 RIGHTS = {ids.ADMIN_AUDIT: "admin"}

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dash import Input, Output, State, ctx, no_update
 
 from data.definitions import codes, tiers
-from data.store.storage import NotFound, Storage
-from data.read.views import map_data, map_view, periods, trend_lines
 from data.definitions.messages import language
+from data.read.views import map_data, map_view, periods, trend_lines
+from data.store.storage import NotFound, Storage
 from layouts import figures, ids, map_page, shell
 from layouts.map_page import PATH
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dash import Input, Output, State, ctx, no_update
 
 from data.definitions import codes
-from data.store.storage import NotFound, Storage
-from data.read.views import map_view
 from data.definitions.messages import language
+from data.read.views import map_view
+from data.store.storage import NotFound
 from layouts import ids, monitoring_page, shell
 
 

@@ -11,10 +11,10 @@ import io
 from dash import ALL, Input, Output, State, ctx, dcc, no_update
 
 from data.definitions import codes
-from data.read import profile
-from data.store.storage import NotFound, Storage
-from data.read.views import map_data, map_view
 from data.definitions.messages import language
+from data.read import profile
+from data.read.views import map_data, map_view
+from data.store.storage import NotFound, Storage
 from layouts import figures, ids, map_page, profile_tables, region_page, shell
 
 FORMATS = ("csv", "xlsx")

@@ -13,8 +13,8 @@ import binascii
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
-from data.definitions.messages import language, t
 from data.definitions import contract
+from data.definitions.messages import language, t
 from data.definitions.personal import scrub
 from data.ingest.importer import ImportRejected, count_lines, save_upload
 from data.ingest.workflow import import_and_rebuild

@@ -21,11 +21,11 @@ from flask import Blueprint, Response, jsonify, request, send_file
 from dashboard.auth import reading, record
 from dashboard.errors import api_error, json_errors
 from dashboard.openapi import SPEC
-from data.ingest import checklist
 from data.definitions import contract, metrics
-from data.read import cube, monitoring
-from data.ingest.exporter import write_template
 from data.definitions.policy import WARNING_CUT
+from data.ingest import checklist
+from data.ingest.exporter import write_template
+from data.read import cube, monitoring
 from data.store.storage import Storage
 
 FORMATS = ("json", "csv")

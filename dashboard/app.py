@@ -23,7 +23,16 @@ from dashboard.errors import api_error
 from data.definitions import policy
 from data.definitions.messages import localized, other_language, t
 from data.store.storage import Storage, make_engine
-from layouts import admin_page, data_page, ids, map_page, monitoring_page, region_page, shell, upload_page
+from layouts import (
+    admin_page,
+    data_page,
+    ids,
+    map_page,
+    monitoring_page,
+    region_page,
+    shell,
+    upload_page,
+)
 
 
 def create_app(config: Config | None = None) -> dash.Dash:

@@ -15,7 +15,15 @@ import datetime as dt
 from urllib.parse import urlencode, urlsplit
 
 import dash
-from flask import Flask, g, has_request_context, redirect, render_template, request, session
+from flask import (
+    Flask,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -27,10 +35,10 @@ from wtforms.validators import DataRequired, Length
 
 from dashboard.config import Config
 from dashboard.errors import api_error
-from data.definitions.messages import language, t
-from data.store import accounts, audit
 from data.definitions import codes
 from data.definitions.access import Access, NotAllowed, OutOfScope
+from data.definitions.messages import language, t
+from data.store import accounts, audit
 from data.store.accounts import LoginRefused
 from data.store.storage import NotFound, Snapshot, Storage
 

@@ -10,21 +10,21 @@ the server itself: imports, exports and user changes are audited as ``cli:<login
 from __future__ import annotations
 
 import getpass
-from dataclasses import replace
 import json
 import os
 import sys
 import time
+from dataclasses import replace
 
 import click
 
 from dashboard.config import Config
-from data.store.accounts import ROLES
-from data.store.audit import ACTIONS
+from data.definitions.access import Access, system_access
 from data.definitions.codes import LEVELS, InvalidCode
 from data.definitions.contract import INTERCHANGE
 from data.demo.scales import SCALES
-from data.definitions.access import Access, system_access
+from data.store.accounts import ROLES
+from data.store.audit import ACTIONS
 from data.store.storage import InvalidLevel, NotFound, Storage, make_engine, migrate
 
 
@@ -59,10 +59,10 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
     """Create the schema and load regions, boundaries and demo data."""
-    from data.store.accounts import create_demo_accounts
     from data.compute.build import build as build_cube
     from data.demo.load import load_demo
     from data.demo.regions import load_regions
+    from data.store.accounts import create_demo_accounts
 
     config = Config()
     storage = _storage(config)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from data.definitions.codes import InvalidCode
-from data.read.cube import BadParameter, NotBuilt
 from data.definitions.metrics import UnknownMetric
+from data.read.cube import BadParameter, NotBuilt
 from data.store.storage import InvalidLevel, NotFound
 
 

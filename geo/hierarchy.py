@@ -20,13 +20,12 @@ from __future__ import annotations
 import csv
 import functools
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import shapely
 
 from data.definitions import codes
-from data.definitions.reference import REFERENCE_DIR
 from data.definitions.codes import LEVELS as LAYERS
+from data.definitions.reference import REFERENCE_DIR
 from geo import packaged, shapes
 
 PROVINCE_GROUP_NAME = "省直辖县级行政区划"

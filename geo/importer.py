@@ -14,11 +14,11 @@ import geopandas as gpd
 import numpy as np
 
 from data.definitions import codes
-from data.ingest.importer import ImportRejected, Problem
 from data.definitions.access import Access, check
+from data.ingest.importer import ImportRejected, Problem
 from data.store.storage import Storage
-from geo.hierarchy import Region
 from geo import shapes
+from geo.hierarchy import Region
 
 CODE_COLUMNS = ("code", "区划代码", "CODE", "Code")
 NAME_COLUMNS = ("name", "名称", "NAME", "Name")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dash import dash_table, dcc, html
 
+from data.definitions.messages import N_, language, localized, t
 from data.store import accounts, audit
 from data.store.storage import Storage
-from data.definitions.messages import N_, language, localized, t
 from layouts import ids, shell
 
 PATH = "/admin"

@@ -12,10 +12,10 @@ import pandas as pd
 from dash import dash_table, dcc, html
 
 from data.definitions import codes, contract
+from data.definitions.messages import language, localized, t
+from data.read.views import region_prefix
 from data.store import records
 from data.store.storage import NotFound, Storage
-from data.read.views import region_prefix
-from data.definitions.messages import language, localized, t
 from layouts import ids, map_page, shell
 
 PATH = "/data"

@@ -21,13 +21,12 @@ import plotly.graph_objects as go
 from dash import Patch
 
 from data.definitions import policy
-from data.definitions.metrics import CATALOG as METRICS
-from data.definitions.metrics import HORIZON
-from data.definitions.metrics import UNITS as UNITS_EN
 from data.definitions.contract import label_zh
-from data.definitions.metrics import Metric
-from data.read.views import MapData, TrendLine
 from data.definitions.messages import localized, t
+from data.definitions.metrics import CATALOG as METRICS
+from data.definitions.metrics import HORIZON, Metric
+from data.definitions.metrics import UNITS as UNITS_EN
+from data.read.views import MapData, TrendLine
 
 MAP_HEIGHT = 620
 NO_DATA = "#c9cfd6"

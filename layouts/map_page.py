@@ -8,12 +8,20 @@ from __future__ import annotations
 from dash import dcc, html
 
 from data.definitions import codes, metrics, tiers
-from data.read import cube
-from data.store.storage import NotFound, OutOfScope, Storage
-from data.read.views import (DEFAULT_METRIC, SHOWN, MapView, boundary_line_geometries, map_data, map_view, periods,
-                        trend_lines)
-from data.store import membership
 from data.definitions.messages import language, localized, t
+from data.read import cube
+from data.read.views import (
+    DEFAULT_METRIC,
+    SHOWN,
+    MapView,
+    boundary_line_geometries,
+    map_data,
+    map_view,
+    periods,
+    trend_lines,
+)
+from data.store import membership
+from data.store.storage import NotFound, OutOfScope, Storage
 from layouts import figures, ids, shell
 
 PATH = "/"

@@ -14,12 +14,12 @@ import json
 import pandas as pd
 from dash import dash_table, dcc, html
 
-from data.definitions import codes, contract, metrics, policy, tiers
-from data.read import cube, monitoring
 from data.compute import risk
-from data.store.storage import NotFound, Storage
-from data.read.views import MapData, map_data, map_view
+from data.definitions import codes, contract, metrics, policy, tiers
 from data.definitions.messages import N_, language, localized, t
+from data.read import cube, monitoring
+from data.read.views import MapData, map_data, map_view
+from data.store.storage import NotFound, Storage
 from layouts import figures, ids, map_page, shell
 
 PATH = "/monitoring"

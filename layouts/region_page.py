@@ -11,10 +11,10 @@ import pandas as pd
 from dash import dash_table, dcc, html
 
 from data.definitions import codes, metrics
-from data.read import cube, profile
-from data.store.storage import NotFound, Storage
-from data.read.views import map_data, map_view
 from data.definitions.messages import language, localized, t
+from data.read import cube, profile
+from data.read.views import map_data, map_view
+from data.store.storage import NotFound, Storage
 from layouts import figures, ids, map_page, profile_tables, shell
 
 PATH_PREFIX = "/region/"

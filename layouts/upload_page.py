@@ -11,9 +11,9 @@ from __future__ import annotations
 from dash import dash_table, dcc, html
 
 from data.definitions import contract
+from data.definitions.messages import language, t
 from data.ingest.importer import recent_imports
 from data.store.storage import Storage
-from data.definitions.messages import language, t
 from layouts import ids, shell
 
 PATH = "/upload"

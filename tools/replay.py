@@ -745,10 +745,9 @@ def run(database: str, out: Path, keep: bool, bodies: Path | None = None) -> int
     for name in ("REDIS_URL", "COOKIE_SECURE"):
         os.environ.pop(name, None)
     _project_path()
+    import dashboard
     from dashboard.app import create_app
     from dashboard.config import Config
-
-    import dashboard
     meta["project"] = str(Path(dashboard.__file__).resolve().parent.parent)
     wanted = {"instance_dir": instance, "database_url": url, "mode": "demo", "secret_key": SECRET_KEY,
               "login_rate_limit": "100000 per minute", "redis_url": None, "trusted_proxies": 0}

@@ -20,11 +20,11 @@ import pandas as pd
 import sqlalchemy as sa
 from tqdm import tqdm
 
+from data.compute.pipeline import CubePart, Periods, parent_cube, partition_cube
 from data.definitions import metrics
 from data.definitions.access import Access, OutOfScope, check
-from data.store import records
 from data.definitions.codes import NATION
-from data.compute.pipeline import CubePart, Periods, parent_cube, partition_cube
+from data.store import records
 from data.store.schema import cube, data_tables, meta, regions, thresholds
 from data.store.storage import Storage, make_engine
 

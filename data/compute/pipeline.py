@@ -15,12 +15,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data.definitions import metrics
-from data.definitions.policy import WARNING_CUT
-from data.definitions.codes import NATION
 from data.compute import risk
+from data.definitions import metrics
+from data.definitions.codes import NATION
 from data.definitions.contract import RISK_TYPES
-from data.definitions.metrics import CATEGORIES, CHANNELS, COLLABORATION, LOCATIONS, MODES, STATUSES
+from data.definitions.metrics import (
+    CATEGORIES,
+    CHANNELS,
+    COLLABORATION,
+    LOCATIONS,
+    MODES,
+    STATUSES,
+)
+from data.definitions.policy import WARNING_CUT
 
 LEVEL_ORDER = ("village", "township", "county", "city", "province", "nation")  # bottom up
 PARENT_LEVELS = ("city", "province")

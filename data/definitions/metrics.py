@@ -19,7 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from data.definitions.contract import RISK_TYPES, TABLES, label_zh
-from data.definitions.policy import INDUSTRY_SHARE_LINE, MEASURE_TARGET_DAYS, WARNING_CUT
+from data.definitions.policy import (
+    INDUSTRY_SHARE_LINE,
+    MEASURE_TARGET_DAYS,
+    WARNING_CUT,
+)
 
 THEMES = {"monitoring": ("监测帮扶", "Monitoring"), "warning": ("监测预警", "Early warning"), "income": ("收入", "Income"),
           "employment": ("务工就业", "Employment"), "industry": ("产业帮扶", "Industry"),

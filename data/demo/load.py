@@ -11,9 +11,9 @@ from data.definitions import contract
 from data.definitions.access import Access
 from data.demo import generator
 from data.store import records
-from geo.hierarchy import Region
 from data.store.schema import data_tables, thresholds
 from data.store.storage import Storage
+from geo.hierarchy import Region
 
 FLOOD_COUNTIES = 3  # counties hit by the July–August 2025 flood (the first key counties by seed)
 

@@ -6,11 +6,11 @@ import json
 import numpy as np
 from tqdm import tqdm
 
-from geo.hierarchy import Region, build_real_hierarchy
-from data.demo.scales import SCALES, select_counties
 from data.definitions.access import Access
+from data.demo.scales import SCALES, select_counties
 from data.store.storage import Storage
 from geo import packaged, subdivide
+from geo.hierarchy import Region, build_real_hierarchy
 
 
 def load_regions(storage: Storage, access: Access, scale: str, seed: int, progress: bool = True) -> dict[str, Region]:

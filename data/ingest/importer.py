@@ -23,13 +23,14 @@ import pandas as pd
 import pandera.pandas as pa
 import sqlalchemy as sa
 
-from data.definitions import codes, contract, personal
-from data.store import records
 from data.compute.build import counties_of_records, mark_pending
+from data.definitions import codes, contract, personal
+from data.definitions.access import Access, Scope
+from data.definitions.access import check as check_access
 from data.ingest.reader import ROW, FileProblem, read_chunks
+from data.store import records
 from data.store.schema import data_tables, import_changes, import_log
 from data.store.schema import regions as regions_table
-from data.definitions.access import Access, Scope, check as check_access
 from data.store.storage import Storage
 
 MAX_PROBLEMS = 1000

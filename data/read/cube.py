@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from data.definitions import metrics
+from data.definitions.access import Access, OutOfScope, check
 from data.definitions.codes import NATION
 from data.store.schema import cube
-from data.definitions.access import Access, OutOfScope, check
 from data.store.storage import NotFound, Storage
 
 KEY_FIGURES = ("monitored_households", "risk_not_eliminated_households", "newly_identified_households",

@@ -15,14 +15,20 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from data.definitions import codes, metrics
-from data.read import cube
-from data.definitions.access import Access, check
-from data.store import audit, records
 from data.compute import risk
 from data.compute.build import thresholds_frame
+from data.definitions import codes, metrics
+from data.definitions.access import Access, check
 from data.definitions.contract import label_zh
-from data.definitions.policy import IDENTIFICATION_TARGET_DAYS, MEASURE_TARGET_DAYS, STABLE_DAYS, STABLE_MONTHS, WARNING_CUT
+from data.definitions.policy import (
+    IDENTIFICATION_TARGET_DAYS,
+    MEASURE_TARGET_DAYS,
+    STABLE_DAYS,
+    STABLE_MONTHS,
+    WARNING_CUT,
+)
+from data.read import cube
+from data.store import audit, records
 from data.store.schema import data_tables, regions
 from data.store.storage import Storage
 

@@ -11,15 +11,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from data.definitions import metrics, tiers
-from data.read import cube
-from data.store import records
-from data.definitions.codes import significant
+from data.definitions import metrics
 from data.definitions.access import Access, OutOfScope
+from data.definitions.codes import significant
+from data.read import cube
 from data.read.peers import Peers, own_tier, peers
-from data.store import audit
+from data.store import audit, records
 from data.store.storage import Storage
-from data.store import membership
 
 RECENT_MONTHS = 12
 CATEGORY_METRICS = ("monitored_unstable_former_poor", "monitored_marginal", "monitored_sudden_hardship")

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from data.definitions import metrics, tiers
 from data.definitions.access import Access, OutOfScope
 from data.read import cube
 from data.read.peers import Peers, peers
-from data.definitions import metrics, tiers
-from data.store import records
+from data.store import membership, records
 from data.store.schema import LAYERS
 from data.store.storage import NotFound, Storage
-from data.store import membership
 
 DEFAULT_METRIC = "risk_not_eliminated_households"
 SHOWN = [m for m in metrics.CATALOG.values() if m.shown]

@@ -20,12 +20,20 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from data.definitions import codes
+from data.definitions.access import (
+    ROLES,
+    Access,
+    Role,
+    Scope,
+    check,
+    system_access,
+)
 from data.definitions.codes import NATION
-from data.store.schema import api_tokens, user_scopes, users
-from data.definitions.access import ROLES, Access, NotAllowed, Role, Scope, check, system_access
-from data.definitions.policy import LOCK_MINUTES, MAX_FAILED_LOGINS as MAX_FAILURES
-from data.store.storage import NotFound, Storage
+from data.definitions.policy import LOCK_MINUTES
+from data.definitions.policy import MAX_FAILED_LOGINS as MAX_FAILURES
 from data.store import membership
+from data.store.schema import api_tokens, user_scopes, users
+from data.store.storage import NotFound, Storage
 
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "npa_"

@@ -14,9 +14,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data.definitions import contract, personal
-from data.definitions.codes import significant
 from data.definitions.access import Access, OutOfScope, check
-from data.definitions.codes import NATION
+from data.definitions.codes import NATION, significant
 from data.store import audit
 from data.store.schema import data_tables, regions
 

@@ -18,7 +18,15 @@ from sqlalchemy.engine import Engine
 
 from data.definitions import codes
 from data.definitions.access import Access, OutOfScope, check
-from data.store.schema import LAYERS, boundaries, boundary_lines, cube, meta, regions, thresholds
+from data.store.schema import (
+    LAYERS,
+    boundaries,
+    boundary_lines,
+    cube,
+    meta,
+    regions,
+    thresholds,
+)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 INSERT_CHUNK = 2000
