@@ -168,7 +168,8 @@ def flood_note(storage, access, view, flood: dict, period: str, trend: list[dict
     prefix = codes.significant(view.code, view.region["level"]) if view.region else ""
     hit = [c for c in flood["counties"] if c.startswith(prefix) or prefix.startswith(c[:6])]
     if hit and flood["months"]:
-        names = "、".join(r["name"] for r in storage.regions_by_codes(access, hit))
+        known = {r["code"]: r["name"] for r in [*view.lineage, *storage.regions_by_codes(access, hit)]}
+        names = "、".join(known[c] for c in hit if c in known)  # a county above the caller's region: its lineage
         text += t("mon_flood", lang).format(names=names, months=t("list_separator", lang).join(flood["months"]))
     return text
 

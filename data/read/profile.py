@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from data.definitions import metrics
+from data.definitions import metrics, tiers
 from data.definitions.access import Access, OutOfScope
 from data.definitions.codes import significant
 from data.read import cube
 from data.read.peers import Peers, own_tier, peers
-from data.store import audit, records
+from data.store import audit, membership, records
 from data.store.storage import Storage
 
 RECENT_MONTHS = 12
@@ -36,6 +36,17 @@ class Comparison:
 
     parent: dict | None
     peers: Peers
+
+
+def region(storage: Storage, access: Access, code: str) -> dict:
+    """The region with its lineage, tiers and eastern partners (NotFound if outside the scope)."""
+    lineage = storage.lineage(access, code)
+    found = dict(lineage[-1])
+    found["lineage"] = lineage
+    found["partners"] = (membership.east_partners(storage, access, found["code"])
+                         if found["level"] in ("province", "city", "county") else [])
+    found["tiers"] = [t for t in tiers.TIERS[1:] if found["code"] in (membership.counties(storage, access, t.code) or ())]
+    return found
 
 
 def comparison(storage: Storage, access: Access, place: dict) -> Comparison:
