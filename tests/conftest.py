@@ -14,6 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.config import Config
+from data.definitions import codes
+from data.definitions.access import ROLES, Access, Scope, system_access
 from data.store import accounts
 from data.compute.build import build
 from data.demo.load import load_demo
@@ -22,6 +24,7 @@ from data.store.storage import Storage, make_engine, migrate
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TINY_SEED = 7
+ADMIN = system_access("tests")  # a whole-country administrator, for loading and for reading everything
 
 
 def _postgres_database():
@@ -55,12 +58,24 @@ def backend_url(request, tmp_path_factory):
 def load_tiny(url: str, with_data: bool = True) -> Storage:
     storage = Storage(make_engine(url))
     migrate(storage.engine)
-    regions = load_regions(storage, "tiny", TINY_SEED, progress=False)
+    regions = load_regions(storage, ADMIN, "tiny", TINY_SEED, progress=False)
     if with_data:
-        load_demo(storage, regions, "tiny", TINY_SEED, progress=False)
-        build(storage)
+        load_demo(storage, ADMIN, regions, "tiny", TINY_SEED, progress=False)
+        build(storage, ADMIN)
         accounts.create_demo_accounts(storage)
     return storage
+
+
+def access_for(storage: Storage, role: str, regions=(), user: str | None = "x") -> Access:
+    """An Access of ``role`` over ``regions`` (12-digit codes; none: the whole country), scoped as a user
+    with those regions is (see data.store.accounts.access_of), without a context of comparison regions."""
+    if not regions:
+        return Access(user, ROLES[role], Scope())
+    roots = frozenset(regions)
+    own = storage.regions_by_codes(ADMIN, sorted(roots))
+    scope = Scope(roots, frozenset(), frozenset(storage.with_ancestors(ADMIN, sorted(roots))) - roots,
+                  frozenset(codes.significant(r["code"], r["level"]) for r in own))
+    return Access(user, ROLES[role], scope, tuple(sorted(roots)))
 
 
 @pytest.fixture(scope="session")

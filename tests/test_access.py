@@ -9,9 +9,11 @@ import re
 
 import pytest
 
+from data.definitions.access import ROLES as ACCESS_ROLES
+from data.definitions.policy import MAX_FAILED_LOGINS
 from data.store import accounts, audit
-from data.store.storage import NotFound, Scope
-from tests.conftest import sign_in
+from data.store.storage import NotFound
+from tests.conftest import ADMIN, access_for, sign_in
 
 METRIC = "monitored_households"
 # Each demo account: a region inside its scope and one outside (None: it sees the whole country).
@@ -29,7 +31,7 @@ BELOW = {2: "county", 4: "county", 6: "township", 9: "village"}
 
 
 def _township_elsewhere(storage) -> str:
-    return next(code for code, _, _ in storage.units("township") if not code.startswith("522728"))[:9]
+    return next(code for code, _, _ in storage.units(ADMIN, "township") if not code.startswith("522728"))[:9]
 
 
 def _region_requests(region: str) -> list[str]:
@@ -103,7 +105,7 @@ def _region_callbacks(client, region: str) -> dict[str, object]:
 
 
 def _refused(app, name: str) -> int:
-    return len(audit.entries(app.storage.engine, user=name, action="refused", limit=10_000))
+    return len(audit.entries(app.storage.engine, ADMIN, user=name, action="refused", limit=10_000))
 
 
 @pytest.mark.parametrize("name", list(ROLES))
@@ -133,7 +135,7 @@ def test_each_role_is_served_its_regions_and_refused_the_others(app, name):
         assert response.status_code == 403 and "无权访问" in response.get_data(as_text=True), (name, path)
     asked = len(_region_requests(outside)) + len(callbacks) + 3
     assert _refused(app, name) == refused + asked  # every refusal is in the audit log
-    entry = audit.entries(app.storage.engine, user=name, action="refused", limit=1)[0]
+    entry = audit.entries(app.storage.engine, ADMIN, user=name, action="refused", limit=1)[0]
     assert entry["role"] == name.removeprefix("demo_") and entry["region_code"].startswith(outside[:2])
 
 
@@ -151,8 +153,8 @@ def test_a_scoped_list_holds_only_what_is_in_scope(app):
 
 
 @pytest.mark.parametrize("name, right, allowed", [
-    (n, right, accounts.ROLES[n.removeprefix("demo_")].can_import if right == "import"
-     else accounts.ROLES[n.removeprefix("demo_")].can_admin)
+    (n, right, ACCESS_ROLES[n.removeprefix("demo_")].can_import if right == "import"
+     else ACCESS_ROLES[n.removeprefix("demo_")].can_admin)
     for n in ROLES for right in ("import", "admin")])
 def test_import_and_admin_callbacks_and_pages_need_the_right(app, name, right, allowed):
     client = sign_in(app.server.test_client(), name)
@@ -225,14 +227,14 @@ def _login(client, name: str, password: str):
 
 def test_five_wrong_passwords_lock_the_account_and_each_is_audited(app, anonymous):
     accounts.add_user(app.storage, "locked_out", "county", ["522728"], "a long enough password")
-    for _ in range(accounts.MAX_FAILURES):
+    for _ in range(MAX_FAILED_LOGINS):
         response = _login(anonymous, "locked_out", "wrong password!")
         assert response.status_code == 200 and "用户名或密码错误" in response.get_data(as_text=True) or \
             "已锁定" in response.get_data(as_text=True)
     response = _login(anonymous, "locked_out", "a long enough password")
     assert "已锁定" in response.get_data(as_text=True)
-    failed = audit.entries(app.storage.engine, user="locked_out", action="login", outcome="failed")
-    assert len(failed) == accounts.MAX_FAILURES + 1 and failed[0]["detail"] == "locked"
+    failed = audit.entries(app.storage.engine, ADMIN, user="locked_out", action="login", outcome="failed")
+    assert len(failed) == MAX_FAILED_LOGINS + 1 and failed[0]["detail"] == "locked"
     accounts.set_active(app.storage, "locked_out", True)  # an administrator lifts the lock
     assert _login(anonymous, "locked_out", "a long enough password").status_code == 302
 
@@ -263,7 +265,7 @@ def test_sign_out_ends_the_session_even_a_copied_cookie(app):
     replay = app.server.test_client()
     replay.set_cookie("session", copied)
     assert replay.get("/api/v1/regions/5227").status_code == 401
-    logout = [e for e in audit.entries(app.storage.engine, user="demo_city", action="logout")]
+    logout = [e for e in audit.entries(app.storage.engine, ADMIN, user="demo_city", action="logout")]
     assert logout and logout[0]["outcome"] == "ok"
 
 
@@ -330,27 +332,27 @@ def test_household_lists_follow_the_role(app):
     from data.store import records
 
     def access(role, regions=()):
-        return accounts.Access("x", accounts.ROLES[role], Scope.of(app.storage, regions) if regions else Scope())
+        return access_for(app.storage, role, regions)
 
-    full = records.listing(app.storage, "households", "522728", access("county", ["522728000000"]), 20)
-    sample = records.listing(app.storage, "households", "522728", access("evaluator"), 20)
-    again = records.listing(app.storage, "households", "522728", access("evaluator"), 20)
-    hidden = records.listing(app.storage, "households", "522728", access("collaboration", ["520000000000"]), 20)
+    full = records.listing(app.storage, access("county", ["522728000000"]), "households", "522728", 20)
+    sample = records.listing(app.storage, access("evaluator"), "households", "522728", 20)
+    again = records.listing(app.storage, access("evaluator"), "households", "522728", 20)
+    hidden = records.listing(app.storage, access("collaboration", ["520000000000"]), "households", "522728", 20)
     assert full.mode == "first" and sample.mode == "sample" and hidden.mode == "hidden"
     assert list(full.frame["household_id"]) == sorted(full.frame["household_id"])[:20]
     assert list(sample.frame["household_id"]) == list(again.frame["household_id"])  # seeded: the same sample
     assert set(sample.frame["household_id"]) != set(full.frame["household_id"]) and len(sample.frame) == 20
     assert hidden.frame.empty and hidden.total == full.total
-    projects = records.listing(app.storage, "projects", "522728", access("collaboration", ["520000000000"]), 20)
+    projects = records.listing(app.storage, access("collaboration", ["520000000000"]), "projects", "522728", 20)
     assert projects.mode == "first" and len(projects.frame)  # not household data
     with pytest.raises(NotFound):
-        records.listing(app.storage, "households", "529999", access("evaluator"))
+        records.listing(app.storage, access("evaluator"), "households", "529999")
 
 
 def test_viewing_a_household_list_is_audited(app):
     client = sign_in(app.server.test_client(), "demo_evaluator")
     assert _page(client, "/data", "?region=522728&table=members").status_code == 200
-    entry = audit.entries(app.storage.engine, user="demo_evaluator", action="view_households", limit=1)[0]
+    entry = audit.entries(app.storage.engine, ADMIN, user="demo_evaluator", action="view_households", limit=1)[0]
     assert entry["region_code"] == "522728000000" and entry["detail"].startswith("members: sample")
 
 
@@ -358,12 +360,12 @@ def test_a_data_clerk_imports_only_within_her_region_and_takes_over_nothing(app,
     from data.store import records
     from data.ingest.importer import ImportRejected, import_file
 
-    clerk = Scope.of(app.storage, ["522728000000"])
+    clerk = access_for(app.storage, "data_clerk", ["522728000000"], user="clerk")
     engine = app.storage.engine
-    projects = records.read_table(engine, "projects")
-    members = records.read_table(engine, "members")
-    households = records.read_table(engine, "households")
-    teams = records.read_table(engine, "teams")
+    projects = records.read_table(engine, ADMIN, "projects")
+    members = records.read_table(engine, ADMIN, "members")
+    households = records.read_table(engine, ADMIN, "households")
+    teams = records.read_table(engine, ADMIN, "teams")
     mine = households[households["village_code"].str.startswith("522728")]["household_id"].iloc[0]
     cases = {
         "teams of another county": ("teams", teams[~teams["village_code"].str.startswith("522728")].head(2)),
@@ -376,22 +378,22 @@ def test_a_data_clerk_imports_only_within_her_region_and_takes_over_nothing(app,
         assert len(frame), label
         frame.to_csv(tmp_path / f"{table}.csv", index=False)
         with pytest.raises(ImportRejected) as rejected:
-            import_file(app.storage, table, tmp_path / f"{table}.csv", user="clerk", scope=clerk)
+            import_file(app.storage, clerk, table, tmp_path / f"{table}.csv")
         assert any("不在您的权限范围内" in p.zh for p in rejected.value.problems), label
     own = teams[teams["village_code"].str.startswith("522728")]
     own.to_csv(tmp_path / "own.csv", index=False)
-    result = import_file(app.storage, "teams", tmp_path / "own.csv", user="clerk", scope=clerk)
+    result = import_file(app.storage, clerk, "teams", tmp_path / "own.csv")
     assert result.unchanged == len(own)
-    records.read_table(engine, "regions").head(1).to_csv(tmp_path / "regions.csv", index=False)
+    records.read_table(engine, ADMIN, "regions").head(1).to_csv(tmp_path / "regions.csv", index=False)
     with pytest.raises(ImportRejected, match="administrator"):
-        import_file(app.storage, "regions", tmp_path / "regions.csv", user="clerk", scope=clerk)
+        import_file(app.storage, clerk, "regions", tmp_path / "regions.csv")
 
 
 def test_a_township_leader_lists_the_projects_of_her_villages(app):
     from data.store import records
 
-    access = accounts.Access("x", accounts.ROLES["township"], Scope.of(app.storage, ["522728101000"]))
-    shown = records.listing(app.storage, "projects", "522728101", access)
+    access = access_for(app.storage, "township", ["522728101000"])
+    shown = records.listing(app.storage, access, "projects", "522728101")
     assert shown.total == len(shown.frame) and all(v.startswith("522728101") for v in shown.frame["village_code"])
 
 
@@ -407,5 +409,5 @@ def test_only_paths_of_the_app_are_followed_after_signing_in(target, followed):
 
 def test_the_wrong_name_is_not_kept_and_throttling_is_audited(app, anonymous):
     _login(anonymous, "my secret password typed as a name", "x" * 12)
-    latest = audit.entries(app.storage.engine, action="login", limit=1)[0]
+    latest = audit.entries(app.storage.engine, ADMIN, action="login", limit=1)[0]
     assert latest["user_name"] is None and latest["detail"] == "wrong"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import browsing
+from data.definitions.access import ROLES
 from data.store import accounts
 from data.store.storage import Storage, make_engine
 from tests.conftest import password_of
@@ -232,10 +233,11 @@ def test_data_page_shows_every_table_for_a_county(page, base_url, shots):
 def test_upload_page_imports_with_progress_and_reports_problems(page, base_url, tiny_instance, tmp_path, shots):
     from data.ingest.exporter import export_table
     from data.store.storage import make_engine
+    from tests.conftest import ADMIN
 
     engine = make_engine(tiny_instance.database_url)
     good = tmp_path / "teams.csv"
-    export_table(engine, "teams", good)
+    export_table(engine, ADMIN, "teams", good)
     lines = good.read_text(encoding="utf-8-sig").splitlines()
     header = lines[0].split(",")
     broken = lines[1].split(",")
@@ -312,7 +314,7 @@ def test_sign_in_lists_the_demo_accounts_and_refuses_a_wrong_password(browser, b
     page.goto(base_url + "/?region=522728")
     page.wait_for_url("**/login?next=**")
     table = page.inner_text("#demo-accounts")
-    for role in accounts.ROLES:
+    for role in ROLES:
         assert f"demo_{role}" in table and password_of(f"demo_{role}") in table
     page.screenshot(path=str(shots / "sign-in-demo.png"))
     page.fill("#name", "demo_county")

@@ -114,7 +114,7 @@ def test_trend_has_a_line_per_series_and_the_policy_line():
 
 
 def test_clicks_from_the_browser_are_not_trusted():
-    from callbacks.map_callbacks import _clicked_code
+    from layouts.shell import clicked_code as _clicked_code
 
     assert _clicked_code({"points": [{"location": "522725000000"}]}) == "522725000000"
     assert _clicked_code({"points": [{"customdata": "522725000000", "y": "1. 瓮安县"}]}) == "522725000000"

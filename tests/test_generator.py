@@ -13,6 +13,7 @@ from data.store import records
 from geo.hierarchy import build_real_hierarchy
 from data.demo.scales import SCALES, select_counties
 from geo import subdivide
+from tests.conftest import ADMIN
 
 SEED = 20260101
 
@@ -39,7 +40,7 @@ def sample():
 
 def test_every_table_has_rows_at_tiny_scale(tiny_storage):
     for table in contract.TABLES:
-        assert len(records.read_table(tiny_storage.engine, table)) > 0, table
+        assert len(records.read_table(tiny_storage.engine, ADMIN, table)) > 0, table
 
 
 def test_same_seed_same_bytes(tiny_storage, tmp_path, empty_database):
@@ -48,17 +49,17 @@ def test_same_seed_same_bytes(tiny_storage, tmp_path, empty_database):
 
     again = load_tiny(empty_database("sqlite"))
     for table in contract.TABLES:
-        export_table(tiny_storage.engine, table, tmp_path / f"a-{table}.csv")
-        export_table(again.engine, table, tmp_path / f"b-{table}.csv")
+        export_table(tiny_storage.engine, ADMIN, table, tmp_path / f"a-{table}.csv")
+        export_table(again.engine, ADMIN, table, tmp_path / f"b-{table}.csv")
         assert (tmp_path / f"a-{table}.csv").read_bytes() == (tmp_path / f"b-{table}.csv").read_bytes(), table
 
 
 def test_personal_data_is_stored_masked(tiny_storage):
-    households = records.read_table(tiny_storage.engine, "households")
+    households = records.read_table(tiny_storage.engine, ADMIN, "households")
     assert households["head_id_number"].str.match(personal.MASKED_ID.pattern).all()
     assert households["head_name"].map(personal.is_masked_name).all()
     assert households["head_id_hash"].str.len().eq(64).all()
-    teams = records.read_table(tiny_storage.engine, "teams")
+    teams = records.read_table(tiny_storage.engine, ADMIN, "teams")
     assert teams["first_secretary"].map(personal.is_masked_name).all()
 
 

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from dataclasses import replace
+
 import pytest
 import sqlalchemy as sa
 
@@ -14,19 +16,21 @@ from data.store import records
 from data.ingest.exporter import export_table, write_template
 from data.ingest.importer import ImportRejected, import_file, rollback
 from data.store.schema import import_log
-from tests.conftest import load_tiny
+from tests.conftest import ADMIN, load_tiny
+
+TESTER = replace(ADMIN, user="test")  # an administrator signed in as "test"
 
 
 def _export_all(storage, folder):
     for table in contract.LOAD_ORDER:
-        export_table(storage.engine, table, folder / f"{table}.csv")
+        export_table(storage.engine, ADMIN, table, folder / f"{table}.csv")
 
 
 def _fingerprint(storage) -> str:
     digest = hashlib.sha256()
     for table in contract.LOAD_ORDER:
-        digest.update(records.read_table(storage.engine, table).to_csv(index=False).encode())
-    digest.update(str(storage.counts_by_level()).encode())
+        digest.update(records.read_table(storage.engine, ADMIN, table).to_csv(index=False).encode())
+    digest.update(str(storage.counts_by_level(ADMIN)).encode())
     return digest.hexdigest()
 
 
@@ -36,10 +40,10 @@ def test_export_then_import_into_an_empty_database_reproduces_every_table(tiny_s
     _export_all(tiny_storage, tmp_path)
     fresh = load_tiny(empty_database(backend), with_data=False)
     for table in contract.LOAD_ORDER:
-        result = import_file(fresh, table, tmp_path / f"{table}.csv", user="test")
+        result = import_file(fresh, TESTER, table, tmp_path / f"{table}.csv")
         assert result.added > 0 and result.updated == 0
     for table in contract.LOAD_ORDER:
-        original, copy = records.read_table(tiny_storage.engine, table), records.read_table(fresh.engine, table)
+        original, copy = records.read_table(tiny_storage.engine, ADMIN, table), records.read_table(fresh.engine, ADMIN, table)
         assert original.equals(copy), table
 
 
@@ -106,7 +110,7 @@ def test_each_malformed_file_is_rejected_with_a_clear_report_and_changes_nothing
     before = _fingerprint(storage)
     for name, (table, path, reason) in _malformed(folder, tmp_path).items():
         with pytest.raises(ImportRejected) as rejected:
-            import_file(storage, table, path, user="test")
+            import_file(storage, TESTER, table, path)
         problems = rejected.value.problems
         assert any(reason in p.en for p in problems), (name, [str(p) for p in problems[:3]])
         assert all(p.zh and p.en for p in problems), name
@@ -120,7 +124,7 @@ def test_a_rejection_reports_row_column_and_value(loaded, tmp_path):
     storage, folder = loaded
     rows = _edit(_rows(folder, "households")[:4], "size", "-2", row=3)
     with pytest.raises(ImportRejected) as rejected:
-        import_file(storage, "households", _write(tmp_path / "x.csv", rows))
+        import_file(storage, ADMIN, "households", _write(tmp_path / "x.csv", rows))
     problem = next(p for p in rejected.value.problems if p.column == "size")
     assert (problem.row, problem.value) == (4, "-2")  # the header is row 1
 
@@ -133,7 +137,7 @@ def test_government_spreadsheet_variants_are_accepted(loaded, tmp_path):
     chinese = [[f" {spec.column(c).zh} " for c in rows[0]]] + [
         [contract.label_zh("funds", "use", v) if i == 2 else v for i, v in enumerate(r)] for r in rows[1:]]
     gbk = _write(tmp_path / "funds-gbk.csv", [["2024 年衔接资金使用情况表"], []] + chinese, encoding="gbk")
-    assert import_file(storage, "funds", gbk).unchanged == len(rows) - 1
+    assert import_file(storage, ADMIN, "funds", gbk).unchanged == len(rows) - 1
 
     from openpyxl import Workbook
     book = Workbook()
@@ -149,23 +153,23 @@ def test_government_spreadsheet_variants_are_accepted(loaded, tmp_path):
     for row in rows[1:]:
         sheet.append([row[0], int(row[1]), row[2], int(row[3]), int(row[4])])
     book.save(tmp_path / "funds.xlsx")
-    assert import_file(storage, "funds", tmp_path / "funds.xlsx").unchanged == len(rows) - 1
+    assert import_file(storage, ADMIN, "funds", tmp_path / "funds.xlsx").unchanged == len(rows) - 1
     assert _fingerprint(storage) == before
 
 
 def test_importing_twice_changes_nothing_and_rollback_restores(loaded, tmp_path):
     storage, folder = loaded
     before = _fingerprint(storage)
-    again = import_file(storage, "teams", folder / "teams.csv")
+    again = import_file(storage, ADMIN, "teams", folder / "teams.csv")
     assert (again.added, again.updated) == (0, 0)
     rows = _rows(folder, "teams")
     changed = _edit(rows, "team_size", "9")
-    result = import_file(storage, "teams", _write(tmp_path / "teams.csv", changed))
+    result = import_file(storage, ADMIN, "teams", _write(tmp_path / "teams.csv", changed))
     assert result.updated == 1 and _fingerprint(storage) != before
-    rollback(storage, result.import_id)
+    rollback(storage, ADMIN, result.import_id)
     assert _fingerprint(storage) == before
     with pytest.raises(ValueError):
-        rollback(storage, result.import_id)  # already rolled back
+        rollback(storage, ADMIN, result.import_id)  # already rolled back
 
 
 def test_template_has_headers_comments_and_allowed_values(tmp_path):
@@ -194,11 +198,11 @@ def test_regions_round_trip_and_imported_flags_are_authoritative(loaded, tmp_pat
     from geo.hierarchy import flag_state
 
     storage, folder = loaded
-    export_table(storage.engine, "regions", tmp_path / "regions.csv")
-    before = records.read_table(storage.engine, "regions")
-    unchanged = import_file(storage, "regions", tmp_path / "regions.csv")
+    export_table(storage.engine, ADMIN, "regions", tmp_path / "regions.csv")
+    before = records.read_table(storage.engine, ADMIN, "regions")
+    unchanged = import_file(storage, ADMIN, "regions", tmp_path / "regions.csv")
     assert (unchanged.added, unchanged.updated) == (0, 0)
-    assert records.read_table(storage.engine, "regions").equals(before)
+    assert records.read_table(storage.engine, ADMIN, "regions").equals(before)
 
     rows = _rows(tmp_path, "regions")
     header = rows[0]
@@ -206,12 +210,12 @@ def test_regions_round_trip_and_imported_flags_are_authoritative(loaded, tmp_pat
     listed = {r[0] for r in yunnan[:3]}
     # No flag_source column: the file itself becomes the flags' source.
     edited = [header[:7]] + [r[:4] + ["true" if r[0] in listed else "false"] + r[5:7] for r in yunnan]
-    result = import_file(storage, "regions", _write(tmp_path / "yunnan.csv", edited))
+    result = import_file(storage, ADMIN, "regions", _write(tmp_path / "yunnan.csv", edited))
     assert result.updated == len(yunnan)
-    states = {r["code"]: flag_state(r, "national_key_county") for r in storage.regions(level="county", parent="53")}
+    states = {r["code"]: flag_state(r, "national_key_county") for r in storage.regions(ADMIN, level="county", parent="53")}
     assert set(states.values()) == {0.0, 1.0} and {c for c, v in states.items() if v == 1.0} == listed
-    rollback(storage, result.import_id)
-    assert records.read_table(storage.engine, "regions").equals(before)
+    rollback(storage, ADMIN, result.import_id)
+    assert records.read_table(storage.engine, ADMIN, "regions").equals(before)
 
 
 def test_regions_import_refuses_unknown_codes_and_other_parents(loaded, tmp_path):
@@ -220,6 +224,6 @@ def test_regions_import_refuses_unknown_codes_and_other_parents(loaded, tmp_path
     bad = _write(tmp_path / "r.csv", [header, ["990000000000", "某省", "province", "", "false", "false", "false"],
                                       ["522725000000", "瓮安县", "county", "520100000000", "false", "false", "true"]])
     with pytest.raises(ImportRejected) as rejected:
-        import_file(storage, "regions", bad)
+        import_file(storage, ADMIN, "regions", bad)
     reasons = {p.en for p in rejected.value.problems}
     assert any("unknown region" in r for r in reasons) and any("parent differs" in r for r in reasons)

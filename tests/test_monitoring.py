@@ -14,13 +14,12 @@ from openpyxl import load_workbook
 
 from data.read import cube, monitoring
 from data.compute import risk
-from data.store.accounts import ROLES, Access
-from data.store.storage import EVERYTHING
+from data.definitions.access import ROLES, Access, Scope
 from tests.conftest import sign_in
 from tests.test_access import _page
 
 COUNTY = "522728"
-ADMIN = Access("test", ROLES["admin"], EVERYTHING)
+ADMIN = Access("test", ROLES["admin"], Scope())
 
 household = st.fixed_dictionaries({
     "size": st.integers(1, 8), "labour_count": st.integers(0, 4),
@@ -68,7 +67,7 @@ def test_every_driver_is_said_in_words_with_its_risk_type():
 def test_what_if_counts_never_fall_as_the_threshold_rises(tiny_storage):
     previous = None
     for threshold in range(4000, 20001, 1000):
-        answer = monitoring.whatif(tiny_storage, COUNTY, EVERYTHING, threshold)
+        answer = monitoring.whatif(tiny_storage, ADMIN, COUNTY, threshold)
         assert answer["households"] == sum(c["households"] for c in answer["children"])
         if previous:
             assert answer["households"] >= previous["households"] and answer["people"] >= previous["people"]
@@ -77,7 +76,7 @@ def test_what_if_counts_never_fall_as_the_threshold_rises(tiny_storage):
         previous = answer
     assert 0 < previous["households"] <= previous["households_with_income"]
     with pytest.raises(monitoring.BadRequest):
-        monitoring.whatif(tiny_storage, COUNTY, EVERYTHING, 10)
+        monitoring.whatif(tiny_storage, ADMIN, COUNTY, 10)
 
 
 def test_the_board_matches_hand_computed_cases():
@@ -109,20 +108,20 @@ def test_the_board_matches_hand_computed_cases():
 
 
 def test_the_field_sample_is_reproducible_and_covers_every_stratum(tiny_storage):
-    first = monitoring.field_sample(tiny_storage, COUNTY, ADMIN, 30, 7)
-    assert first == monitoring.field_sample(tiny_storage, COUNTY, ADMIN, 30, 7)
-    other = monitoring.field_sample(tiny_storage, COUNTY, ADMIN, 30, 8)
+    first = monitoring.field_sample(tiny_storage, ADMIN, COUNTY, 30, 7)
+    assert first == monitoring.field_sample(tiny_storage, ADMIN, COUNTY, 30, 7)
+    other = monitoring.field_sample(tiny_storage, ADMIN, COUNTY, 30, 8)
     assert {h["household_id"] for h in other["households"]} != {h["household_id"] for h in first["households"]}
     assert first["size"] == len(first["households"]) == 30
     assert all(s["sampled"] >= 1 for s in first["strata"]) and sum(s["sampled"] for s in first["strata"]) == 30
     seen = {(h["township"], h["category_zh"]) for h in first["households"]}
     assert seen == {(s["township"], s["category_zh"]) for s in first["strata"]}
     with pytest.raises(monitoring.BadRequest, match="分层数"):
-        monitoring.field_sample(tiny_storage, COUNTY, ADMIN, len(first["strata"]) - 1, 7)
+        monitoring.field_sample(tiny_storage, ADMIN, COUNTY, len(first["strata"]) - 1, 7)
 
 
 def test_the_backtest_finds_more_identifications_in_higher_bands(tiny_storage):
-    result = monitoring.backtest(tiny_storage, "522700", EVERYTHING)
+    result = monitoring.backtest(tiny_storage, ADMIN, "522700")
     bands = result["bands"]
     low = sum(b["identified"] for b in bands[:2]) / sum(b["households"] for b in bands[:2])
     high = sum(b["identified"] for b in bands[5:]) / max(sum(b["households"] for b in bands[5:]), 1)
@@ -139,11 +138,11 @@ def test_flood_counties_light_up_in_the_flood_months(tiny_storage):
     assert flood and others
 
     def share(code, period):
-        return next(p["value"] for p in cube.series(tiny_storage, "warning_share", code)["series"] if p["period"] == period)
+        return next(p["value"] for p in cube.series(tiny_storage, ADMIN, "warning_share", code)["series"] if p["period"] == period)
 
     for county in flood:
         assert max(share(county, "2025-07"), share(county, "2025-08")) > 1.5 * share(county, "2025-06")
-    warned = monitoring.warnings(tiny_storage, flood[0][:6], ADMIN, period="2025-08", min_score=40)
+    warned = monitoring.warnings(tiny_storage, ADMIN, flood[0][:6], period="2025-08", min_score=40)
     assert any(r["risk_types"].count("disaster") for r in warned["households"])
 
 

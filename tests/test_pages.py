@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 
+from dashboard.auth import reading
 from layouts import data_page, map_page, region_page, upload_page
 
 CRAFTED = [None, 5, ["a", "b"], {"x": 1}, "", "theme:monitoring", "wage_bill", "9999-99", "2019-01", "../etc"]
@@ -57,10 +58,10 @@ def test_crafted_callback_values_never_make_a_server_error(client):
 ])
 def test_page_layouts_take_any_query(app, as_user, layout, params):
     with as_user():
-        assert layout(app.storage, **params) is not None
+        assert layout(*reading(app.storage), **params) is not None
 
 
 def test_a_monthly_period_for_a_yearly_metric_shows_that_year_and_says_so(app, as_user):
     with as_user():
-        page = str(map_page.layout(app.storage, metric="income_per_capita_former_poor", period="2024-05"))
+        page = str(map_page.layout(*reading(app.storage), metric="income_per_capita_former_poor", period="2024-05"))
     assert "该指标没有 2024-05 的数据，显示 2024" in page

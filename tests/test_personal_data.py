@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from dataclasses import replace
 
 import openpyxl
 import pandas as pd
@@ -16,7 +17,7 @@ from data.definitions import personal
 from data.store import records
 from data.ingest.exporter import export_table
 from data.ingest.importer import ImportRejected, import_file
-from tests.conftest import load_tiny, sign_in
+from tests.conftest import ADMIN, load_tiny, sign_in
 from tests.test_access import _callback, _page
 
 FULL_NAMES = ("张三丰", "欧阳建国")
@@ -53,23 +54,24 @@ def leaky(tmp_path_factory):
     config = Config(instance_dir=folder, database_url=f"sqlite:///{folder / 'dashboard.db'}", mode="demo",
                     login_rate_limit="1000 per minute")
     storage = load_tiny(config.database_url)
-    households = records.read_table(storage.engine, "households")
+    TESTER = replace(ADMIN, user="test")  # an administrator signed in as "test"
+    households = records.read_table(storage.engine, ADMIN, "households")
     mine = households[households["village_code"].str.startswith("522728")].head(2).copy()
     mine["head_id_number"], mine["head_name"] = IDS, FULL_NAMES
     mine.drop(columns=["head_id_hash"]).to_csv(folder / "households.csv", index=False)
-    import_file(storage, "households", folder / "households.csv", user="test")
-    projects = records.read_table(storage.engine, "projects")
+    import_file(storage, TESTER, "households", folder / "households.csv")
+    projects = records.read_table(storage.engine, ADMIN, "projects")
     project = projects[projects["county_code"] == "522728000000"].head(1).copy()
     project["name"] = f"蔬菜基地（联系人{FULL_NAMES[0][0]}先生 {PHONE}，身份证{IDS[0]}）"
     project.to_csv(folder / "projects.csv", index=False)
-    import_file(storage, "projects", folder / "projects.csv", user="test")
+    import_file(storage, TESTER, "projects", folder / "projects.csv")
     mine["size"] = -1  # rejected: the problems are reported with the values
     mine.drop(columns=["head_id_hash"]).to_csv(folder / "bad.csv", index=False)
     with pytest.raises(ImportRejected) as rejected:
-        import_file(storage, "households", folder / "bad.csv", user="test")
+        import_file(storage, TESTER, "households", folder / "bad.csv")
     from data.compute.build import build
 
-    build(storage)
+    build(storage, ADMIN)
     return create_app(config), rejected.value
 
 
@@ -80,10 +82,10 @@ def _xlsx_text(content: bytes) -> str:
 
 def test_imported_personal_data_is_stored_masked(leaky):
     app, rejected = leaky
-    stored = records.read_table(app.storage.engine, "households")
+    stored = records.read_table(app.storage.engine, ADMIN, "households")
     mine = stored[stored["head_id_number"].isin([personal.mask_id(n) for n in IDS])]
     assert list(mine["head_name"]) == ["张*", "欧*"] and mine["head_id_hash"].notna().all()
-    name = records.read_table(app.storage.engine, "projects").set_index("county_code").loc["522728000000", "name"]
+    name = records.read_table(app.storage.engine, ADMIN, "projects").set_index("county_code").loc["522728000000", "name"]
     assert "138****5678" in " ".join(pd.Series(name).astype(str))
     assert leaks(json.dumps([p.as_dict() for p in rejected.problems], ensure_ascii=False)) == []
     assert rejected.problems  # …and there were problems to report
@@ -121,7 +123,7 @@ def test_no_page_callback_download_or_export_carries_personal_data(leaky, tmp_pa
     for table in records.HOUSEHOLD_TABLES + ("projects", "teams"):
         for suffix in (".csv", ".xlsx"):
             path = tmp_path / f"{table}{suffix}"
-            export_table(app.storage.engine, table, path)
+            export_table(app.storage.engine, ADMIN, table, path)
             texts[f"export {path.name}"] = _xlsx_text(path.read_bytes()) if suffix == ".xlsx" else path.read_text("utf-8-sig")
     with app.storage.engine.connect() as connection:  # what the logs keep
         texts["import log"] = json.dumps([list(map(str, r)) for r in connection.exec_driver_sql(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from data.definitions.codes import NATION
 from data.compute.pipeline import CubePart, Periods
 from data.store.schema import cube, data_tables, regions
 from data.store.storage import Storage, make_engine
-from tests.conftest import load_tiny
+from tests.conftest import ADMIN, load_tiny
 
 C1, C2, CITY, PROVINCE = "520101000000", "520102000000", "520100000000", "520000000000"
 A, B, V2 = "520101001001", "520101002001", "520102001001"
@@ -240,7 +241,7 @@ def test_county_by_county_equals_the_whole_country_and_follows_changes(empty_dat
     whole = _snapshot(storage)
     counties = json.loads(storage.facts()["counties_in_scope"])
     for county in counties:
-        summary = build(storage, [county])
+        summary = build(storage, ADMIN, [county])
         assert summary["full"] is False and summary["counties"] == 1
     assert _snapshot(storage) == whole
     # A change in one county: rebuilding that county alone gives what a full build gives.
@@ -251,16 +252,16 @@ def test_county_by_county_equals_the_whole_country_and_follows_changes(empty_dat
             households, households.c.household_id == monitoring.c.household_id)
             .where(households.c.village_code.startswith(counties[0][:6])).limit(1)).scalar_one()
         connection.execute(monitoring.delete().where(monitoring.c.household_id == victim))
-    build(storage, [counties[0]])
+    build(storage, ADMIN, [counties[0]])
     incremental = _snapshot(storage)
-    build(storage)
+    build(storage, ADMIN)
     assert _snapshot(storage) == incremental != whole
 
 
 def test_dask_local_cluster_builds_the_same_cube(empty_database):
     storage = load_tiny(empty_database("sqlite"))
     local = _snapshot(storage)
-    summary = build(storage, executor="dask", partition_size=1)
+    summary = build(storage, ADMIN, executor="dask", partition_size=1)
     assert summary["partitions"] == 3 and summary["executor"] == "dask"
     assert _snapshot(storage) == local
 
@@ -273,7 +274,7 @@ def test_a_failed_build_leaves_the_cube_as_it_was(tmp_path, monkeypatch):
         raise RuntimeError("worker lost")
     monkeypatch.setattr("data.compute.build._build_parents", broken)
     with pytest.raises(RuntimeError):
-        build(storage)
+        build(storage, ADMIN)
     assert _snapshot(Storage(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"))) == before
 
 
@@ -282,7 +283,7 @@ def test_an_import_names_the_counties_to_rebuild_and_the_result_equals_a_full_bu
     from data.ingest.importer import import_file
 
     storage = load_tiny(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    employment = records.read_table(storage.engine, "employment")
+    employment = records.read_table(storage.engine, ADMIN, "employment")
     county = json.loads(storage.facts()["counties_in_scope"])[1]
     with storage.engine.connect() as connection:
         mine = set(connection.execute(sa.select(data_tables["households"].c.household_id).where(
@@ -292,12 +293,12 @@ def test_an_import_names_the_counties_to_rebuild_and_the_result_equals_a_full_bu
     path = tmp_path / "employment.csv"
     changed.to_csv(path, index=False)
     before = _snapshot(storage)
-    result = import_file(storage, "employment", path, user="test")
+    result = import_file(storage, replace(ADMIN, user="test"), "employment", path)
     assert result.updated == 5 and result.counties == [county]
-    build(storage, result.counties)
+    build(storage, ADMIN, result.counties)
     incremental = _snapshot(storage)
     assert incremental != before
-    build(storage)
+    build(storage, ADMIN)
     assert _snapshot(storage) == incremental
 
 
@@ -329,7 +330,7 @@ def test_a_database_without_monthly_records_still_builds(tmp_path):
     with storage.engine.begin() as connection:
         for name in ("employment", "assistance", "monitoring"):
             connection.execute(data_tables[name].delete())
-    summary = build(storage)
+    summary = build(storage, ADMIN)
     assert summary["months"] == 0 and summary["rows"] > 0
 
 
@@ -340,7 +341,7 @@ def test_defaults_to_the_latest_period_of_each_theme_and_years_are_consecutive(t
     assert info.periods["year"] == ["2023", "2024", "2025", "2026"]
     assert info.latest_of(metrics.get("income_per_capita_former_poor")) == "2025"  # no income records for 2026
     assert info.latest_of(metrics.get("funds_spend_rate")) == "2026"
-    answer = figures.values(tiny_storage, "income_per_capita_former_poor", "county", "5227")
+    answer = figures.values(tiny_storage, ADMIN, "income_per_capita_former_poor", "county", "5227")
     assert answer["period"] == "2025" and answer["with_data"] == 3
 
 
@@ -350,16 +351,16 @@ def test_a_project_moved_to_another_county_leaves_the_old_county(tmp_path):
 
     storage = load_tiny(f"sqlite:///{tmp_path / 'db.sqlite'}")
     counties = json.loads(storage.facts()["counties_in_scope"])
-    projects = records.read_table(storage.engine, "projects")
+    projects = records.read_table(storage.engine, ADMIN, "projects")
     moved = projects[projects["county_code"] == counties[0]].head(1).copy()
     moved["county_code"], moved["village_code"] = counties[1], None
     path = tmp_path / "projects.csv"
     moved.to_csv(path, index=False)
-    result = import_file(storage, "projects", path, user="test")
+    result = import_file(storage, replace(ADMIN, user="test"), "projects", path)
     assert set(result.counties) == {counties[0], counties[1]}
     assert json.loads(storage.facts()["cube_pending_counties"]) == sorted(result.counties)
-    build(storage, [])  # the pending counties are rebuilt even when the caller names none
+    build(storage, ADMIN, [])  # the pending counties are rebuilt even when the caller names none
     assert json.loads(storage.facts()["cube_pending_counties"]) == []
     incremental = _snapshot(storage)
-    build(storage)
+    build(storage, ADMIN)
     assert _snapshot(storage) == incremental

