@@ -60,7 +60,7 @@ def layout(storage: Storage, access, region: str | None = None, period: str | No
     if not known:
         return shell.not_built(access, lang, PATH, view.lineage, {"region": region}, cube.NotBuilt("cube"))
     period = period if period in known else known[-1]
-    min_score = _number(min_score, risk.DEFAULT_CUT, 0, 100)
+    min_score = _number(min_score, policy.WARNING_CUT, 0, 100)
     threshold = _number(threshold, None, *monitoring.WHATIF_RANGE)
     size = _number(size, None, 1, monitoring.SAMPLE_MAX, integer=True)
     seed = _number(seed, 1, 0, 2 ** 32 - 1, integer=True)

@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 
 from data.definitions.contract import label_zh
-from data.definitions.policy import WARNING_CUT
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,6 @@ COMPONENTS = (
     Component("transfer_dependence", 8, "依赖转移性收入", "dependence on transfers"),
 )
 POINTS = {c.code: c.points for c in COMPONENTS}
-DEFAULT_CUT = WARNING_CUT  # the default cut of the warning list (data/definitions/policy.py)
 BAND_WIDTH = 10
 BANDS = 100 // BAND_WIDTH
 EMPLOYMENT_MONTHS = 3

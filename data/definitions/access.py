@@ -71,6 +71,10 @@ class Scope:
             return True
         return prefix is not None and any(prefix.startswith(root) for root in self.prefixes)
 
+    def allows_code(self, code: str) -> bool:
+        """Whether a region's figures may be read, by its 12-digit code (a comparison region, or one under a root)."""
+        return code in self.context or self.allows_prefix(code)
+
     @property
     def everything(self) -> bool:
         return self.roots is None

@@ -227,17 +227,17 @@ class Storage:
 
     def regions_by_codes(self, access: Access, codes_wanted: list[str]) -> list[dict]:
         """The regions with these 12-digit codes, in the order given (unknown codes left out)."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(sa.select(regions).where(regions.c.code.in_(codes_wanted))).mappings().all()
-        found = {r["code"]: _region_dict(r) for r in rows if check(access).scope.allows(_ancestors(r))}
+        scope = check(access).scope
+        found = {r["code"]: _region_dict(r) for r in self._rows(codes_wanted) if scope.allows(_ancestors(r))}
         return [found[code] for code in codes_wanted if code in found]
 
     def with_ancestors(self, access: Access, codes_wanted: list[str]) -> set[str]:
         """The codes given that the caller may see and every ancestor of theirs, in one query."""
+        scope = check(access).scope
         columns = [regions.c[f"{layer}_code"] for layer in LAYERS]
         with self.engine.connect() as connection:
             rows = connection.execute(sa.select(*columns).where(regions.c.code.in_(codes_wanted))).all()
-        return {code for row in rows if check(access).scope.allows(dict(zip(LAYERS, row))) for code in row if code}
+        return {code for row in rows if scope.allows(dict(zip(LAYERS, row))) for code in row if code}
 
     def boundary_lines(self) -> list[tuple[str, str]]:
         with self.engine.connect() as connection:
