@@ -6,7 +6,7 @@ PORT ?= 8050
 SCALE ?= demo
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
-.PHONY: run test install install-test fonts browser serve clean messages
+.PHONY: run test install install-test fonts browser pgclient serve clean messages
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -33,12 +33,18 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  apt-get update -qq && $(APT_INSTALL) chromium chromium-driver; }
 
+# PostgreSQL's client programs for `backup`/`restore` of a PostgreSQL database (Debian 12: version 15, the
+# server's; pg_dump must be at least the server's major version).
+pgclient:
+	@command -v pg_dump >/dev/null && command -v pg_restore >/dev/null && command -v psql >/dev/null || { \
+	  apt-get update -qq && $(APT_INSTALL) postgresql-client; }
+
 # The demo database in demo mode: the sign-in page lists one demo account per role.
 run: install fonts
 	$(PY) -m dashboard init --scale $(SCALE) --if-absent
 	DASHBOARD_MODE=demo PORT=$(PORT) $(PY) -m dashboard serve --port $(PORT)
 
-test: install-test fonts browser
+test: install-test fonts browser pgclient
 	$(PY) -m pytest
 
 # Interface text (data/definitions/messages.py): extract the msgids from the source into the template and

@@ -1,10 +1,11 @@
 """The command line: ``python -m dashboard init|build|upgrade|serve|regions|import|export|template|
-users|audit``.
+users|audit|backup|restore``.
 
 ``init`` creates or migrates the schema and loads the region hierarchy of a scale (real provinces,
 prefectures and counties; illustrative townships and villages in the counties in scope), its demo data
 and one demo account per role. ``serve`` runs gunicorn on the same app the Procfile starts. ``users``
-manages accounts and API tokens; ``audit`` prints the audit log. Whoever runs the command line works on
+manages accounts and API tokens; ``audit`` prints the audit log; ``backup`` and ``restore`` copy the whole
+database to a file and back (data/store/backup.py). Whoever runs the command line works on
 the server itself: imports, exports and user changes are audited as ``cli:<login name>``.
 """
 from __future__ import annotations
@@ -346,3 +347,42 @@ def audit_command(user, action, outcome, since, limit, as_json) -> None:
             continue
         click.echo(f"{entry['at']:%Y-%m-%d %H:%M:%S}  {entry['user_name'] or '-':<20} {entry['action']:<16} "
                    f"{entry['outcome']:<8} {entry['region_code'] or '-':<12} {entry['via']:<4} {entry['detail'] or ''}")
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def backup_command(file: str, force: bool) -> None:
+    """Write a consistent copy of the whole database to FILE while the app runs (SQLite: online backup;
+    PostgreSQL: pg_dump), with a manifest of its revision, row counts and SHA-256."""
+    from data.store import backup
+
+    try:
+        manifest = backup.to_file(_storage(Config()).engine, _operator_access(), file, overwrite=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    payload = manifest["payload"]
+    click.echo(f"backed up the {manifest['backend']} database (revision {manifest['alembic_revision']}, "
+               f"{len(manifest['tables'])} tables, {sum(manifest['tables'].values())} rows) to {file}; "
+               f"payload {payload['bytes']} bytes, sha256 {payload['sha256']}")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@click.option("--check", "check_only", is_flag=True, help="Only verify FILE (manifest, size, SHA-256); change nothing.")
+def restore_command(file: str, force: bool, check_only: bool) -> None:
+    """Replace the whole database by the backup in FILE, all or nothing (same backend only). Everything is
+    verified first; a database that holds data is replaced only with --force. Restart the app afterwards."""
+    from data.store import backup
+
+    try:
+        if check_only:
+            manifest = backup.verify(file)
+        else:
+            manifest = backup.restore(_storage(Config()).engine, _operator_access(), file, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    done = "is sound" if check_only else "restored"
+    click.echo(f"{file} {done}: {manifest['backend']} database of {manifest['created_at']}, revision "
+               f"{manifest['alembic_revision']}, {len(manifest['tables'])} tables, {sum(manifest['tables'].values())} rows")
