@@ -2,8 +2,9 @@
 
 Row counts of every interchange table within the selected region (the caller's own region by default),
 and rows of one table as stored (personal data masked), with Chinese headers and official terms:
-the first rows, or for an evaluator a seeded sample of households, or for an East–West office no
-household rows at all (data/store/records.py decides, and audits every view of household rows).
+the first rows, or for an evaluator the first rows of the fixed sample's households (the page states its
+rate, ``policy.SAMPLE_RATE``), or for an East–West office no household rows at all (data/store/records.py
+decides, and audits every view of household rows).
 ``/data?table=&region=``.
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import dash_table, dcc, html
 
-from data.definitions import codes, contract
+from data.definitions import codes, contract, policy
 from data.definitions.messages import language, localized, t
 from data.read.views import region_prefix
 from data.store import records
@@ -53,7 +54,8 @@ def layout(storage: Storage, access, table: str | None = None, region: str | Non
         html.Div(cards, id=ids.DATA_COUNTS, className="count-cards"),
         html.H2(f"{localized(spec, lang, en='name')}：{t('first_rows', lang)} {len(frame)} / {counts[table]:,}"),
         html.P(t("masked_note", lang), className="note"),
-        html.P(t("households_sample", lang).format(n=len(frame)), className="notice") if shown.mode == "sample" else None,
+        html.P(t("households_sample", lang).format(n=len(frame), rate=f"{policy.SAMPLE_RATE:.0%}"), className="notice")
+        if shown.mode == "sample" else None,
         html.P(t("households_hidden", lang), className="notice") if shown.mode == "hidden" else None,
         dash_table.DataTable(
             id=ids.DATA_PREVIEW, data=frame.astype(object).where(frame.notna(), "").to_dict("records"),

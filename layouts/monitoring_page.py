@@ -5,7 +5,9 @@ Everything is rendered from the URL (``region``, ``period``, ``min_score``, ``th
 ``seed``, ``lang``), so a copied link opens the same view; the controls rewrite the URL
 (callbacks/monitoring_callbacks.py). The map colours the units by the share of households warned
 (the cube, at the default cut); the list, board and checks are computed for the region
-(data/monitoring.py) and show household rows as the role allows. Viewing household rows is audited.
+(data/monitoring.py) and show household rows as the role allows (an evaluator: the fixed sample's, at
+``policy.SAMPLE_RATE``, and a field sample of at most ``policy.FIELD_SAMPLE_CAP``; the notes say so).
+Viewing household rows is audited. A region without household data says so in each section.
 """
 from __future__ import annotations
 
@@ -94,7 +96,8 @@ def _table(table_id: str, rows: list[dict], columns: list[tuple[str, str]], lang
 
 
 def _mode_note(mode: str, lang: str):
-    return html.P(t(MODE_NOTE[mode], lang), className="notice") if mode in MODE_NOTE else None
+    return html.P(t(MODE_NOTE[mode], lang).format(rate=f"{policy.SAMPLE_RATE:.0%}"), className="notice") \
+        if mode in MODE_NOTE else None
 
 
 # -- early warning -----------------------------------------------------------------------------------
@@ -242,6 +245,9 @@ def checks_section(storage, view, access, lang: str) -> html.Div:
 def whatif_section(storage, view, access, threshold, lang: str) -> html.Div:
     try:
         result = monitoring.whatif(storage, access, view.code, threshold)  # default: the stored line
+    except monitoring.NoData:
+        return html.Div(className="card", children=[html.H3(t("mon_whatif", lang)),
+                                                    html.P(t("mon_whatif_no_data", lang), className="notice")])
     except monitoring.BadRequest:
         if threshold is not None:
             raise
@@ -277,10 +283,11 @@ def whatif_map_data(view, result: dict) -> MapData:
 
 
 def sample_section(storage, view, access, size: int, seed: int, lang: str) -> html.Div:
+    cap = monitoring.size_cap(access)
     children = [html.H3(t("mon_sample", lang)),
                 html.Label(t("mon_sample_size", lang), htmlFor=ids.MON_SIZE),
-                dcc.Input(id=ids.MON_SIZE, type="number", min=1, max=monitoring.SAMPLE_MAX, step=1,
-                          value=size or monitoring.SAMPLE_DEFAULT, debounce=True),
+                dcc.Input(id=ids.MON_SIZE, type="number", min=1, max=cap or monitoring.SAMPLE_MAX, step=1,
+                          value=min(size or monitoring.SAMPLE_DEFAULT, cap or monitoring.SAMPLE_MAX), debounce=True),
                 html.Label(t("mon_sample_seed", lang), htmlFor=ids.MON_SEED),
                 dcc.Input(id=ids.MON_SEED, type="number", min=0, step=1, value=seed, debounce=True)]
     try:
@@ -292,6 +299,7 @@ def sample_section(storage, view, access, size: int, seed: int, lang: str) -> ht
         html.P(t("mon_sample_note", lang).format(strata=len(result["strata"]), population=result["population"],
                                                  size=result["size"]), className="note"),
         _mode_note(result["mode"], lang),
+        html.P(t("mon_sample_capped", lang).format(cap=cap), className="notice") if cap is not None else None,
         html.Div(className="downloads", children=[
             html.A(t("mon_sample_xlsx", lang), href=base + "&format=xlsx", id=ids.MON_SAMPLE_XLSX),
             html.A(t("mon_sample_pdf", lang), href=base + "&format=pdf", id=ids.MON_SAMPLE_PDF)]),

@@ -185,3 +185,22 @@ def test_the_page_explains_the_flood_and_lists_warnings(app, client):
     assert national.status_code == 200 and "回测与校准" in json.dumps(national.get_json(), ensure_ascii=False)
     office = sign_in(app.server.test_client(), "demo_collaboration")  # two provinces, no national figures
     assert _page(office, "/monitoring", "").status_code == 200
+
+
+def test_a_region_without_households_answers_every_filter_with_nothing(tiny_storage, client):
+    for filters in ({"risk_type": "illness"}, {"category": "marginal"}, {"min_score": 100, "risk_type": "disaster"}):
+        empty = monitoring.warnings(tiny_storage, ADMIN, "11", **filters)  # 北京: no household data
+        assert (empty["count"], empty["households"], empty["by_village"]) == (0, [], {})
+    nothing_warned = monitoring.warnings(tiny_storage, ADMIN, COUNTY, min_score=100, risk_type="illness")
+    assert nothing_warned["count"] == 0 and nothing_warned["scored_households"] > 0
+    answer = client.get("/api/v1/monitoring/warnings?region=11&risk_type=illness")
+    assert answer.status_code == 200 and answer.get_json()["count"] == 0
+
+
+def test_the_page_of_a_region_without_households_says_there_is_no_data(client):
+    from data.definitions.messages import t
+
+    for search in ("?region=11", "?region=11&threshold=9000"):
+        page = _page(client, "/monitoring", search)
+        assert page.status_code == 200, page.data[:300]
+        assert t("mon_whatif_no_data", "zh") in json.dumps(page.get_json(), ensure_ascii=False)

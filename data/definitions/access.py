@@ -6,11 +6,20 @@ An Access answers two questions separately: which regions the caller may see as 
 an East–West office compares its paired regions with their parents). The web layer builds one per request
 from the signed-in user or token (data/store/accounts.py); the command line and the app's own bookkeeping
 use :func:`system_access`, by name. There is no default anywhere: a call without an Access fails.
+
+Which household rows a caller may see is one rule, :meth:`Access.shown`: every household for a ``full``
+role, none for ``none``, and for ``sample`` (an evaluator) only the households of the fixed sample
+(:func:`sampled`): a property of each household, keyed with the server's secret, the same whatever
+region, filter, page, route or download is asked, so that walking a region piece by piece gains nothing.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from data.definitions import personal, policy
 from data.definitions.codes import NATION
 
 
@@ -37,7 +46,7 @@ class Role:
     zh: str
     en: str
     levels: tuple[str, ...] | None  # the levels its regions must have; None: the whole country, no regions
-    households: str  # household lists: full (masked), sample (a seeded sample) or none
+    households: str  # household lists: full (masked), sample (the fixed sample: :func:`sampled`) or none
     can_import: bool = False
     can_admin: bool = False
 
@@ -127,6 +136,19 @@ class Access:
     def households(self) -> str:
         return self.role.households
 
+    @property
+    def household_mode(self) -> str:
+        """What the caller's household lists show: full, sample (the fixed sample) or hidden."""
+        return {"full": "full", "sample": "sample", "none": "hidden"}[self.role.households]
+
+    def shown(self, household_ids: Iterable[str]) -> list[bool]:
+        """Whether each household's rows may be shown to the caller: the one rule of every list, page,
+        download and API answer (all, the fixed sample's, or none)."""
+        household_ids = list(household_ids)
+        if self.role.households == "sample":
+            return sampled(household_ids)
+        return [self.role.households == "full"] * len(household_ids)
+
     def require(self, right: str) -> None:
         """Raise :class:`NotAllowed` unless the role has ``right`` (import or admin)."""
         allowed = {"import": self.role.can_import, "admin": self.role.can_admin}[right]
@@ -148,3 +170,23 @@ def system_access(purpose: str) -> Access:
     """The whole country, for the command line and the app's own bookkeeping (tier membership, account
     set-up, builds); ``purpose`` is recorded as ``via``. Never for a request of a signed-in caller."""
     return Access(None, ROLES["admin"], Scope(), via=purpose)
+
+
+SAMPLE_PURPOSE = b"evaluator sample"  # separates the sample's key from the ID-number hash's
+
+
+def sampled(household_ids: Iterable[str]) -> list[bool]:
+    """Whether each household is in the evaluators' fixed sample: the HMAC-SHA256 of the sample seed and
+    the household's id, under a key derived from the server's ``ID_HASH_KEY``, read as a fraction of one,
+    is below ``policy.SAMPLE_RATE``. A fixed property of the household: nothing asked changes it, and
+    without the server's key nobody can compute it."""
+    key = hmac.digest(personal.hash_key(), SAMPLE_PURPOSE, "sha256")
+    cut = int(policy.SAMPLE_RATE * 2 ** 64)
+    prefix = f"{policy.SAMPLE_SEED}:"
+    return [int.from_bytes(hmac.digest(key, (prefix + str(h)).encode(), "sha256")[:8], "big") < cut
+            for h in household_ids]
+
+
+def in_sample(household_id: str) -> bool:
+    """Whether one household is in the evaluators' fixed sample (see :func:`sampled`)."""
+    return sampled([household_id])[0]

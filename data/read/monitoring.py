@@ -4,7 +4,9 @@ threshold what-if and the seeded field sample.
 
 Every function resolves the region within the caller's scope first (``OutOfScope`` otherwise) and
 returns plain data; household rows carry the household code and the masked head's name only, and
-follow the role's household rule (all, a seeded sample, or none: :func:`visible`).
+follow the role's household rule (all, the fixed sample's, or none: :func:`data.store.records.visible`);
+counts and strata are of every household. An evaluator's field sample is drawn from the fixed sample
+only, at most ``policy.FIELD_SAMPLE_CAP`` households.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import sqlalchemy as sa
 
 from data.compute import risk
 from data.compute.build import thresholds_frame
-from data.definitions import codes, metrics
+from data.definitions import codes, metrics, policy
 from data.definitions.access import Access, check
 from data.definitions.contract import label_zh
 from data.definitions.policy import (
@@ -33,7 +35,6 @@ from data.store.schema import data_tables, regions
 from data.store.storage import Storage
 
 LIST_LIMIT = 500
-SAMPLE_SHOWN = 50  # an evaluator sees a seeded sample of this many households of a list
 WHATIF_RANGE = (1000, 50000)
 SAMPLE_MAX = 2000
 
@@ -56,6 +57,10 @@ def township_of(villages: pd.Series) -> pd.Series:
 
 class BadRequest(cube.BadParameter):
     """A parameter out of range (answered with 400)."""
+
+
+class NoData(BadRequest):
+    """The region holds none of the records asked about (answered with 400; a page says "no data")."""
 
 
 def _region(storage: Storage, access: Access, code: str) -> tuple[dict, str]:
@@ -156,16 +161,6 @@ def household_rows(answer: dict) -> int:
     return 0 if answer.get("mode") == "hidden" else sum(len(answer.get(key, ())) for key in HOUSEHOLD_LISTS)
 
 
-def visible(rows: pd.DataFrame, access, seed: int = records.SAMPLE_SEED) -> tuple[pd.DataFrame, str]:
-    """The household rows a caller may see: all, a seeded sample, or none (the mode says which)."""
-    if access.households == "full":
-        return rows, "full"
-    if access.households == "none" or rows.empty:
-        return rows.iloc[0:0], "hidden" if access.households == "none" else "sample"
-    chosen = np.random.default_rng(seed).choice(len(rows), size=min(SAMPLE_SHOWN, len(rows)), replace=False)
-    return rows.iloc[np.sort(chosen)], "sample"
-
-
 def _category(row) -> str:
     if row["former_poor"]:
         return "unstable_former_poor"
@@ -188,8 +183,8 @@ def _warnings(storage: Storage, access: Access, code: str, period: str | None = 
     explained = [risk.drivers(f, f) for f in candidates.to_dict("records")]
     candidates["drivers"] = explained
     candidates["risk_types"] = [sorted({d["risk"] for d in ds}) for ds in explained]
-    if risk_type:
-        candidates = candidates[candidates["risk_types"].map(lambda types: risk_type in types)]
+    if risk_type:  # (a mask of booleans even when there are no candidates)
+        candidates = candidates[candidates["risk_types"].map(lambda types: risk_type in types).astype(bool)]
     if category:
         candidates = candidates[candidates["category"] == category]
     if township:
@@ -198,7 +193,7 @@ def _warnings(storage: Storage, access: Access, code: str, period: str | None = 
     candidates["new"] = (previous < min_score) | frame["under_before"].reindex(candidates.index)
     candidates = candidates.sort_values(["score", "village_code"], ascending=[False, True])
     scored_count = int((~frame["under"]).sum())
-    shown, mode = visible(candidates, access)
+    shown, mode = records.visible(access, candidates, column=None)  # indexed by household
     rows = [{"household_id": hid, "head_name": r["head_name"], "village_code": r["village_code"],
              "village": data.names.get(r["village_code"]), "township": data.names.get(r["township_code"]),
              "score": r["score"], "previous_score": None if pd.isna(previous[hid]) else float(previous[hid]),
@@ -295,7 +290,7 @@ def _board(storage: Storage, access: Access, code: str) -> dict:
     townships = township_board(frame, names)
     overdue = frame[frame["overdue"]]
     heat = overdue.groupby(["township_code", "month"]).size()
-    shown, mode = visible(overdue.sort_values("identified_on", ascending=False), access)
+    shown, mode = records.visible(access, overdue.sort_values("identified_on", ascending=False))
     return {"region": {k: region[k] for k in ("code", "name", "level")}, "as_of": as_of.isoformat(),
             "targets": {"identification_days": IDENTIFICATION_TARGET_DAYS, "measure_days": MEASURE_TARGET_DAYS},
             "cases": len(frame), "overdue": len(overdue), "townships": townships,
@@ -363,8 +358,8 @@ def _checks(storage: Storage, access: Access, code: str) -> dict:
         reasons[case].append(f"帮扶{days}天即标注风险消除（不足{STABLE_MONTHS}个月）")
     eliminated["reasons"] = pd.Series(reasons, dtype=object)
     flagged = eliminated[eliminated["reasons"].map(len) > 0]
-    matched_rows, mode = visible(mismatched, access)
-    exit_rows, _ = visible(flagged, access)
+    matched_rows, mode = records.visible(access, mismatched)
+    exit_rows, _ = records.visible(access, flagged)
     return {"region": {k: region[k] for k in ("code", "name", "level")}, "mode": mode,
             "cases_with_measures": len(with_measures), "mismatched": len(mismatched),
             "eliminated": len(eliminated), "exit_flagged": len(flagged),
@@ -391,7 +386,7 @@ def whatif(storage: Storage, access: Access, code: str, threshold: float | None,
     income["year"] = income["year"].astype(int)
     years = sorted(income["year"].unique())
     if not years:
-        raise BadRequest("尚无收入数据 / no income data yet")
+        raise NoData("尚无收入数据 / no income data yet")
     year = year or int(years[-1])
     if year not in years:
         raise BadRequest(f"year 须为 {', '.join(map(str, years))} 之一 / year must be one of {', '.join(map(str, years))}")
@@ -422,10 +417,17 @@ def whatif(storage: Storage, access: Access, code: str, threshold: float | None,
 SAMPLE_DEFAULT = 30
 
 
+def size_cap(access: Access) -> int | None:
+    """The most households a caller's field sample holds: ``policy.FIELD_SAMPLE_CAP`` for an evaluator
+    (whose sample is drawn from the fixed sample), else no cap below :data:`SAMPLE_MAX`."""
+    return policy.FIELD_SAMPLE_CAP if check(access).household_mode == "sample" else None
+
+
 def _field_sample(storage: Storage, access: Access, code: str, size: int | None, seed: int) -> dict:
     """A seeded sample of monitored households for verification visits, stratified by township and
     category: every stratum gets at least one household, the rest in proportion (largest remainders).
-    Without a size: 30, or one per stratum where there are more strata."""
+    Without a size: 30, or one per stratum where there are more strata. An evaluator's is drawn from the
+    monitored households of the fixed sample only, and holds at most :func:`size_cap` households."""
     if size is not None and not 1 <= size <= SAMPLE_MAX:
         raise BadRequest(f"size 须在 1–{SAMPLE_MAX} 之间 / size must be within 1–{SAMPLE_MAX}")
     if not 0 <= seed < 2 ** 32:
@@ -433,9 +435,16 @@ def _field_sample(storage: Storage, access: Access, code: str, size: int | None,
     region, prefix = _region(storage, access, code)
     frame = _cases(storage, prefix, _as_of(months(storage)))
     frame = frame.sort_values("identified_on").drop_duplicates("household_id", keep="last")  # latest case
+    mode, cap = access.household_mode, size_cap(access)
+    if mode == "sample":
+        frame, _ = records.visible(access, frame)
     frame = frame.sort_values("household_id").reset_index(drop=True)
     strata = frame.groupby(["township_code", "category"]).groups
     size = max(SAMPLE_DEFAULT, len(strata)) if size is None else size
+    if cap is not None and len(strata) > cap:
+        raise BadRequest(f"该地区有 {len(strata)} 个分层，超过评估人员抽样上限 {cap} 户，请选择下一级地区 / {len(strata)} "
+                         f"strata exceed the evaluators' cap of {cap} households: choose a smaller region")
+    size = size if cap is None else min(size, cap)
     if size < len(strata):
         raise BadRequest(f"样本量须不少于分层数 {len(strata)} / size must be at least the number of strata ({len(strata)})")
     keys = sorted(strata)
@@ -454,15 +463,14 @@ def _field_sample(storage: Storage, access: Access, code: str, size: int | None,
     for key, count in zip(keys, take):
         members = np.sort(np.asarray(strata[key]))
         chosen.extend(rng.choice(members, size=int(count), replace=False).tolist())
-    mode = "hidden" if access.households == "none" else "full"  # an evaluator's sample is the field sample
-    sample = frame.loc[sorted(chosen) if mode == "full" else []]
+    sample = frame.loc[sorted(chosen) if mode != "hidden" else []]
     with storage.engine.connect() as connection:
         names = _names(connection, prefix)
     rows = [{"township": names.get(r["township_code"]), **_case_row(r, names),
              "risk_status_zh": label_zh("monitoring", "risk_status", r["risk_status"])}
             for r in sample.sort_values(["township_code", "category", "household_id"]).to_dict("records")]
     return {"region": {k: region[k] for k in ("code", "name", "level")}, "size": int(take.sum()), "seed": seed, "mode": mode,
-            "population": int(population.sum()),
+            "size_cap": cap, "population": int(population.sum()),
             "strata": [{"township": names.get(t, t), "township_code": t, "category": c,
                         "category_zh": label_zh("monitoring", "category", c), "population": int(p), "sampled": int(n)}
                        for (t, c), p, n in zip(keys, population, take)],

@@ -3,7 +3,9 @@
 ``protect`` is the one place personal values are masked and hashed before storage, for generated and
 imported data alike; ``read_table`` is what exports and pages read, so nothing whole can leave.
 :func:`listing` is how a page lists records for a caller: within their scope, and for household tables
-only as their role allows (everything, a seeded sample of households, or nothing).
+only as their role allows (everything, the households of the fixed sample, or nothing). :func:`visible`
+applies that rule (:meth:`Access.shown <data.definitions.access.Access.shown>`) to rows already read:
+every household row that leaves the data layer passes one of the two.
 """
 from __future__ import annotations
 
@@ -94,14 +96,21 @@ def lookup(connection, table: sa.Table, column: str, values, extra=()) -> dict:
 
 def read_table(engine, access: Access, table: str) -> pd.DataFrame:
     """A whole table in contract order, sorted by its key (the same bytes for the same data); the whole
-    country's records, so only for a caller who sees everything."""
+    country's records, so only for a caller who sees everything, and of a household table only the rows
+    of the households the caller may see (:func:`visible`)."""
     _check_prefix(access, None)
     spec = contract.spec_of(table)
     stored = stored_table(table)
     query = sa.select(*[stored.c[c.name] for c in spec.all_columns]).order_by(*[stored.c[k] for k in spec.key])
     with engine.connect() as connection:
         frame = pd.DataFrame(connection.execute(query).all(), columns=[c.name for c in spec.all_columns])
+    if table in HOUSEHOLD_TABLES:
+        frame, _ = visible(access, frame)
     return normalise(table, frame)
+
+
+HOUSEHOLD_TABLES = tuple(name for name, spec in contract.TABLES.items()
+                         if any(c.name == "household_id" for c in spec.columns))
 
 
 def normalise(table: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -175,16 +184,37 @@ def preview(engine, access: Access, table: str, prefix: str | None, limit: int |
     return normalise(table, frame)
 
 
-HOUSEHOLD_TABLES = tuple(name for name, spec in contract.TABLES.items()
-                         if any(c.name == "household_id" for c in spec.columns))
-SAMPLE_SEED = 20260101
-
-
 @dataclass
 class Listing:
     frame: pd.DataFrame  # the rows shown (empty when hidden)
     total: int  # rows of the table within the region
-    mode: str  # first (the first rows), sample (rows of a seeded sample of households) or hidden
+    mode: str  # first (the first rows), sample (the first rows of the fixed sample's households) or hidden
+
+
+def visible(access: Access, rows: pd.DataFrame, column: str | None = "household_id") -> tuple[pd.DataFrame, str]:
+    """The rows whose household (``column``; None: the index) the caller may see, and the mode: full,
+    sample (the households of the fixed sample) or hidden. The one rule: :meth:`Access.shown`."""
+    mode = check(access).household_mode
+    if mode == "full":
+        return rows, mode
+    households = rows.index if column is None else rows[column]
+    return rows[np.array(access.shown(households), dtype=bool)], mode
+
+
+def _first_shown(connection, access: Access, table: str, prefix: str | None, households: int) -> list[str]:
+    """The first ``households`` households (by id) with rows in ``table`` within the region that the
+    caller may see, read in batches until found."""
+    stored = data_tables[table]
+    source, condition = region_filter(table, prefix)
+    query = (sa.select(stored.c.household_id).select_from(source).where(condition).distinct()
+             .order_by(stored.c.household_id))
+    chosen: list[str] = []
+    for batch in connection.execution_options(stream_results=True, yield_per=LOOKUP_BATCH).execute(query).partitions():
+        ids = [h for (h,) in batch]
+        chosen += [h for h, shown in zip(ids, access.shown(ids)) if shown]
+        if len(chosen) >= households:
+            break
+    return chosen[:households]
 
 
 def region_prefix(region: dict) -> str:
@@ -197,7 +227,8 @@ def listing(storage, access: Access, table: str, region: str | None, limit: int 
 
     The region is resolved within the caller's scope (``OutOfScope`` otherwise; the whole country only for
     a caller who sees it). Household tables follow the role: ``full`` lists the first rows, ``sample`` the
-    rows of a seeded random sample of the region's households, ``none`` nothing; the view is audited."""
+    first rows of the fixed sample's households (the same households whatever region is asked), ``none``
+    nothing; ``total`` counts every row. The view is audited."""
     place = None if region is None else storage.region(access, region)
     prefix = None if place is None else region_prefix(place)
     total = count_rows(storage.engine, access, prefix, (table,))[table]
@@ -206,13 +237,8 @@ def listing(storage, access: Access, table: str, region: str | None, limit: int 
     elif access.households == "none":
         shown = Listing(preview(storage.engine, access, table, prefix, 0), total, "hidden")
     else:
-        households = data_tables["households"]
-        condition = households.c.village_code.startswith(prefix) if prefix else sa.true()
         with storage.engine.connect() as connection:
-            ids = [h for (h,) in connection.execute(sa.select(households.c.household_id).where(condition)
-                                                    .order_by(households.c.household_id))]
-        chosen = sorted(np.random.default_rng(SAMPLE_SEED).choice(ids, size=min(limit, len(ids)), replace=False)) \
-            if ids else []
+            chosen = _first_shown(connection, access, table, prefix, limit)  # each has at least one row
         shown = Listing(preview(storage.engine, access, table, prefix, limit, households_in=chosen), total, "sample")
     if table in HOUSEHOLD_TABLES:
         audit.record_for(storage.engine, access, "view_households", "ok" if shown.mode != "hidden" else "refused",
