@@ -124,8 +124,8 @@ def _metric_change(browser, url: str, headers: dict, counties: int, repeats: int
         started = time.perf_counter()
         page.click("#metric")
         page.get_by_role("option", name="脱贫劳动力务工就业率", exact=True).click()
-        page.wait_for_function("document.querySelector('.colorbar') && "
-                               "document.querySelector('.colorbar').textContent.includes('务工就业率')")
+        browsing.wait_until(page, "document.querySelector('.colorbar') && "
+                                  "document.querySelector('.colorbar').textContent.includes('务工就业率')")
         seconds.append(time.perf_counter() - started)
         transferred.append(max((int(a.headers.get("content-length") or len(a.body())) for a in answers), default=0))
         page.close()

@@ -1,7 +1,7 @@
 """Signing in and out, sessions, API tokens, CSRF, and the answer to a refused request.
 
-Every request except the sign-in page, static files, ``/healthz`` and the API description needs a
-signed-in user (session cookie, Flask-Login) or an API token (``Authorization: Bearer npa_…``).
+Every request except the sign-in page (with its stylesheet and icon), ``/healthz`` and the API description
+needs a signed-in user (session cookie, Flask-Login) or an API token (``Authorization: Bearer npa_…``).
 Without one, API, geometry and Dash requests get 401 and pages a redirect to ``/login``. A POST made
 with a session cookie (every Dash callback, uploads, sign-out) must carry the CSRF token: Dash's
 renderer sends the ``_csrf_token`` cookie back as the ``X-CSRFToken`` header (Flask-WTF checks it).
@@ -33,6 +33,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from dashboard import throttle
 from dashboard.config import Config
 from dashboard.errors import api_error
 from data.definitions import codes
@@ -42,7 +43,10 @@ from data.store import accounts, audit
 from data.store.accounts import LoginRefused
 from data.store.storage import NotFound, Snapshot, Storage
 
-PUBLIC = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz", "/api/v1/openapi.json")
+# Without signing in: the sign-in page's stylesheet and icon, /healthz and the API description; nothing that
+# names a library's version (Dash's scripts, the plotly bundle).
+PUBLIC = ("/assets/style.css", "/_favicon.ico", "/healthz", "/api/v1/openapi.json")
+STATIC = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")  # files, not pages
 MACHINE = ("/api/", "/geo/", "/_dash-", "/_reload-hash")  # answered with JSON, never redirected
 CSRF_COOKIE = "_csrf_token"  # the name Dash's renderer reads
 SESSION_HOURS = 8
@@ -147,7 +151,7 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS),
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in the guard, for session (not token) requests
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session
-        RATELIMIT_STORAGE_URI=config.redis_url or "memory://", RATELIMIT_HEADERS_ENABLED=True)
+        RATELIMIT_HEADERS_ENABLED=True, **throttle.settings(config.instance_dir / "limits", config.redis_url))
     manager = LoginManager(server)
     csrf = CSRFProtect(server)
     limiter = Limiter(get_remote_address, app=server, default_limits=[])
@@ -193,12 +197,10 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
 
     @server.after_request
     def headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.path.startswith("/api/") and request.path != "/api/v1/openapi.json":
             response.headers["Cache-Control"] = "private, no-store"
-        page = request.path == "/login" or (request.method == "GET" and not request.path.startswith(PUBLIC + MACHINE))
+        page = request.path == "/login" or (request.method == "GET"
+                                            and not request.path.startswith(PUBLIC + STATIC + MACHINE))
         if page and current_user and current_user.is_authenticated and current_user.session_id is not None:
             response.set_cookie(CSRF_COOKIE, generate_csrf(), samesite="Lax", secure=config.secure_cookies,
                                 httponly=False)  # Dash's renderer reads it and sends it back as X-CSRFToken
@@ -237,9 +239,9 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
             try:
                 access, session_id = accounts.authenticate(storage, name, form.password.data, config.demo)
             except LoginRefused as refusal:  # (a name that is no user is not kept: it may be a mistyped password)
-                audit.record(storage.engine, "login", "failed", user=name if refusal.reason != "unknown" else None,
-                             detail=refusal.reason.replace("unknown", "wrong"), address=request.remote_addr)
-                message = t(f"login_{refusal.reason.replace('unknown', 'wrong')}", lang)
+                audit.record(storage.engine, "login", "failed", user=name if refusal.known else None,
+                             detail=refusal.reason, address=request.remote_addr)
+                message = t(f"login_{refusal.reason}", lang)
             else:
                 session.clear()  # nothing from before the sign-in is carried over, not even the CSRF token
                 g.pop("csrf_token", None)  # (Flask-WTF keeps this request's token in g)

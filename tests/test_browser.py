@@ -156,7 +156,7 @@ def test_metric_period_and_tier_changes_recolour_and_are_kept_in_the_url(page, b
     fills = _fills(page)
     _choose(page, "metric", "脱贫劳动力务工就业率")
     page.wait_for_url("**metric=employment_rate**")
-    page.wait_for_function(f"JSON.stringify([...document.querySelectorAll('{VALUE_PATHS}')].map(p => getComputedStyle(p).fill)) !== {json.dumps(fills)}")
+    browsing.wait_until(page, f"JSON.stringify([...document.querySelectorAll('{VALUE_PATHS}')].map(p => getComputedStyle(p).fill)) !== {json.dumps(fills)}")
     page.wait_for_selector(".colorbar >> text=脱贫劳动力务工就业率")
     assert "脱贫劳动力务工就业率" in page.text_content("#ranking") and "走势" in page.text_content("#trend")
     assert page.eval_on_selector_all(PATHS, "ps => ps.length") == 88  # nothing redrawn, only recoloured
@@ -177,7 +177,7 @@ def test_metric_period_and_tier_changes_recolour_and_are_kept_in_the_url(page, b
     page.click("#tier")
     page.get_by_role("option", name=re.compile("^国家乡村振兴重点帮扶县")).click()
     page.wait_for_url("**tier=national_key**")
-    page.wait_for_function(f"JSON.stringify([...document.querySelectorAll('{PATHS}')].map(p => getComputedStyle(p).fill)) !== {json.dumps(json.dumps(pale))}")
+    browsing.wait_until(page, f"JSON.stringify([...document.querySelectorAll('{PATHS}')].map(p => getComputedStyle(p).fill)) !== {json.dumps(json.dumps(pale))}")
     page.wait_for_selector("#map-caption >> text=浅色为不属于所选国家乡村振兴重点帮扶县")
     assert "tier=national_key" in page.get_attribute("#breadcrumb a >> nth=1", "href")
 
@@ -191,7 +191,7 @@ def test_deep_link_opens_the_same_view_in_english(page, base_url):
     page.wait_for_selector(".colorbar >> text=2026-06")
     assert "贵州省" in page.inner_text("#breadcrumb")
     page.click("#language-link")
-    page.wait_for_function("document.querySelector('h1').innerText === '常态化精准帮扶监测分析平台'")
+    browsing.wait_until(page, "document.querySelector('h1').innerText === '常态化精准帮扶监测分析平台'")
     for part in ("metric=employment_rate", "region=52", "period=2026-06", "tier=national_key"):
         assert part in page.url
 
@@ -273,7 +273,7 @@ def test_county_profile_prints_every_section_and_downloads_its_tables(page, base
     page.click("#profile-link")
     page.wait_for_url("**/region/522728000000**")
     towns = _api(base_url, "/api/v1/regions?parent=522728")["count"]
-    page.wait_for_function(
+    browsing.wait_until(page,
         f"document.querySelectorAll('#profile-map .choroplethlayer > .trace:first-child .choroplethlocation').length === {towns}")
     assert f"{county['name']}画像" in page.inner_text("h2")
     for badge in ("国家乡村振兴重点帮扶县", "东西部协作结对县"):
@@ -294,14 +294,14 @@ def test_county_profile_prints_every_section_and_downloads_its_tables(page, base
 
     first = page.inner_text("#section-projects tbody tr:nth-child(2)")
     page.click("#section-projects th:has-text('资金合计') .column-header--sort")  # sort by funds
-    page.wait_for_function(f"document.querySelector('#section-projects tbody tr:nth-child(2)').innerText !== {json.dumps(first)}")
+    browsing.wait_until(page, f"document.querySelector('#section-projects tbody tr:nth-child(2)').innerText !== {json.dumps(first)}")
 
     fills = page.eval_on_selector_all("#profile-map .choroplethlayer > .trace:last-child .choroplethlocation",
                                       "ps => JSON.stringify(ps.map(p => getComputedStyle(p).fill))")
     page.click("#profile-metric")
     page.get_by_role("option", name="脱贫劳动力务工就业率", exact=True).click()
-    page.wait_for_function("JSON.stringify([...document.querySelectorAll('#profile-map .choroplethlayer > .trace:last-child "
-                           f".choroplethlocation')].map(p => getComputedStyle(p).fill)) !== {json.dumps(fills)}")
+    browsing.wait_until(page, "JSON.stringify([...document.querySelectorAll('#profile-map .choroplethlayer > .trace:last-child "
+                              f".choroplethlocation')].map(p => getComputedStyle(p).fill)) !== {json.dumps(fills)}")
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(shots / "county-profile.png"), full_page=True)
     page.emulate_media(media="print")

@@ -18,6 +18,7 @@ import secrets
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from data.definitions import codes
 from data.definitions.access import (
@@ -29,15 +30,17 @@ from data.definitions.access import (
     system_access,
 )
 from data.definitions.codes import NATION
+from data.definitions.personal import hash_key
 from data.definitions.policy import LOCK_MINUTES
 from data.definitions.policy import MAX_FAILED_LOGINS as MAX_FAILURES
 from data.store import membership
-from data.store.schema import api_tokens, user_scopes, users
+from data.store.schema import api_tokens, login_failures, user_scopes, users
 from data.store.storage import NotFound, Storage
 
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "npa_"
 TOKEN_USE_RESOLUTION = dt.timedelta(minutes=5)  # how precisely a token's last use is recorded
+FORGET_UNKNOWN = dt.timedelta(days=30)  # failures under a name that is no account, unlocked, kept this long
 NAME_RE = re.compile(r"^[\w.@-]{2,64}$")
 _SETUP = system_access("accounts")  # resolving a user's regions and scope reads the whole hierarchy
 _hasher = PasswordHasher()  # argon2id with the library's current defaults (RFC 9106 low-memory profile)
@@ -49,12 +52,13 @@ class AccountError(ValueError):
 
 
 class LoginRefused(Exception):
-    """A login that did not succeed; ``reason`` is unknown (no such user), wrong, locked or disabled. The
-    message never says which of name and password was wrong."""
+    """A login that did not succeed; ``reason`` is wrong, locked or disabled, the same for a name that is no
+    user (``known`` False: such a name is not to be kept, it may be a mistyped password). The message never
+    says which of name and password was wrong, nor whether the name is an account."""
 
-    def __init__(self, reason: str, until: dt.datetime | None = None):
+    def __init__(self, reason: str, until: dt.datetime | None = None, known: bool = True):
         super().__init__(reason)
-        self.reason, self.until = reason, until
+        self.reason, self.until, self.known = reason, until, known
 
 
 def _now() -> dt.datetime:
@@ -191,27 +195,28 @@ def authenticate(storage: Storage, name: str, password: str, demo_mode: bool) ->
 
     Each attempt is reserved in the database before the password is checked, so at most ``MAX_FAILURES``
     attempts in a row are ever checked, however many arrive at once; the last failure locks the account for
-    ``LOCK_MINUTES``. A disabled account says so only to whoever knows its password."""
+    ``LOCK_MINUTES``. A name that is no account is counted and locked the same way (by a keyed digest, in
+    ``login_failures``) and its password checked against a dummy hash: the answers, and their time, do not
+    tell whether an account exists. A disabled account says so only to whoever knows its password."""
     now = _now()
     with storage.engine.begin() as connection:
         row = connection.execute(sa.select(users).where(users.c.name == name)).mappings().first()
-        reserved = row is not None and connection.execute(
-            users.update().where(users.c.id == row["id"], users.c.failed_logins < MAX_FAILURES,
-                                 sa.or_(users.c.locked_until.is_(None), users.c.locked_until <= now))
-            .values(failed_logins=users.c.failed_logins + 1, locked_until=None)
-            .returning(users.c.failed_logins)).scalar_one_or_none()
-    if row is None:
-        _verify(None, password)  # the same time as a wrong password
-        raise LoginRefused("unknown")  # shown as "wrong"; the name is not kept in the audit log
+        if row is not None:
+            attempts = (users, users.c.id == row["id"])
+        else:
+            attempts = (login_failures, login_failures.c.name_digest == _unknown_name(connection, name, now))
+        reserved = _reserve(connection, *attempts, now)
     if not reserved:
-        raise LoginRefused("locked", row["locked_until"])
-    if not _verify(row["password_hash"], password):
+        raise LoginRefused("locked", row["locked_until"] if row is not None else None, known=row is not None)
+    if row is None or not _verify(row["password_hash"], password):
+        if row is None:
+            _verify(None, password)  # the time of a wrong password
         locked = now + dt.timedelta(minutes=LOCK_MINUTES) if reserved >= MAX_FAILURES else None
         if locked:
+            table, which = attempts
             with storage.engine.begin() as connection:
-                connection.execute(users.update().where(users.c.id == row["id"]).values(
-                    failed_logins=0, locked_until=locked))
-        raise LoginRefused("locked" if locked else "wrong", locked)
+                connection.execute(table.update().where(which).values(failed_logins=0, locked_until=locked))
+        raise LoginRefused("locked" if locked else "wrong", locked, known=row is not None)
     if not _usable(row, demo_mode):
         raise LoginRefused("disabled")
     values = {"failed_logins": 0, "locked_until": None, "last_login": now}
@@ -221,6 +226,28 @@ def authenticate(storage: Storage, name: str, password: str, demo_mode: bool) ->
         connection.execute(users.update().where(users.c.id == row["id"]).values(**values))
     row = {**row, **values}
     return access_of(storage, row), f"{row['id']}:{fingerprint(row)}"
+
+
+def _reserve(connection, table: sa.Table, which, now: dt.datetime) -> int | None:
+    """One more attempt under a name (``which`` row of ``table``), or None: the name is locked."""
+    return connection.execute(
+        table.update().where(which, table.c.failed_logins < MAX_FAILURES,
+                             sa.or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
+        .values(failed_logins=table.c.failed_logins + 1, locked_until=None)
+        .returning(table.c.failed_logins)).scalar_one_or_none()
+
+
+def _unknown_name(connection, name: str, now: dt.datetime) -> str:
+    """The digest under which attempts with a name that is no account are counted (its row made if new);
+    rows unlocked and untouched for ``FORGET_UNKNOWN`` are dropped."""
+    digest = hmac.new(hash_key(), b"sign-in name:" + name.encode(), hashlib.sha256).hexdigest()
+    connection.execute(login_failures.delete().where(
+        login_failures.c.last_failed < now - FORGET_UNKNOWN,
+        sa.or_(login_failures.c.locked_until.is_(None), login_failures.c.locked_until <= now)))
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    connection.execute(insert(login_failures).values(name_digest=digest, failed_logins=0, last_failed=now)
+                       .on_conflict_do_update(index_elements=["name_digest"], set_={"last_failed": now}))
+    return digest
 
 
 def _usable(row, demo_mode: bool) -> bool:

@@ -188,6 +188,18 @@ users = Table(
     Column("note", String(200), nullable=True),
 )
 
+# Failed sign-ins under a name that is no account, counted as an account's are, so that such a name is
+# answered "locked" as an account would be (data/store/accounts.py). Only a keyed digest of the name is kept:
+# it may be a mistyped password.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("name_digest", String(64), primary_key=True),  # HMAC-SHA256 of the name (the ID_HASH_KEY)
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime, nullable=True),
+    Column("last_failed", DateTime, nullable=False, index=True),
+)
+
 # The regions a user may see (each with everything below it). No foreign key: the hierarchy can be
 # reloaded; a scope naming a region that no longer exists simply grants nothing.
 user_scopes = Table(
