@@ -2,10 +2,10 @@
 
 Each answer is a FeatureCollection (feature ``id`` = 12-digit code), built once per data version from
 the stored, already simplified outlines, gzipped and kept in the shared cache (Flask-Caching:
-filesystem or Redis). Responses carry long cache headers and an ETag, so a browser fetches a layer
-once. National views get the coarse outlines; views under a parent the fine ones. A layer holds only the
-units within the caller's scope (a parent outside it is refused with 403), so answers are cached per scope
-and marked private.
+filesystem or Redis, the filesystem standing in while Redis is away: dashboard/cache.py). Responses
+carry long cache headers and an ETag, so a browser fetches a layer once. National views get the coarse
+outlines; views under a parent the fine ones. A layer holds only the units within the caller's scope (a
+parent outside it is refused with 403), so answers are cached per scope and marked private.
 """
 from __future__ import annotations
 
