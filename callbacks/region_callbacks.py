@@ -1,17 +1,16 @@
 """Region profile callbacks: table downloads (CSV/XLSX), printing, and the map's metric.
 
 Downloads are rebuilt on the server from the region in the page's store, resolved again within the
-caller's scope (403 if outside it); nothing the browser sends is written into a file. Each download is
-audited.
+caller's scope (403 if outside it); nothing the browser sends is written into a file, and the file is
+written by data/ingest/spreadsheet.py (no cell a spreadsheet would run). Each download is audited.
 """
 from __future__ import annotations
-
-import io
 
 from dash import ALL, Input, Output, State, ctx, dcc, no_update
 
 from data.definitions import codes
 from data.definitions.messages import language
+from data.ingest import spreadsheet
 from data.read import profile
 from data.read.views import map_data, map_view
 from data.store.storage import NotFound, Storage
@@ -34,11 +33,7 @@ def download(storage: Storage, access, state, name, fmt) -> dict | None:
         frame = profile_tables.labelled(name, profile.exported(storage, access, name, code, filename))
     except (codes.InvalidCode, NotFound):
         return None
-    if fmt == "csv":
-        return dcc.send_bytes(frame.to_csv(index=False).encode("utf-8-sig"), filename)  # BOM: Excel reads UTF-8
-    buffer = io.BytesIO()
-    frame.to_excel(buffer, index=False, sheet_name=name)
-    return dcc.send_bytes(buffer.getvalue(), filename)
+    return dcc.send_bytes(spreadsheet.table_bytes(frame, fmt, name), filename)
 
 
 def register(app, reading) -> None:

@@ -2,15 +2,17 @@
 
 One row per sampled household with what the visit confirms (两不愁三保障 and safe drinking water,
 income, measures received) left blank to be filled in on site; the strata and the seed head the
-sheet so that anyone can draw the same sample again.
+sheet so that anyone can draw the same sample again. The cells are written by data/ingest/spreadsheet.py
+(a village named like a formula stays text).
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+
+from data.ingest import spreadsheet
 
 FONT_PATHS = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
 COLUMNS = (("township", "乡镇"), ("village", "村"), ("household_id", "户编码"), ("head_name", "户主"),
@@ -31,27 +33,25 @@ def to_xlsx(sample: dict) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "核查清单"
-    sheet.append([title(sample)])
+    spreadsheet.append(sheet, [title(sample)])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([f"分层：乡镇 × 监测类别，共 {len(sample['strata'])} 层；每层至少 1 户，其余按比例分配；"
-                  f"总体 {sample['population']} 户"])
-    sheet.append([zh for _, zh in COLUMNS] + list(CHECKS))
-    for cell in sheet[3]:
+    spreadsheet.append(sheet, [f"分层：乡镇 × 监测类别，共 {len(sample['strata'])} 层；每层至少 1 户，其余按比例分配；"
+                               f"总体 {sample['population']} 户"])
+    for cell in spreadsheet.append(sheet, [zh for _, zh in COLUMNS] + list(CHECKS)):
         cell.font = Font(bold=True)
     for row in sample["households"]:
-        sheet.append([row.get(key) for key, _ in COLUMNS] + [""] * len(CHECKS))
+        spreadsheet.append(sheet, [row.get(key) for key, _ in COLUMNS] + [""] * len(CHECKS))
     for column, width in zip("ABCDEFGHIJKLMNOP", (10, 12, 19, 7, 13, 16, 10, 11, 30) + (9,) * len(CHECKS)):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=4):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     strata = book.create_sheet("分层")
-    strata.append(["乡镇", "监测类别", "总体户数", "抽取户数"])
+    spreadsheet.append(strata, ["乡镇", "监测类别", "总体户数", "抽取户数"])
     for stratum in sample["strata"]:
-        strata.append([stratum["township"], stratum["category_zh"], stratum["population"], stratum["sampled"]])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        spreadsheet.append(strata, [stratum["township"], stratum["category_zh"], stratum["population"],
+                                    stratum["sampled"]])
+    return spreadsheet.save(book)
 
 
 def to_pdf(sample: dict) -> bytes:

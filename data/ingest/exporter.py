@@ -1,8 +1,9 @@
 """Exporting the interchange tables, and empty templates for filling in.
 
 Exports use the canonical English headers (what the importer reads back: the round trip reproduces the
-data exactly). CSV is UTF-8 with a BOM so that Excel opens it; XLSX by the file name. Personal values
-leave as stored: masked (and hashed), never whole.
+data exactly). CSV is UTF-8 with a BOM so that Excel opens it; XLSX by the file name; both written by
+data/ingest/spreadsheet.py, so that no cell is a formula. Personal values leave as stored: masked (and
+hashed), never whole.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pandas as pd
 
 from data.definitions import contract
 from data.definitions.access import Access
+from data.ingest import spreadsheet
 from data.store import records
 
 KIND_NOTES = {"str": "文本 text", "code": "12 位区划代码（或有效前缀） 12-digit region code", "int": "整数 whole number",
@@ -33,10 +35,9 @@ def export_table(engine, access: Access, table: str, path: str | Path) -> int:
     path = Path(path)
     frame = export_frame(engine, access, table)
     if path.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            frame.to_excel(writer, sheet_name=table, index=False)
+        path.write_bytes(spreadsheet.xlsx_bytes({table: frame}))
     else:
-        frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+        path.write_bytes(spreadsheet.csv_bytes(frame))
     return len(frame)
 
 
@@ -50,8 +51,7 @@ def write_template(table: str, path: str | Path) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = spec.zh
-    for index, column in enumerate(spec.columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.zh)
+    for column, cell in zip(spec.columns, spreadsheet.append(sheet, [c.zh for c in spec.columns])):
         cell.font = Font(bold=True)
         note = [f"{column.name}", KIND_NOTES[column.kind], "必填 required" if column.required else "可空 optional"]
         if column.minimum is not None and column.kind in ("int", "money", "year"):
@@ -61,8 +61,9 @@ def write_template(table: str, path: str | Path) -> None:
         cell.comment = Comment("\n".join(note), "dashboard")
         sheet.column_dimensions[cell.column_letter].width = max(12, len(column.zh) * 2 + 4)
     allowed = book.create_sheet("允许值 allowed values")
-    allowed.append(["列 column", "代码 code", "中文 term"])
+    spreadsheet.append(allowed, ["列 column", "代码 code", "中文 term"])
     for column in spec.columns:
         for value in column.values:
-            allowed.append([f"{column.zh} ({column.name})", value, contract.label_zh(table, column.name, value)])
+            spreadsheet.append(allowed, [f"{column.zh} ({column.name})", value,
+                                         contract.label_zh(table, column.name, value)])
     book.save(path)

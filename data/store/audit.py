@@ -3,16 +3,20 @@
 Written for sign-ins and sign-outs, refused requests (403), views of household lists, exports and
 downloads, imports and every change to users and tokens; read by the admin page and
 ``python -m dashboard audit``. Each entry is its own transaction, so a refused or failed action is
-recorded even though the action itself changed nothing.
+recorded even though the action itself changed nothing. Every detail is scrubbed here, in :func:`record`,
+whoever writes it: an ID or phone number in it (a refused request's query string, percent-encoded or
+not) is kept masked only.
 """
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import unquote_plus
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data.definitions.access import Access, check
+from data.definitions.personal import scrub
 from data.store.schema import audit_log
 
 ACTIONS = {
@@ -21,6 +25,7 @@ ACTIONS = {
     "import": ("导入", "import"), "user_add": ("新增用户", "user added"), "user_disable": ("停用用户", "user disabled"),
     "user_enable": ("启用用户", "user enabled"), "user_password": ("修改密码", "password changed"),
     "token_add": ("新建接口令牌", "API token made"), "token_revoke": ("吊销接口令牌", "API tokens revoked"),
+    "backup": ("备份数据库", "database backed up"), "restore": ("恢复数据库", "database restored"),
 }
 OUTCOMES = ("ok", "refused", "failed")
 COLUMNS = ("id", "at", "user_name", "role", "action", "outcome", "region_code", "detail", "via", "address")
@@ -33,8 +38,16 @@ def record(engine: Engine, action: str, outcome: str = "ok", user: str | None = 
     with engine.begin() as connection:
         connection.execute(audit_log.insert().values(
             at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), user_name=user, role=role, action=action,
-            outcome=outcome, region_code=region, detail=(detail or "")[:2000] or None, via=via,
+            outcome=outcome, region_code=region, detail=scrub_detail(detail or "")[:2000] or None, via=via,
             address=(address or "")[:64] or None))
+
+
+def scrub_detail(detail: str) -> str:
+    """``detail`` with its ID and phone numbers masked; decoded as a query string (``%EF%BC%95``, ``+``)
+    when only the decoding shows a number."""
+    detail = scrub(detail)
+    decoded = unquote_plus(detail)
+    return scrub(decoded) if decoded != detail and scrub(decoded) != decoded else detail
 
 
 def record_for(engine: Engine, access: Access, action: str, outcome: str = "ok", region: str | None = None,
