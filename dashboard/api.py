@@ -4,87 +4,139 @@ Regions: ``regions?level=|parent=``, ``regions/<code>`` (the region, its lineage
 Figures: ``metrics`` (the catalog), ``values?metric=&level=&parent=&period=`` (a metric over the
 children of a region, ranked, with the change on the previous period), ``series?metric=&region=``;
 both answer ``format=csv`` (UTF-8 with BOM, for Excel). ``templates/<table>.xlsx`` is an empty
-template. Monitoring (data/monitoring.py): ``monitoring/warnings?region=&min_score=&period=&risk_type=&
+template. Monitoring (data/read/monitoring.py): ``monitoring/warnings?region=&min_score=&period=&risk_type=&
 category=&township=``, ``monitoring/board?region=``, ``monitoring/checks?region=``,
 ``monitoring/whatif?region=&threshold=&year=``, ``monitoring/sample?region=&size=&seed=&format=json|xlsx|pdf``;
-household lists are audited by the services. Every route reads through the caller's access (the signed-in user or the API token's user; a
-region outside it gets 403, see dashboard/auth.py); bad parameters get 400/404 with a JSON message;
-CSV downloads are audited.
+household lists are audited by the services. Every route reads through the caller's access (the signed-in
+user or the API token's user; a region outside it gets 403, see dashboard/auth.py).
+
+Parameters are checked against the route's description (dashboard/openapi.py) before the route runs:
+unknown, repeated and empty ones, missing required ones, and values of the wrong type, pattern, set or
+range get 400 with a message; a query string over ``QUERY_LIMIT`` bytes gets 414. CSV downloads are audited.
 """
 from __future__ import annotations
 
-import csv
 import io
+import re
 
 from flask import Blueprint, Response, jsonify, request, send_file
 
 from dashboard.auth import reading, record
 from dashboard.errors import api_error, json_errors
-from dashboard.openapi import SPEC
-from data.definitions import contract, metrics
-from data.definitions.policy import WARNING_CUT
-from data.ingest import checklist
+from dashboard.openapi import QUERY_LIMIT, SPEC, XLSX
+from data.definitions import codes, metrics
+from data.ingest import checklist, spreadsheet
 from data.ingest.exporter import write_template
 from data.read import cube, monitoring
-from data.store.storage import Storage
+from data.store.storage import NotFound, Storage
 
-FORMATS = ("json", "csv")
 VALUE_COLUMNS = ("code", "name", "level", "period", "metric", "metric_zh", "unit", "value", "numerator",
                  "denominator", "previous_period", "previous", "change", "rank")
 SERIES_COLUMNS = ("code", "name", "period", "metric", "metric_zh", "unit", "value", "numerator", "denominator")
+# Each route's description, by its Flask rule (``/api/v1/regions/<code>`` is described as ``…/{code}``).
+OPERATIONS = {path.replace("{", "<").replace("}", ">"): item["get"] for path, item in SPEC["paths"].items()}
+# How numbers are written in a query: plain decimals (no spaces, signs other than minus, nan, inf or
+# digits of other scripts, all of which Python's int() and float() would take).
+_WRITTEN = {"integer": re.compile(r"-?[0-9]+"),
+            "number": re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")}
+_SHOWN = 40  # characters of a refused value repeated in the message
 
 
-def _parameters(*allowed: str) -> dict[str, str | None]:
-    """The query parameters of a route; unknown ones are refused so that a typo is not silently ignored."""
-    unknown = sorted(set(request.args) - set(allowed))
+def _parameters() -> dict:
+    """This request's parameters, checked against the description of its route: unknown, repeated or
+    empty ones are refused, required ones must be given, each value must have the described type, pattern,
+    closed set and bounds. Numbers come back as int or float; an optional parameter left out is its
+    described default, or None."""
+    operation = OPERATIONS[request.url_rule.rule]
+    described = [p["name"] for p in operation["parameters"] if p["in"] == "query"]
+    unknown = sorted(set(request.args) - set(described))
     if unknown:
-        raise cube.BadParameter(f"未知参数 / unknown parameter(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
-    return {name: (request.args.get(name) or None) for name in allowed}
+        raise cube.BadParameter(f"未知参数 / unknown parameter(s) {', '.join(unknown)}; "
+                                f"allowed: {', '.join(described) or 'none'}")
+    values = {}
+    for parameter in operation["parameters"]:
+        name, schema = parameter["name"], parameter["schema"]
+        given = request.args.getlist(name) if parameter["in"] == "query" else [request.view_args[name]]
+        if len(given) > 1:
+            raise cube.BadParameter(f"参数 {name} 重复 / parameter {name} is given more than once")
+        if not given:
+            if parameter["required"]:
+                about = parameter.get("description") or schema.get("description")
+                raise cube.BadParameter(f"需要 {name} 参数 / give ?{name}=…" + (f" ({about})" if about else ""))
+            values[name] = schema.get("default")
+        else:
+            values[name] = _value(name, given[0], schema, parameter["in"])
+    return values
 
 
-def _format(value: str | None) -> str:
-    if (value or "json") not in FORMATS:
-        raise cube.BadParameter(f"format 须为 json 或 csv / format must be json or csv, not {value!r}")
-    return value or "json"
+def _value(name: str, text: str, schema: dict, where: str):
+    """One parameter's value, as its schema describes it (400 otherwise; a path naming nothing: 404)."""
+    shown = repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "…")
+    if text == "":
+        raise cube.BadParameter(f"参数 {name} 为空 / parameter {name} is empty: give a value or leave it out")
+    kind = schema.get("type")
+    if kind in _WRITTEN:
+        if not _WRITTEN[kind].fullmatch(text):
+            zh, en = ("整数", "an integer") if kind == "integer" else ("数字", "a number")
+            raise cube.BadParameter(f"{name} 须为{zh} / {name} must be {en}, not {shown}")
+        try:
+            value = int(text) if kind == "integer" else float(text)
+        except ValueError:  # more digits than Python converts
+            raise cube.BadParameter(f"{name} 太长 / {name} is too long") from None
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if (low is not None and not value >= low) or (high is not None and not value <= high):
+            bounds = f"{low}–{high}" if low is not None and high is not None else (
+                f"≥ {low}" if low is not None else f"≤ {high}")
+            raise cube.BadParameter(f"{name} 须在 {bounds} 之间 / {name} must be within {bounds}, not {shown}")
+        return value
+    if "enum" in schema and text not in schema["enum"]:
+        if where == "path":
+            raise NotFound(f"没有这个 {name} / no such {name} {shown}; one of {', '.join(schema['enum'])}")
+        options = schema["enum"]
+        listed = ", ".join(options) if len(options) <= 12 else schema.get("description", "see /api/v1/openapi.json")
+        raise cube.BadParameter(f"{name} 取值不对 / {name} must be one of {listed}, not {shown}")
+    if "pattern" in schema and not re.fullmatch(schema["pattern"], text):
+        raise cube.BadParameter(f"{name} 格式不对 / {name} is malformed, not {shown}: {schema.get('description', '')}")
+    return text
+
+
+def _township(store, access, region: str, township: str) -> str:
+    """The 12-digit code of a township of ``region`` (400 if it is none; 404/403 as for any region)."""
+    within = store.region(access, codes.normalize(region))
+    code = codes.normalize(township)
+    if not code.startswith(codes.significant(within["code"], within["level"])):
+        raise cube.BadParameter(f"township 须在 region 之内 / township {township} is not within region {region}")
+    if store.region(access, code)["level"] != "township":
+        raise cube.BadParameter(f"township 须为乡镇代码 / township {township} is not a township")
+    return code
 
 
 def _csv(storage: Storage, rows: list[dict], columns: tuple[str, ...], name: str, region: str | None) -> Response:
     """A CSV download (audited as an export)."""
     record(storage, "export", region=region, detail=f"api {name}.csv: {len(rows)} rows")
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads UTF-8 only with a BOM
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv",
+    body = spreadsheet.rows_csv_bytes(rows, columns)  # UTF-8 with a BOM; no cell a spreadsheet would run
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-
-
-def _number(value: str | None, name: str, default: float | None = None, integer: bool = False) -> float | None:
-    if value is None:
-        return default
-    try:
-        return int(value) if integer else float(value)
-    except ValueError:
-        raise cube.BadParameter(f"{name} 须为数字 / {name} must be a number, not {value!r}") from None
-
-
-def _required_region(args: dict) -> str:
-    if not args["region"]:
-        raise cube.BadParameter("需要 region 参数 / give ?region=<code>")
-    return args["region"]
 
 
 def make_blueprint(storage: Storage) -> Blueprint:
     blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
+    @blueprint.before_request
+    def short_query():
+        if len(request.query_string) > QUERY_LIMIT:
+            return api_error(414, f"查询串超过 {QUERY_LIMIT} 字节 / the query string is longer than {QUERY_LIMIT} "
+                                  f"bytes ({len(request.query_string)})")
+        return None
+
     @blueprint.get("/openapi.json")
     def openapi():
+        _parameters()
         return jsonify(SPEC)
 
     @blueprint.get("/regions")
     def regions():
-        args = _parameters("level", "parent")
+        args = _parameters()
         if args["level"] is None and args["parent"] is None:
             return api_error(400, "需要 level 或 parent 参数 / give ?level=<level> or ?parent=<code>")
         store, access = reading(storage)
@@ -93,6 +145,7 @@ def make_blueprint(storage: Storage) -> Blueprint:
 
     @blueprint.get("/regions/<code>")
     def region(code: str):
+        _parameters()
         store, access = reading(storage)
         lineage = store.lineage(access, code)
         return jsonify({**lineage[-1], "lineage": [{"code": r["code"], "name": r["name"], "level": r["level"]}
@@ -101,9 +154,7 @@ def make_blueprint(storage: Storage) -> Blueprint:
 
     @blueprint.get("/metrics")
     def metric_catalog():
-        args = _parameters("theme")
-        if args["theme"] and args["theme"] not in metrics.THEMES:
-            return api_error(400, f"未知主题 / unknown theme {args['theme']!r}; one of {', '.join(metrics.THEMES)}")
+        args = _parameters()
         chosen = [m.to_dict() for m in metrics.CATALOG.values() if args["theme"] in (None, m.theme)]
         try:
             periods = cube.info(reading(storage)[0]).periods
@@ -115,12 +166,9 @@ def make_blueprint(storage: Storage) -> Blueprint:
 
     @blueprint.get("/values")
     def values():
-        args = _parameters("metric", "level", "parent", "period", "format")
-        output = _format(args["format"])
-        if not args["metric"]:
-            return api_error(400, "需要 metric 参数 / give ?metric=<code> (see /api/v1/metrics)")
+        args = _parameters()
         answer = cube.values(*reading(storage), args["metric"], args["level"], args["parent"], args["period"])
-        if output == "csv":
+        if args["format"] == "csv":
             metric = answer["metric"]
             rows = [{**row, "period": answer["period"], "metric": metric["code"], "metric_zh": metric["zh"],
                      "unit": metric["unit"], "previous_period": answer["previous_period"]} for row in answer["values"]]
@@ -131,12 +179,9 @@ def make_blueprint(storage: Storage) -> Blueprint:
 
     @blueprint.get("/series")
     def series():
-        args = _parameters("metric", "region", "format")
-        output = _format(args["format"])
-        if not args["metric"]:
-            return api_error(400, "需要 metric 参数 / give ?metric=<code> (see /api/v1/metrics)")
+        args = _parameters()
         answer = cube.series(*reading(storage), args["metric"], args["region"])
-        if output == "csv":
+        if args["format"] == "csv":
             metric, where = answer["metric"], answer["region"]
             rows = [{**point, "code": where["code"], "name": where["name"], "metric": metric["code"],
                      "metric_zh": metric["zh"], "unit": metric["unit"]} for point in answer["series"]]
@@ -145,56 +190,46 @@ def make_blueprint(storage: Storage) -> Blueprint:
 
     @blueprint.get("/monitoring/warnings")
     def monitoring_warnings():
-        args = _parameters("region", "min_score", "period", "risk_type", "category", "township")
-        answer = monitoring.warnings(*reading(storage), _required_region(args), period=args["period"],
-                                     min_score=_number(args["min_score"], "min_score", WARNING_CUT),
-                                     risk_type=args["risk_type"], category=args["category"], township=args["township"])
-        return jsonify(answer)
+        args = _parameters()
+        store, access = reading(storage)
+        township = args["township"] and _township(store, access, args["region"], args["township"])
+        return jsonify(monitoring.warnings(store, access, args["region"], period=args["period"],
+                                           min_score=args["min_score"], risk_type=args["risk_type"],
+                                           category=args["category"], township=township))
 
     @blueprint.get("/monitoring/board")
     def monitoring_board():
-        return jsonify(monitoring.board(*reading(storage), _required_region(_parameters("region"))))
+        return jsonify(monitoring.board(*reading(storage), _parameters()["region"]))
 
     @blueprint.get("/monitoring/checks")
     def monitoring_checks():
-        return jsonify(monitoring.checks(*reading(storage), _required_region(_parameters("region"))))
+        return jsonify(monitoring.checks(*reading(storage), _parameters()["region"]))
 
     @blueprint.get("/monitoring/whatif")
     def monitoring_whatif():
-        args = _parameters("region", "threshold", "year")
-        threshold = _number(args["threshold"], "threshold")
-        if threshold is None:
-            return api_error(400, "需要 threshold 参数（元）/ give ?threshold=<yuan>")
-        return jsonify(monitoring.whatif(*reading(storage), _required_region(args), threshold,
-                                         _number(args["year"], "year", integer=True)))
+        args = _parameters()
+        return jsonify(monitoring.whatif(*reading(storage), args["region"], args["threshold"], args["year"]))
 
     @blueprint.get("/monitoring/sample")
     def monitoring_sample():
-        args = _parameters("region", "size", "seed", "format")
-        output = args["format"] or "json"
-        if output not in ("json", "xlsx", "pdf"):
-            return api_error(400, f"format 须为 json、xlsx 或 pdf / format must be json, xlsx or pdf, not {output!r}")
-        answer = monitoring.field_sample(*reading(storage), _required_region(args),
-                                         _number(args["size"], "size", None, integer=True),
-                                         _number(args["seed"], "seed", 1, integer=True))
-        if output == "json":
+        args = _parameters()
+        answer = monitoring.field_sample(*reading(storage), args["region"], args["size"], args["seed"])
+        if args["format"] == "json":
             return jsonify(answer)
-        name = f"field-sample-{answer['region']['code']}-seed{answer['seed']}.{output}"
+        name = f"field-sample-{answer['region']['code']}-seed{answer['seed']}.{args['format']}"
         try:
-            body = checklist.to_xlsx(answer) if output == "xlsx" else checklist.to_pdf(answer)
+            body = checklist.to_xlsx(answer) if args["format"] == "xlsx" else checklist.to_pdf(answer)
         except checklist.NoFont as error:
             return api_error(503, str(error))
-        mimetype = ("application/pdf" if output == "pdf" else
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        return send_file(io.BytesIO(body), download_name=name, as_attachment=True, mimetype=mimetype)
+        return send_file(io.BytesIO(body), download_name=name, as_attachment=True,
+                         mimetype="application/pdf" if args["format"] == "pdf" else XLSX)
 
     @blueprint.get("/templates/<table>.xlsx")
     def template(table: str):
-        if table not in contract.INTERCHANGE:
-            return api_error(404, f"没有这张表 / no such table {table!r}; one of {', '.join(contract.INTERCHANGE)}")
+        _parameters()  # an unknown table: 404
         buffer = io.BytesIO()
         write_template(table, buffer)
         return send_file(io.BytesIO(buffer.getvalue()), download_name=f"{table}-template.xlsx", as_attachment=True,
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                         mimetype=XLSX)
 
     return json_errors(blueprint, "接口")

@@ -122,3 +122,170 @@ def test_no_parameter_makes_a_server_error(client, metric, level, parent, period
         assert response.status_code < 500, (params, response.data[:300])
         if response.status_code >= 400:
             assert response.get_json()["error"]["message"]
+
+
+# -- the description is true to the routes (issue 15) --------------------------------------------------
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+COUNTY = "522728"  # the demo's county with data (tests/conftest.py: demo_county's region)
+TOWNSHIP = "522728101000"
+
+
+def _operations(spec: dict):
+    return [(path, operation) for path, item in spec["paths"].items() for operation in item.values()]
+
+
+def _valid() -> dict[str, tuple[str, dict]]:
+    """Each described path → a URL and a query that the route answers with 200 on the tiny database."""
+    return {
+        "/api/v1/regions": ("/api/v1/regions", {"level": "county", "parent": "5227"}),
+        "/api/v1/regions/{code}": (f"/api/v1/regions/{COUNTY}", {}),
+        "/api/v1/metrics": ("/api/v1/metrics", {"theme": "funds"}),
+        "/api/v1/values": ("/api/v1/values", {"metric": "employment_rate", "level": "county", "parent": "5227",
+                                              "period": "2026-10", "format": "json"}),
+        "/api/v1/series": ("/api/v1/series", {"metric": "employment_rate", "region": COUNTY, "format": "json"}),
+        "/api/v1/openapi.json": ("/api/v1/openapi.json", {}),
+        "/api/v1/templates/{table}.xlsx": ("/api/v1/templates/households.xlsx", {}),
+        "/api/v1/monitoring/warnings": ("/api/v1/monitoring/warnings", {
+            "region": COUNTY, "min_score": "30", "period": "2026-10", "risk_type": "income",
+            "category": "marginal", "township": TOWNSHIP}),
+        "/api/v1/monitoring/board": ("/api/v1/monitoring/board", {"region": COUNTY}),
+        "/api/v1/monitoring/checks": ("/api/v1/monitoring/checks", {"region": COUNTY}),
+        "/api/v1/monitoring/whatif": ("/api/v1/monitoring/whatif", {"region": COUNTY, "threshold": "9000",
+                                                                    "year": "2025"}),
+        "/api/v1/monitoring/sample": ("/api/v1/monitoring/sample", {"region": COUNTY, "size": "20", "seed": "3",
+                                                                    "format": "json"}),
+    }
+
+
+def test_the_description_names_sign_in_files_and_every_answer(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemes = spec["components"]["securitySchemes"]
+    assert {"in": schemes["session"]["in"], "name": schemes["session"]["name"]} == {"in": "cookie", "name": "session"}
+    assert schemes["bearerToken"]["scheme"] == "bearer" and spec["security"]
+    for path, operation in _operations(spec):
+        responses = operation["responses"]
+        assert {"400", "414"} <= set(responses), path
+        public = path == "/api/v1/openapi.json"
+        assert ("401" in responses) is not public and (operation.get("security") == []) is public, path
+        for status, answer in responses.items():
+            if status != "200":
+                assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+        if "{" in path or "region" in {p["name"] for p in operation["parameters"]} or path == "/api/v1/regions":
+            assert "403" in responses or path.startswith("/api/v1/templates"), path
+    ok = {path: set(operation["responses"]["200"]["content"]) for path, operation in _operations(spec)}
+    assert ok["/api/v1/monitoring/sample"] == {"application/json", XLSX, "application/pdf"}
+    assert ok["/api/v1/templates/{table}.xlsx"] == {XLSX}
+    assert ok["/api/v1/values"] == ok["/api/v1/series"] == {"application/json", "text/csv"}
+    for path in ("/api/v1/monitoring/warnings", "/api/v1/monitoring/board", "/api/v1/regions", "/api/v1/metrics"):
+        assert spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+
+
+def test_required_values_closed_sets_and_bounds_come_from_the_catalogs(client):
+    from data.compute import risk
+    from data.definitions import contract
+    from data.definitions.codes import LEVELS
+    from data.definitions.policy import WARNING_CUT
+    from data.read.monitoring import SAMPLE_MAX, WHATIF_RANGE
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    params = {(path, p["name"]): p for path, operation in _operations(spec) for p in operation["parameters"]}
+    required = {key for key, p in params.items() if p["required"]}
+    monitoring = [path for path in spec["paths"] if path.startswith("/api/v1/monitoring/")]
+    assert required == {*((path, "region") for path in monitoring), ("/api/v1/values", "metric"),
+                        ("/api/v1/series", "metric"), ("/api/v1/monitoring/whatif", "threshold"),
+                        ("/api/v1/regions/{code}", "code"), ("/api/v1/templates/{table}.xlsx", "table")}
+    enum = {key: p["schema"].get("enum") for key, p in params.items()}
+    assert enum["/api/v1/monitoring/warnings", "risk_type"] == [*contract.RISK_TYPES, *risk.RISK_LABELS]
+    assert enum["/api/v1/monitoring/warnings", "category"] == list(metrics.CATEGORIES)
+    assert enum["/api/v1/templates/{table}.xlsx", "table"] == list(contract.INTERCHANGE)
+    assert enum["/api/v1/metrics", "theme"] == list(metrics.THEMES)
+    assert enum["/api/v1/values", "metric"] == enum["/api/v1/series", "metric"] == list(metrics.CATALOG)
+    assert enum["/api/v1/values", "level"] == enum["/api/v1/regions", "level"] == list(LEVELS)
+    assert enum["/api/v1/monitoring/sample", "format"] == ["json", "xlsx", "pdf"]
+    threshold = params["/api/v1/monitoring/whatif", "threshold"]["schema"]
+    assert (threshold["type"], threshold["minimum"], threshold["maximum"]) == ("number", *WHATIF_RANGE)
+    assert params["/api/v1/monitoring/sample", "size"]["schema"]["maximum"] == SAMPLE_MAX
+    assert params["/api/v1/monitoring/warnings", "min_score"]["schema"]["default"] == WARNING_CUT
+
+
+def test_routes_accept_exactly_the_described_parameters(client):
+    """An unknown parameter is refused with a message naming the described ones, on every route."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path, operation in _operations(spec):
+        url, query = _valid()[path]
+        assert client.get(url, query_string=query).status_code == 200, path
+        answer = client.get(url, query_string={**query, "colour": "red"})
+        assert answer.status_code == 400, path
+        described = [p["name"] for p in operation["parameters"] if p["in"] == "query"]
+        assert answer.get_json()["error"]["message"].endswith(f"allowed: {', '.join(described) or 'none'}"), path
+
+
+def test_required_empty_and_repeated_parameters_are_refused(client):
+    """A required parameter left out or empty, any parameter sent empty or twice: 400 with a message (an
+    optional parameter is left out, not sent empty)."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path, operation in _operations(spec):
+        url, query = _valid()[path]
+        for parameter in (p for p in operation["parameters"] if p["in"] == "query"):
+            name = parameter["name"]
+            if parameter["required"]:
+                missing = client.get(url, query_string={k: v for k, v in query.items() if k != name})
+                assert missing.status_code == 400 and name in missing.get_json()["error"]["message"], (path, name)
+            empty = client.get(url, query_string={**query, name: ""})
+            assert empty.status_code == 400 and name in empty.get_json()["error"]["message"], (path, name)
+            if name in query:
+                twice = client.get(url, query_string=[*query.items(), (name, query[name])])
+                assert twice.status_code == 400 and name in twice.get_json()["error"]["message"], (path, name)
+
+
+def test_a_long_query_string_is_answered_414_in_json(client, anonymous):
+    from dashboard.openapi import QUERY_LIMIT
+
+    for path in ("/api/v1/metrics", "/api/v1/openapi.json", f"/api/v1/regions/{COUNTY}"):
+        padding = "x" * (QUERY_LIMIT - len("theme=") + 1)
+        answer = client.get(f"{path}?theme={padding}")
+        assert answer.status_code == 414 and answer.get_json()["error"]["status"] == 414, path
+        assert str(QUERY_LIMIT) in answer.get_json()["error"]["message"]
+    at_limit = client.get("/api/v1/metrics?theme=" + "x" * (QUERY_LIMIT - len("theme=")))
+    assert at_limit.status_code == 400  # checked as usual: an unknown theme
+    assert anonymous.get("/api/v1/metrics?theme=" + "x" * QUERY_LIMIT).status_code == 401  # sign-in comes first
+
+
+def test_files_are_served_as_described(client, monkeypatch):
+    from data.ingest import checklist
+
+    monkeypatch.setattr(checklist, "to_pdf", lambda sample: b"%PDF-1.4 stub")  # the real one: tests/test_monitoring.py
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path, query, media_type in (
+            ("/api/v1/monitoring/sample", {"format": "xlsx"}, XLSX),
+            ("/api/v1/monitoring/sample", {"format": "pdf"}, "application/pdf"),
+            ("/api/v1/templates/{table}.xlsx", {}, XLSX),
+            ("/api/v1/values", {"format": "csv"}, "text/csv"),
+            ("/api/v1/series", {"format": "csv"}, "text/csv")):
+        url, valid = _valid()[path]
+        answer = client.get(url, query_string={**valid, **query})
+        assert answer.status_code == 200 and answer.mimetype == media_type, (path, query)
+        assert answer.headers["Content-Disposition"].startswith("attachment"), (path, query)
+        documented = spec["paths"][path]["get"]["responses"]["200"]
+        assert media_type in documented["content"] and "Content-Disposition" in documented["headers"], path
+
+
+def test_every_route_but_the_description_needs_a_sign_in(anonymous):
+    spec = anonymous.get("/api/v1/openapi.json").get_json()
+    for path, operation in _operations(spec):
+        url, query = _valid()[path]
+        answer = anonymous.get(url, query_string=query)
+        assert answer.status_code == (200 if path == "/api/v1/openapi.json" else 401), path
+        assert str(answer.status_code) in operation["responses"], path
+
+
+def test_warning_filters_are_checked_and_a_township_prefix_is_a_township(client):
+    url, query = "/api/v1/monitoring/warnings", {"region": COUNTY, "min_score": "30"}
+    for bad in ({"risk_type": "weather"}, {"category": "rich"}, {"township": "5227"}, {"township": "522728"},
+                {"min_score": "nan"}, {"min_score": " 30"}, {"region": " 522728"}):
+        answer = client.get(url, query_string={**query, **bad})
+        assert answer.status_code == 400, (bad, answer.status_code)
+    full = client.get(url, query_string={**query, "township": TOWNSHIP}).get_json()
+    prefix = client.get(url, query_string={**query, "township": TOWNSHIP[:9]}).get_json()
+    assert prefix["count"] == full["count"] > 0
+    assert client.get(url, query_string={**query, "township": "522727101000"}).status_code == 400  # not in the region
