@@ -12,7 +12,7 @@ import logging
 
 from flask import Blueprint, Flask, current_app, jsonify, make_response, render_template, request
 from sqlalchemy import exc as db_errors
-from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import InternalServerError, MethodNotAllowed, RequestEntityTooLarge
 
 from data.definitions.codes import InvalidCode
 from data.definitions.messages import language, t
@@ -83,6 +83,14 @@ def fault_answers(server: Flask, machine_paths: tuple[str, ...]) -> None:
         if request.path.startswith(machine_paths):
             size = limits.UPLOAD_BYTES >> 20
             return api_error(413, f"请求过大：上传的文件最大 {size} MB / request too large: an upload has at most {size} MB")
+        return error
+
+    @server.errorhandler(MethodNotAllowed)  # raised while routing, before any blueprint handler
+    def wrong_method(error: MethodNotAllowed):
+        if request.path.startswith(machine_paths):
+            response = api_error(405, f"不支持的方法 {request.method} / method {request.method} not allowed")
+            response.headers["Allow"] = ", ".join(error.valid_methods or ())
+            return response
         return error
 
     @server.errorhandler(InternalServerError)

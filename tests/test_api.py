@@ -289,3 +289,11 @@ def test_warning_filters_are_checked_and_a_township_prefix_is_a_township(client)
     prefix = client.get(url, query_string={**query, "township": TOWNSHIP[:9]}).get_json()
     assert prefix["count"] == full["count"] > 0
     assert client.get(url, query_string={**query, "township": "522727101000"}).status_code == 400  # not in the region
+
+
+def test_a_method_the_api_does_not_take_is_answered_405_in_json(client):
+    for method in ("post", "put", "delete", "patch"):
+        for path in ("/api/v1/metrics", "/geo/province.geojson"):
+            answer = getattr(client, method)(path)
+            assert answer.status_code == 405 and answer.is_json, (method, path)
+            assert answer.get_json()["error"]["status"] == 405 and "GET" in answer.headers["Allow"]
