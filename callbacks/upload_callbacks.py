@@ -16,6 +16,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from data.definitions import contract
 from data.definitions.messages import language, t
 from data.definitions.personal import scrub
+from data.ingest import limits, spreadsheet
 from data.ingest.importer import ImportRejected, count_lines, save_upload
 from data.ingest.workflow import import_and_rebuild
 from data.store.storage import Storage
@@ -53,17 +54,25 @@ def register(app, storage: Storage, upload_folder, access_in_job) -> None:
             content = base64.b64decode(contents.split(",", 1)[1], validate=True)
         except (IndexError, binascii.Error):
             return html.P(t("upload_unreadable", lang), className="error"), [], hidden, no_update
+        if len(content) > limits.UPLOAD_BYTES:
+            message = t("upload_too_large", lang).format(size=_mb(len(content)), limit=_mb(limits.UPLOAD_BYTES))
+            return html.P(message, className="error"), [], hidden, no_update
         path = save_upload(upload_folder, file_name if isinstance(file_name, str) else "upload.csv", content)
         total = count_lines(path) or 0
         set_progress(("0", str(max(total, 1))))
         try:
-            result, _ = import_and_rebuild(storage, access, table, path,
-                                           progress=lambda rows: set_progress((str(rows), str(max(total, rows, 1)))))
+            with limits.bounded():  # this job's own process: a file past the reader's checks stops here
+                result, _ = import_and_rebuild(storage, access, table, path, progress=lambda rows: set_progress(
+                    (str(rows), str(max(total, rows, 1)))))
         except ImportRejected as rejected:
             problems = [p.as_dict() for p in rejected.problems]
             message = t("upload_rejected", lang).format(count=len(problems), log=rejected.import_id)
             return (html.P(message, className="error"), problems, {"display": "inline-block"},
                     import_log_rows(storage, lang, access))
+        except limits.LimitExceeded as exceeded:
+            message = (t("upload_out_of_memory", lang) if exceeded.what == "memory" else
+                       t("upload_out_of_time", lang).format(minutes=limits.UPLOAD_SECONDS // 60))
+            return html.P(message, className="error"), [], hidden, import_log_rows(storage, lang, access)
         finally:
             path.unlink(missing_ok=True)  # the upload may hold whole ID numbers: only the masked rows stay
         set_progress(("1", "1"))
@@ -78,5 +87,8 @@ def register(app, storage: Storage, upload_folder, access_in_job) -> None:
             return no_update
         frame = pd.DataFrame([p for p in problems if isinstance(p, dict)]).reindex(columns=list(PROBLEM_COLUMNS))
         frame["value"] = frame["value"].map(scrub)  # what the browser sends back is not trusted
-        return dcc.send_data_frame(frame.to_csv, "import-problems.csv", index=False, encoding="utf-8-sig")
+        return dcc.send_bytes(spreadsheet.csv_bytes(frame), "import-problems.csv")  # no cell that would run
 
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):.0f}"

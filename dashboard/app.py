@@ -6,20 +6,21 @@ before the graphs load, so Dash never fetches its full 4.8 MB plotly.js.
 """
 from __future__ import annotations
 
-import json
 import os
 
 import dash
 import diskcache
 from dash import dcc, html
 from flask import jsonify, request
+from markupsafe import escape
 from flask_caching import Cache
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
-from dashboard import api, auth, geo_routes
-from dashboard.config import PROJECT_DIR, Config
-from dashboard.errors import api_error
+from dashboard import api, auth, geo_routes, headers
+from dashboard.cache import FallbackRedisCache
+from dashboard.config import MAX_REQUEST_BYTES, PROJECT_DIR, Config
+from dashboard.errors import RETRY_AFTER_SECONDS, api_error, fault_answers
 from data.definitions import policy
 from data.definitions.messages import localized, other_language, t
 from data.store.storage import Storage, make_engine
@@ -58,6 +59,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     if config.trusted_proxies:  # behind a reverse proxy: the client's address for rate limits and the audit log
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies)
     server.config["SECRET_KEY"] = config.secret_key
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # an upload at most (dashboard/config.py)
     server.config["DASHBOARD"] = config
     server.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     server.jinja_env.globals.update(template_globals())  # the sign-in and refusal pages
@@ -68,14 +70,21 @@ def create_app(config: Config | None = None) -> dash.Dash:
     server.register_blueprint(geo_routes.make_blueprint(storage, cache))
     server.register_blueprint(api.make_blueprint(storage))
 
+    fault_answers(server, auth.MACHINE)
+
     @server.get("/healthz")
     def healthz():
+        """503 without the database; 200 "degraded" naming what is missing while the app works without it."""
         try:
             loaded = storage.is_loaded()
         except Exception as error:  # the database is unreachable: say so, with 503
-            return api_error(503, f"database unavailable: {error.__class__.__name__}")
-        return jsonify({"status": "ok" if loaded else "empty", "data_version": storage.data_version()
-                        if loaded else None})
+            response = api_error(503, f"database unavailable: {error.__class__.__name__}")
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+        degraded = [] if not isinstance(cache.cache, FallbackRedisCache) or cache.cache.reachable() else ["redis"]
+        status = "empty" if not loaded else "degraded" if degraded else "ok"
+        return jsonify({"status": status, "degraded": degraded,
+                        "data_version": storage.data_version() if loaded else None})
 
     def page(layout):
         """A page's layout, given the request's storage snapshot and the caller's access."""
@@ -90,6 +99,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     dash.register_page("upload", path=upload_page.PATH, name=t("nav_upload"), layout=page(upload_page.layout))
     dash.register_page("admin", path=admin_page.PATH, name=t("nav_admin"), layout=page(admin_page.layout))
     _prefetch_geometry(app, storage)
+    headers.init(app, config, scripts=(_PREFETCH,))
     app.layout = html.Div([dcc.Location(id=ids.URL, refresh="callback-nav"), dash.page_container])
     callbacks.register_all(app, storage, reading=lambda: auth.reading(storage),
                            upload_folder=config.instance_dir / "uploads",
@@ -106,13 +116,17 @@ def template_globals() -> dict:
 
 # Starts the map's geometry download while Dash is still loading. The answer is handed to plotly (in
 # PlotlyGeoAssets) only once it has arrived and only if plotly has not asked for it itself meanwhile; until
-# then plotly fetches it as usual, so a slow or failed prefetch never stops the map from drawing.
-_PREFETCH = """<script>(function (url) {
+# then plotly fetches it as usual, so a slow or failed prefetch never stops the map from drawing. The page
+# names the geometry in a meta tag: the script is the same text on every page, allowed by its hash
+# (dashboard/headers.py).
+_PREFETCH = """(function () {
+  var meta = document.querySelector('meta[name="geometry-prefetch"]'), url = meta && meta.content;
+  if (!url) { return; }
   fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (geojson) {
     var assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
     if (geojson && !assets[url]) { assets[url] = geojson; }
   }, function () {});
-})(%s);</script>"""
+})();"""
 
 
 def _prefetch_geometry(app: dash.Dash, storage: Storage) -> None:
@@ -124,7 +138,8 @@ def _prefetch_geometry(app: dash.Dash, storage: Storage) -> None:
         if request.path == map_page.PATH and storage.is_loaded():
             url = map_page.geometry_url(*auth.reading(storage), request.args.get("region"))
         if url:
-            parts["metas"] = parts.get("metas", "") + _PREFETCH % json.dumps(url)
+            parts["metas"] = (parts.get("metas", "") + f'<meta name="geometry-prefetch" content="{escape(url)}">'
+                              f"<script>{_PREFETCH}</script>")
         return interpolate(**parts)
 
     app.interpolate_index = with_prefetch

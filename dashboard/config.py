@@ -1,12 +1,14 @@
 """Configuration from the environment, with defaults that work on a fresh checkout.
 
-``DATABASE_URL`` (default: SQLite under ``instance/``), ``REDIS_URL`` (cache and login rate-limit backend
-when set, else a filesystem cache under ``instance/cache`` and per-process limits), ``DASHBOARD_INSTANCE``
-(the instance folder), ``SECRET_KEY``, ``DASHBOARD_MODE`` (``production``, the default, or ``demo``: only
-demo mode lists and accepts the demo accounts), ``COOKIE_SECURE`` (session cookies sent over HTTPS only;
-default on in production, off in demo mode), ``LOGIN_RATE_LIMIT`` (sign-in attempts per address),
-``TRUSTED_PROXIES`` (reverse proxies in front of the app, whose X-Forwarded-For names the client). The app
-refuses to serve in production mode without ``ID_HASH_KEY`` (data/personal.py).
+``DATABASE_URL`` (default: SQLite under ``instance/``), ``REDIS_URL`` (cache and login rate-limit backend when
+set, else a filesystem cache under ``instance/cache`` and sign-in counts under ``instance/limits`` shared by
+the workers (dashboard/throttle.py); the filesystem stands in while Redis is away), ``DASHBOARD_INSTANCE``
+(the instance folder), ``SECRET_KEY``, ``DASHBOARD_MODE``
+(``production``, the default, or ``demo``: only demo mode lists and accepts the demo accounts),
+``COOKIE_SECURE`` (session cookies sent over HTTPS only; default on in production, off in demo mode),
+``LOGIN_RATE_LIMIT`` (sign-in attempts per address), ``TRUSTED_PROXIES`` (reverse proxies in front of the app,
+whose X-Forwarded-For names the client). The app refuses to serve in production mode without ``ID_HASH_KEY``
+(data/personal.py).
 """
 from __future__ import annotations
 
@@ -15,9 +17,13 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from data.ingest import limits
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CACHE_SECONDS = 7 * 24 * 3600  # cached answers are keyed by data version; older versions age out
 MODES = ("production", "demo")
+# a request may carry one upload of data/ingest/limits.UPLOAD_BYTES (base64 in a callback); larger: 413
+MAX_REQUEST_BYTES = limits.request_bytes(limits.UPLOAD_BYTES)
 
 
 def _flag(value: str | None) -> bool | None:
@@ -55,8 +61,10 @@ class Config:
         return self.mode == "demo"
 
     def cache_settings(self) -> dict:
-        """Flask-Caching settings: Redis when configured (shared by all workers), else the filesystem."""
+        """Flask-Caching settings: Redis when configured (shared by all workers; the filesystem cache stands in
+        while it is away, see dashboard/cache.py), else the filesystem."""
+        local = {"CACHE_DIR": str(self.instance_dir / "cache"), "CACHE_DEFAULT_TIMEOUT": CACHE_SECONDS,
+                 "CACHE_THRESHOLD": 2000}
         if self.redis_url:
-            return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": self.redis_url, "CACHE_DEFAULT_TIMEOUT": CACHE_SECONDS}
-        return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(self.instance_dir / "cache"),
-                "CACHE_DEFAULT_TIMEOUT": CACHE_SECONDS, "CACHE_THRESHOLD": 2000}
+            return {"CACHE_TYPE": "dashboard.cache.FallbackRedisCache", "CACHE_REDIS_URL": self.redis_url, **local}
+        return {"CACHE_TYPE": "FileSystemCache", **local}

@@ -12,6 +12,7 @@ from dash import dash_table, dcc, html
 
 from data.definitions import contract
 from data.definitions.messages import language, t
+from data.ingest import limits
 from data.ingest.importer import recent_imports
 from data.store.storage import Storage
 from layouts import ids, shell
@@ -37,8 +38,9 @@ def layout(storage: Storage, access, table: str | None = None, lang: str | None 
                          options=[{"label": table_label(n, lang), "value": n} for n in choices]),
             html.A(t("download_template", lang), id=ids.TEMPLATE_LINK, href=f"/api/v1/templates/{table}.xlsx"),
         ]),
-        dcc.Upload(id=ids.UPLOAD_FILE, className="upload-drop", multiple=False,
-                   children=html.Div([t("upload_hint", lang)])),
+        dcc.Upload(id=ids.UPLOAD_FILE, className="upload-drop", multiple=False, max_size=limits.UPLOAD_BYTES,
+                   children=html.Div([t("upload_hint", lang), " ",
+                                      t("upload_limit", lang).format(limit=limits.UPLOAD_BYTES >> 20)])),
         html.Progress(id=ids.UPLOAD_PROGRESS, value="0", max="100", className="upload-progress"),
         html.Div(id=ids.UPLOAD_RESULT, className="upload-result"),
         html.Button(t("download_problems", lang), id=ids.UPLOAD_DOWNLOAD_BUTTON, style={"display": "none"}),

@@ -92,7 +92,7 @@ def _malformed(folder, tmp_path):
                                                                           str(int(income[1][wage]) + 5000))),
                                 "do not add up"),
         "household moved": ("households", _write(tmp_path / "h.csv", moved[:2]), "registered in another village"),
-        "truncated": ("households", tmp_path / "i.csv", "required value is empty"),
+        "truncated": ("households", tmp_path / "i.csv", "a truncated or shifted row"),
         "invalid ID": ("households", _write(tmp_path / "j.csv", _edit(households[:2], "head_id_number",
                                                                      "52272519900101123X")), "invalid ID number"),
         "employed without a place": ("employment", _write(tmp_path / "k.csv", _edit(

@@ -28,6 +28,9 @@ class Column:
     maximum: float | None = None
     personal: bool = False  # stored masked; never exported whole
     note: str = ""
+    # An identifier or key (household, person, project, ID number): read as NFKC text, stripped; never in
+    # scientific notation, never a spreadsheet number of more than 15 digits (Excel has rounded it).
+    identifier: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,19 +52,19 @@ class TableSpec:
 YEAR = dict(minimum=2000, maximum=2100)
 TABLES: dict[str, TableSpec] = {t.name: t for t in (
     TableSpec("households", "农户", ("household_id",), (
-        Column("household_id", "户编码", "str"),
+        Column("household_id", "户编码", "str", identifier=True),
         Column("village_code", "村代码", "code"),
         Column("size", "家庭人口", "int", minimum=1, maximum=30),
         Column("labour_count", "劳动力人数", "int", maximum=30),
         Column("former_poor", "是否脱贫户", "bool"),
         Column("head_name", "户主姓名", "str", personal=True, note="stored masked: 张*"),
-        Column("head_id_number", "户主身份证号", "str", personal=True,
+        Column("head_id_number", "户主身份证号", "str", personal=True, identifier=True,
                note="a full 18-digit number is checked, then stored masked (first 6 + ******** + last 4)"),
     ), extra_exported=(Column("head_id_hash", "身份证号哈希", "str", required=False,
                               note="HMAC-SHA256 of the full number, for matching without storing it"),)),
     TableSpec("members", "家庭成员", ("person_id",), (
-        Column("person_id", "人员编码", "str"),
-        Column("household_id", "户编码", "str"),
+        Column("person_id", "人员编码", "str", identifier=True),
+        Column("household_id", "户编码", "str", identifier=True),
         Column("age", "年龄", "int", maximum=120),
         Column("sex", "性别", "enum", values=("male", "female")),
         Column("labour_capacity", "劳动能力", "enum", values=("full", "weak", "none")),
@@ -70,7 +73,7 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
                values=("not_in_school", "preschool", "primary", "junior", "senior", "vocational", "college")),
     )),
     TableSpec("monitoring", "监测对象", ("household_id", "identified_on"), (
-        Column("household_id", "户编码", "str"),
+        Column("household_id", "户编码", "str", identifier=True),
         Column("category", "监测对象类别", "enum", values=("unstable_former_poor", "marginal", "sudden_hardship")),
         Column("identified_on", "识别日期", "date"),
         Column("channel", "识别方式", "enum", values=("self_report", "cadre_visit", "department_screening")),
@@ -83,13 +86,13 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
         Column("verified_on", "核实日期", "date", required=False, note="the village's household visit and review"),
     )),
     TableSpec("assistance", "帮扶措施", ("household_id", "measure", "started_on"), (
-        Column("household_id", "户编码", "str"),
+        Column("household_id", "户编码", "str", identifier=True),
         Column("measure", "帮扶措施", "enum", values=MEASURES),
         Column("started_on", "开始日期", "date"),
         Column("amount_yuan", "金额", "money"),
     )),
     TableSpec("income", "收入", ("household_id", "year"), (
-        Column("household_id", "户编码", "str"),
+        Column("household_id", "户编码", "str", identifier=True),
         Column("year", "年度", "year", **YEAR),
         Column("per_capita_net_income", "人均纯收入", "money", minimum=None),
         Column("wage", "工资性收入", "money"),
@@ -98,14 +101,14 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
         Column("transfer", "转移性收入", "money"),
     )),
     TableSpec("expenses", "刚性支出", ("household_id", "period", "kind"), (
-        Column("household_id", "户编码", "str"),
+        Column("household_id", "户编码", "str", identifier=True),
         Column("period", "月份", "period"),
         Column("kind", "支出类型", "enum", values=EXPENSE_KINDS),
         Column("amount_yuan", "金额", "money", note="what the household bears, after insurance and relief"),
     )),
     TableSpec("employment", "务工就业", ("person_id", "period"), (
-        Column("person_id", "人员编码", "str"),
-        Column("household_id", "户编码", "str"),
+        Column("person_id", "人员编码", "str", identifier=True),
+        Column("household_id", "户编码", "str", identifier=True),
         Column("period", "月份", "period"),
         Column("employed", "是否务工", "bool"),
         Column("location", "务工地点", "enum", required=False,
@@ -115,7 +118,7 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
         Column("monthly_wage", "月工资", "money", required=False),
     )),
     TableSpec("projects", "产业项目", ("project_id",), (
-        Column("project_id", "项目编码", "str"),
+        Column("project_id", "项目编码", "str", identifier=True),
         Column("county_code", "县代码", "code"),
         Column("village_code", "村代码", "code", required=False),
         Column("name", "项目名称", "str"),

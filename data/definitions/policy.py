@@ -10,3 +10,6 @@ STABLE_DAYS = 180  # the same six months, as counted in days
 INDUSTRY_SHARE_LINE = 60  # % of connection funds (衔接资金) to be used for industry
 MAX_FAILED_LOGINS = 5  # failed sign-ins in a row that lock an account
 LOCK_MINUTES = 15  # how long a locked account stays locked
+SAMPLE_RATE = 0.10  # share of households in the evaluators' fixed sample (a keyed hash of each household's id)
+SAMPLE_SEED = 20260101  # names the fixed sample: a new seed (a new assessment round) draws another one
+FIELD_SAMPLE_CAP = 100  # households at most in an evaluator's field sample, drawn from the fixed sample

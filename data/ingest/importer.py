@@ -3,19 +3,26 @@
 A file is read in chunks (data/reader.py); each chunk is parsed into typed values, checked with a
 pandera schema built from the contract (ranges, allowed values, row rules), checked against the
 database (codes, households, members, a household moved to another village, income sources against
-household size) and written inside one transaction. Any problem anywhere rolls the transaction back:
-the database is as it was, and the log records the rejection with its problems. An accepted import
-records the key of each row it added and the previous values of each row it changed, so that
-``rollback`` can undo it.
+household size) and compared with the stored rows, reading only; what it changes is spooled to a temporary
+file. Any problem anywhere and nothing is written: the database is as it was, and the log records the
+rejection with its problems. Otherwise one short write transaction applies the spooled rows, once it has
+checked that no other import or rollback changed the records since they were read (else the file is read
+again), so that sign-ins and the audit log are not kept waiting by a long file. An accepted import records
+the key of each row it added and the previous values of each row it changed, so that ``rollback`` can
+undo it.
 """
 from __future__ import annotations
 
 import datetime as dt
 import getpass
 import hashlib
+import itertools
 import json
+import pickle
 import re
+import tempfile
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,17 +34,20 @@ from data.compute.build import counties_of_records, mark_pending
 from data.definitions import codes, contract, personal
 from data.definitions.access import Access, Scope
 from data.definitions.access import check as check_access
-from data.ingest.reader import ROW, FileProblem, read_chunks
+from data.ingest import spreadsheet
+from data.ingest.reader import NUMERIC, ROW, FileProblem, read_chunks
 from data.store import records
-from data.store.schema import data_tables, import_changes, import_log
+from data.store.schema import data_tables, import_changes, import_log, meta
 from data.store.schema import regions as regions_table
-from data.store.storage import Storage
+from data.store.storage import Storage, writing
 
 MAX_PROBLEMS = 1000
 NAME_COLUMNS = ("head_name", "first_secretary")
 TRUE = {"true", "1", "是", "yes", "y", "t"}
 FALSE = {"false", "0", "否", "no", "n", "f"}
 PERIOD = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})月?$")
+SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]\d+$")  # as Excel writes it: 5.22728E+15 (a signed exponent)
+EXCEL_DIGITS = 15  # the digits a spreadsheet number keeps
 
 
 @dataclass
@@ -87,21 +97,23 @@ def _enum_lookup(table: str, column: contract.Column) -> dict[str, str]:
 
 
 def parse(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """Strings → typed values; every value that cannot be read is a problem."""
+    """Strings → typed values; every value that cannot be read is a problem. ``frame[NUMERIC]`` (workbooks)
+    names per row the identifier columns whose cell was a number."""
     spec = contract.spec_of(table)
     problems: list[Problem] = []
     out = pd.DataFrame({ROW: frame[ROW]})
+    numeric = frame[NUMERIC] if NUMERIC in frame else itertools.repeat(())
     for column in spec.all_columns:
         raw = frame[column.name] if column.name in frame else pd.Series(None, index=frame.index, dtype=object)
         values = []
-        for row, value in zip(frame[ROW], raw):
+        for row, value, numbers in zip(frame[ROW], raw, numeric):
             if value is None or (isinstance(value, float) and pd.isna(value)):
                 if column.required or column.name in spec.key:
                     problems.append(Problem(row, column.name, "", "必填项为空", "required value is empty"))
                 values.append(None)
                 continue
             try:
-                values.append(_parse_value(table, column, str(value)))
+                values.append(_parse_value(table, column, str(value), number=bool(numbers) and column.name in numbers))
             except ValueError as error:
                 zh, en = error.args if len(error.args) == 2 else ("格式错误", str(error))
                 problems.append(Problem(row, column.name, str(value), zh, en))
@@ -110,9 +122,13 @@ def parse(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]
     return out, problems
 
 
-def _parse_value(table: str, column: contract.Column, value: str):
+def _parse_value(table: str, column: contract.Column, value: str, number: bool = False):
+    """One value of ``column``; ``number``: it was a number cell of a workbook."""
     kind = column.kind
     if kind == "str":
+        value = spreadsheet.restore(value)  # an exported "'=…" is the text "=…" (data/ingest/spreadsheet.py)
+        if column.identifier:
+            value = _identifier(value, number)
         if len(value) > 64:
             raise ValueError("超过 64 个字符", "longer than 64 characters")
         return value
@@ -156,6 +172,21 @@ def _parse_value(table: str, column: contract.Column, value: str):
         raise ValueError(f"含有不允许的取值：{'、'.join(unknown)}", f"values not allowed: {', '.join(unknown)}")
     chosen = {lookup.get(p.lower()) or lookup[p] for p in parts}
     return ";".join(v for v in column.values if v in chosen)
+
+
+def _identifier(value: str, number: bool) -> str:
+    """An id as text: full-width digits and letters made ASCII (NFKC), stripped; refused when Excel has
+    rounded it (a number cell of more than 15 digits: its precision) or written it in scientific notation."""
+    value = unicodedata.normalize("NFKC", value).strip()
+    if number and sum(c.isdigit() for c in value.split(".")[0]) > EXCEL_DIGITS:
+        raise ValueError(f"编码是超过 {EXCEL_DIGITS} 位的数字单元格，Excel 已将其舍入（请把该列设为文本后重新填写）",
+                         f"an id typed as a number of more than {EXCEL_DIGITS} digits: Excel has rounded it "
+                         "(format the column as text and type it again)")
+    if SCIENTIFIC.match(value):
+        raise ValueError("编码为科学计数法（如 5.22728E+15），原来的数字已丢失（请把该列设为文本后重新填写）",
+                         "an id in scientific notation (such as 5.22728E+15): its digits are lost (format the "
+                         "column as text and type it again)")
+    return value
 
 
 # -- checks with pandera (ranges, allowed values, row rules) ----------------------------------------
@@ -337,7 +368,26 @@ def check_references(connection, table: str, typed: pd.DataFrame) -> list[Proble
     return problems
 
 
-# -- writing -----------------------------------------------------------------------------------------
+# -- staging and writing -------------------------------------------------------------------------------
+# A file is read, checked and compared with the stored rows outside any write transaction; what it changes
+# is spooled to a temporary file (bounded memory: one chunk at a time), and one short write transaction
+# applies it, after checking that no import or rollback changed the records meanwhile (else it reads again).
+RECORDS_VERSION = "records_version"  # meta key: a new value with every import and rollback that is written
+STAGE_ATTEMPTS = 3  # reads of a file before an import gives up because others keep changing the records
+
+
+@dataclass
+class _Staged:
+    """What reading and checking a file found: its problems, or what to write and where it counts."""
+    version: tuple[str | None, str | None]  # (records version, data version) the stored rows were read at
+    spool: object  # a binary temporary file of pickled batches (see _stage_rows)
+    problems: list[Problem] = field(default_factory=list)
+    bad_rows: set[int] = field(default_factory=set)
+    counts: list[int] = field(default_factory=lambda: [0, 0, 0])  # added, updated, unchanged
+    touched: set[str] = field(default_factory=set)
+    batches: int = 0
+
+
 def _key_json(spec: contract.TableSpec, row: dict) -> str:
     return json.dumps([str(row[k]) for k in spec.key], ensure_ascii=False)
 
@@ -358,9 +408,10 @@ def _stored_rows(connection, table: str, typed: pd.DataFrame) -> dict[str, dict]
     return {_key_json(spec, r): r for r in rows}
 
 
-def _write(connection, table: str, typed: pd.DataFrame, import_id: int) -> tuple[int, int, int]:
+def _stage_rows(connection, table: str, typed: pd.DataFrame, staged: _Staged) -> None:
+    """Compare a checked chunk with the stored rows; spool the rows it adds and changes (protected: masked
+    and hashed), with the key and previous values of each for ``rollback``, and note the counties they feed."""
     spec = contract.spec_of(table)
-    stored_table = records.stored_table(table)
     protected = records.protect(table, typed.drop(columns=ROW))
     normal = records.normalise(table, protected)
     new_rows = normal.astype(object).where(normal.notna(), None).to_dict("records")
@@ -370,52 +421,83 @@ def _write(connection, table: str, typed: pd.DataFrame, import_id: int) -> tuple
         key = _key_json(spec, row)
         if key not in before:
             added.append(index)
-            changes.append({"import_id": import_id, "row_key": key, "previous": None})
+            changes.append((key, None))
         elif before[key] != row:
             updated.append(index)
-            changes.append({"import_id": import_id, "row_key": key, "previous": json.dumps(before[key], ensure_ascii=False)})
-    records.insert(connection, table, protected.loc[added])
-    if updated:
+            changes.append((key, json.dumps(before[key], ensure_ascii=False)))
+    for i, n in enumerate((len(added), len(updated), len(new_rows) - len(added) - len(updated))):
+        staged.counts[i] += n
+    if not changes:
+        return
+    columns = [c.name for c in spec.all_columns]
+    inserts = protected.loc[added].reindex(columns=columns).astype(object)
+    values = [c for c in columns if c not in spec.key]
+    batch = {"insert": list(inserts.where(pd.notna(inserts), None).itertuples(index=False, name=None)),
+             "update": [{**{f"k_{k}": r[k] for k in spec.key}, **{f"v_{c}": r[c] for c in values}}
+                        for r in records.to_rows(table, protected.loc[updated])],
+             "changes": changes}
+    pickle.dump(batch, staged.spool, protocol=pickle.HIGHEST_PROTOCOL)
+    staged.batches += 1
+    staged.touched |= previous_counties(connection, table, typed.loc[updated])
+    staged.touched |= counties_of_records(connection, table, typed.loc[added + updated])
+
+
+def _write(connection, table: str, batch: dict, import_id: int) -> None:
+    """Write one spooled batch inside the import's write transaction."""
+    spec = contract.spec_of(table)
+    stored_table = records.stored_table(table)
+    if batch["insert"]:
+        records.insert_tuples(connection, stored_table.name, [c.name for c in spec.all_columns], batch["insert"])
+    if batch["update"]:
         values = [c.name for c in spec.all_columns if c.name not in spec.key]
         statement = stored_table.update().where(
             sa.and_(*[stored_table.c[k] == sa.bindparam(f"k_{k}") for k in spec.key])).values(
             {c: sa.bindparam(f"v_{c}") for c in values})
-        rows = records.to_rows(table, protected.loc[updated])
-        connection.execute(statement, [{**{f"k_{k}": r[k] for k in spec.key}, **{f"v_{c}": r[c] for c in values}}
-                                       for r in rows])
-    if changes:
-        connection.execute(import_changes.insert(), changes)
-    return len(added), len(updated), len(new_rows) - len(added) - len(updated)
+        connection.execute(statement, batch["update"])
+    records.insert_tuples(connection, import_changes.name, ["import_id", "row_key", "previous"],
+                          [(import_id, key, previous) for key, previous in batch["changes"]])
 
 
-def import_file(storage: Storage, access: Access, table: str, path: str | Path, progress=None) -> ImportResult:
-    """Import ``path`` into ``table`` for ``access`` (its user is recorded in the import log); raises
-    :class:`ImportRejected` (database unchanged) on any problem.
+def _versions(connection) -> tuple[str | None, str | None]:
+    found = dict(connection.execute(sa.select(meta.c.key, meta.c.value).where(
+        meta.c.key.in_((RECORDS_VERSION, "data_version")))).all())
+    return found.get(RECORDS_VERSION), found.get("data_version")
 
-    ``progress(rows_read)``, if given, is called after each chunk. Rows outside the caller's scope are problems.
-    Use :func:`data.ingest.workflow.import_and_rebuild`, which also audits and rebuilds the figures.
-    """
-    check_access(access).require("import")
-    scope = access.scope
-    if table not in contract.INTERCHANGE:
-        raise ValueError(f"unknown table {table!r}; one of {', '.join(contract.INTERCHANGE)}")
+
+def _claim(connection, seen: tuple[str | None, str | None]) -> bool:
+    """Inside the write transaction: whether the records and regions are as they were when the file was
+    read (no import or rollback written since, no hierarchy replaced), marking the records changed by this
+    one. The compare-and-set keeps the row locked on PostgreSQL until commit: of two imports read at the same
+    version only one passes; on SQLite the transaction holds the write lock already."""
+    if _versions(connection)[1] != seen[1]:
+        return False
+    new = uuid.uuid4().hex
+    if seen[0] is None:
+        try:
+            with connection.begin_nested():
+                connection.execute(meta.insert().values(key=RECORDS_VERSION, value=new))
+            return True
+        except sa.exc.IntegrityError:  # another import wrote the first version meanwhile
+            return False
+    return connection.execute(meta.update().where(meta.c.key == RECORDS_VERSION, meta.c.value == seen[0])
+                              .values(value=new)).rowcount == 1
+
+
+def _records_changed(connection) -> None:
+    """Inside a write transaction that changes records outside an import (a rollback): a new records version."""
+    new = uuid.uuid4().hex
+    if not connection.execute(meta.update().where(meta.c.key == RECORDS_VERSION).values(value=new)).rowcount:
+        connection.execute(meta.insert().values(key=RECORDS_VERSION, value=new))
+
+
+def _stage(storage: Storage, access: Access, table: str, path: Path, spool, progress) -> _Staged:
+    """Read and check the whole file and compare it with the stored rows, reading only (no lock held)."""
     spec = contract.spec_of(table)
-    path = Path(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
-    user = access.user or f"cli:{getpass.getuser()}"
-    problems: list[Problem] = []
-    bad_rows: set[int] = set()
     seen_keys: set[tuple] = set()
-    counts = [0, 0, 0]
-    touched: set[str] = set()
     rows_read = 0
-    connection = storage.engine.connect()
-    transaction = connection.begin()
-    try:
-        import_id = connection.execute(import_log.insert().values(
-            table_name=table, file_name=path.name, file_sha256=digest, imported_by=user,
-            imported_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), rows_added=0, rows_updated=0,
-            rows_unchanged=0, rows_rejected=0, status="accepted")).inserted_primary_key[0]
+    with storage.engine.connect() as connection:
+        staged = _Staged(_versions(connection), spool)  # read first: a write after it changes it
+        problems = staged.problems
         try:
             for chunk in read_chunks(path, spec):
                 if table == "regions" and chunk.get("flag_source") is None:  # the file is the flags' source
@@ -430,42 +512,75 @@ def import_file(storage: Storage, access: Access, table: str, path: str | Path, 
                     seen_keys.add(key)
                 found += duplicated
                 found += check_references(connection, table, typed)
-                found += check_scope(connection, table, typed, scope)
+                found += check_scope(connection, table, typed, access.scope)
                 rows_read += len(typed)
                 if progress:
                     progress(rows_read)
                 if found:
                     problems.extend(found)
-                    bad_rows.update(p.row for p in found)
+                    staged.bad_rows.update(p.row for p in found)
                     if len(problems) >= MAX_PROBLEMS:
                         break
                 elif not problems:
-                    touched |= previous_counties(connection, table, typed)
-                    for i, n in enumerate(_write(connection, table, typed, import_id)):
-                        counts[i] += n
-                    touched |= counties_of_records(connection, table, typed)
+                    _stage_rows(connection, table, typed, staged)
+                connection.rollback()  # each chunk's reads end there (PostgreSQL: no transaction left open)
         except FileProblem as error:
-            problems.append(Problem(0, error.column, error.value, error.zh, error.en))
-        if not problems and not seen_keys:
-            problems.append(Problem(0, "file", path.name, "文件中没有数据行", "the file has no data rows"))
-        if problems:
-            transaction.rollback()
-            rejected_id = _log_rejection(storage, table, path, digest, user, problems, len(bad_rows))
-            raise ImportRejected(problems[:MAX_PROBLEMS], rejected_id)
-        connection.execute(import_log.update().where(import_log.c.id == import_id).values(
-            rows_added=counts[0], rows_updated=counts[1], rows_unchanged=counts[2]))
-        mark_pending(connection, touched)  # the figures follow even if the rebuild after this fails
-        transaction.commit()
-        return ImportResult(import_id, table, *counts, counties=sorted(touched))
-    finally:
-        if transaction.is_active:
-            transaction.rollback()
-        connection.close()
+            problems.append(Problem(error.row, error.column, error.value, error.zh, error.en))
+    if not problems and not seen_keys:
+        problems.append(Problem(0, "file", path.name, "文件中没有数据行", "the file has no data rows"))
+    return staged
+
+
+def _apply(storage: Storage, table: str, path: Path, digest: str, user: str, staged: _Staged) -> ImportResult | None:
+    """Write what was staged in one short transaction; None if the records changed since they were read."""
+    with writing(storage.engine) as connection:
+        if not _claim(connection, staged.version):
+            return None
+        added, updated, unchanged = staged.counts
+        import_id = connection.execute(import_log.insert().values(
+            table_name=table, file_name=path.name, file_sha256=digest, imported_by=user,
+            imported_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), rows_added=added,
+            rows_updated=updated, rows_unchanged=unchanged, rows_rejected=0,
+            status="accepted")).inserted_primary_key[0]
+        staged.spool.seek(0)
+        for _ in range(staged.batches):
+            _write(connection, table, pickle.load(staged.spool), import_id)
+        mark_pending(connection, staged.touched)  # the figures follow even if the rebuild after this fails
+    return ImportResult(import_id, table, added, updated, unchanged, counties=sorted(staged.touched))
+
+
+def import_file(storage: Storage, access: Access, table: str, path: str | Path, progress=None) -> ImportResult:
+    """Import ``path`` into ``table`` for ``access`` (its user is recorded in the import log); raises
+    :class:`ImportRejected` (database unchanged) on any problem.
+
+    ``progress(rows_read)``, if given, is called after each chunk (from 0 again if the file must be read
+    again because another import changed the records meanwhile). Rows outside the caller's scope are problems.
+    Use :func:`data.ingest.workflow.import_and_rebuild`, which also audits and rebuilds the figures.
+    """
+    check_access(access).require("import")
+    if table not in contract.INTERCHANGE:
+        raise ValueError(f"unknown table {table!r}; one of {', '.join(contract.INTERCHANGE)}")
+    path = Path(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+    user = access.user or f"cli:{getpass.getuser()}"
+    for _ in range(STAGE_ATTEMPTS):
+        with tempfile.TemporaryFile(prefix="import-") as spool:  # protected rows only: nothing whole in it
+            staged = _stage(storage, access, table, path, spool, progress)
+            if staged.problems:
+                rejected_id = _log_rejection(storage, table, path, digest, user, staged.problems, len(staged.bad_rows))
+                raise ImportRejected(staged.problems[:MAX_PROBLEMS], rejected_id)
+            result = _apply(storage, table, path, digest, user, staged)
+            if result is not None:
+                return result
+    problems = [Problem(0, "file", path.name, f"导入期间其他导入或回滚不断修改数据（已重读 {STAGE_ATTEMPTS} 次），请稍后重新导入",
+                        f"other imports or rollbacks kept changing the records while this file was checked "
+                        f"(read {STAGE_ATTEMPTS} times); import it again later")]
+    raise ImportRejected(problems, _log_rejection(storage, table, path, digest, user, problems, 0))
 
 
 def previous_counties(connection, table: str, typed: pd.DataFrame) -> set[str]:
     """Counties of the stored versions of rows a file changes (a project may move to another county)."""
-    if table != "projects":
+    if table != "projects" or typed.empty:
         return set()
     stored = records.lookup(connection, data_tables["projects"], "project_id", typed["project_id"], extra=("county_code",))
     return {row[1] for row in stored.values()}
@@ -483,7 +598,7 @@ def _log_rejection(storage, table, path, digest, user, problems, rejected_rows) 
 def rollback(storage: Storage, access: Access, import_id: int) -> dict:
     """Undo an accepted import: delete the rows it added, restore the rows it changed (administrators)."""
     check_access(access).require("admin")
-    with storage.engine.begin() as connection:
+    with writing(storage.engine) as connection:
         log = connection.execute(sa.select(import_log).where(import_log.c.id == import_id)).mappings().first()
         if log is None:
             raise LookupError(f"没有这次导入 / no import {import_id}")
@@ -508,6 +623,7 @@ def rollback(storage: Storage, access: Access, import_id: int) -> dict:
                 connection.execute(stored.update().where(where).values(
                     {c.name: _typed(c, previous[c.name]) for c in spec.all_columns if c.name not in spec.key}))
         connection.execute(import_log.update().where(import_log.c.id == import_id).values(status="rolled_back"))
+        _records_changed(connection)  # an import read before this must read again
         return {"import_id": import_id, "table": spec.name, "rows_reverted": len(changes)}
 
 

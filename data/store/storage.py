@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from data.store.schema import (
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 INSERT_CHUNK = 2000
+SQLITE_BUSY_SECONDS = 15  # a write waits this long for SQLite's one write lock (an import's apply is shorter)
 REGION_FIELDS = ("code", "name", "level", "parent_code", "national_key_county", "provincial_key_county",
                  "former_poverty_county", "source", "flag_source")
 
@@ -43,18 +45,33 @@ class InvalidLevel(ValueError):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for a database URL; SQLite gets foreign keys and a parent folder."""
+    """An engine for a database URL. Every pool tests a connection before lending it (one dropped by a
+    database restart is replaced, not handed to a request). SQLite gets a parent folder, foreign keys, the
+    write-ahead log (readers and the one writer do not block each other) and a wait of
+    ``SQLITE_BUSY_SECONDS`` for the write lock instead of failing with "database is locked"."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, future=True)
+    engine = sa.create_engine(url, future=True, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
             cursor.close()
     return engine
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[sa.Connection]:
+    """A transaction that holds the write lock from its first statement (SQLite: ``BEGIN IMMEDIATE``, waiting
+    for the lock up to the busy timeout), so that what it reads first cannot change before it writes.
+    Committed at the end of the block, rolled back on an error; keep it short (other writers wait)."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        yield connection
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
