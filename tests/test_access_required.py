@@ -22,6 +22,7 @@ DATA_PARAMETERS = {"storage", "engine"}
 EXEMPT = {  # (module, name): why it needs no caller
     ("data.store.storage", "make_engine"): "makes an engine from a URL",
     ("data.store.storage", "migrate"): "the schema, not its rows",
+    ("data.store.storage", "writing"): "a transaction on an engine; the services that use it check the caller",
     ("data.store.storage", "Storage.is_loaded"): "whether any region exists (health check)",
     ("data.store.storage", "Storage.facts"): "metadata: data version, cube layout",
     ("data.store.storage", "Storage.data_version"): "metadata",

@@ -279,3 +279,10 @@ def test_free_text_stored_before_is_masked_by_the_migration(empty_database, back
     assert names == {"p1": f"基地 {personal.mask_id(IDS[0])}", "p2": "蔬菜基地"}
     assert previous == {"east_region": "宁波 138****5678", "fiscal_aid": "13812345678"}  # a number, not text
     engine.dispose()
+
+
+def test_region_codes_and_zeros_are_no_landline():
+    from data.definitions.personal import scrub
+
+    for text in ("区划 000000000000", "the nation 000000000000", "520102000000"):
+        assert scrub(text) == text

@@ -29,7 +29,7 @@ _EDGE, _END = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 ID_IN_TEXT = re.compile(rf"(?=({_EDGE}[0-9](?:[ -]?[0-9]){{16}}[ -]?[0-9Xx]{_END}))")
 PHONE_IN_TEXT = re.compile(  # a mobile 1[3-9]x, 3-4-4 digits, with +86 / 0086; a landline with its area code
     rf"(?={_EDGE}(?:(?:\+|00)?86[ -]?|\(\+?86\)[ -]?)?(1[3-9][0-9](?:[ -]?[0-9]{{4}}){{2}}{_END})"
-    rf"|({_EDGE}(?:\(0[0-9]{{2,3}}\)|0[0-9]{{2,3}})[ -]?[0-9]{{3,4}}[ -]?[0-9]{{3,4}}{_END}))")
+    rf"|({_EDGE}(?:\(0[1-9][0-9]{{1,2}}\)|0[1-9][0-9]{{1,2}})[ -]?[1-9][0-9]{{2,3}}[ -]?[0-9]{{3,4}}{_END}))")
 _SEGMENT = re.compile(r"[(+]{0,2}[0-9](?:[ ()+Xx-]*[0-9]){6}[0-9 ()+Xx-]*")  # where a number could be
 DEMO_HASH_KEY = "demo-only: set ID_HASH_KEY in production"
 
@@ -137,7 +137,7 @@ def _could_be_number(segment: str) -> bool:
         return True
     size = len(segment)
     return (size == 18 or (size == 11 and segment[0] == "1") or (size == 13 and segment.startswith("86"))
-            or (size == 15 and segment.startswith("0086")) or (segment[0] == "0" and 10 <= size <= 12))
+            or (size == 15 and segment.startswith("0086")) or (segment[0] == "0" and segment[1] != "0" and 10 <= size <= 12))
 
 
 def _numbers(view: str, offset: int) -> list[tuple[int, int, str]]:
