@@ -27,11 +27,12 @@ TINY_SEED = 7
 ADMIN = system_access("tests")  # a whole-country administrator, for loading and for reading everything
 
 
-def _postgres_database():
+def _postgres_database(template: str | None = None):
+    """A new database on the test server (a copy of ``template`` if given), and the function that drops it."""
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"dashboard_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     url = admin.url.set(database=name).render_as_string(hide_password=False)
 
     def drop():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-import uuid
 from dataclasses import replace
 
 import pandas as pd
@@ -23,7 +22,7 @@ from data.ingest.importer import import_file, rollback
 from data.store import accounts, audit, records
 from data.store.schema import data_tables
 from data.store.storage import Storage, make_engine
-from tests.conftest import ADMIN, POSTGRES_ADMIN_URL, sign_in
+from tests.conftest import ADMIN, _postgres_database, sign_in
 
 TESTER = replace(ADMIN, user="test")
 QUICK = 2.0  # seconds: what a sign-in, a token's first use or an audited refusal may take during an import
@@ -41,19 +40,7 @@ def _copy(storage: Storage, folder) -> tuple[str, callable]:
     for engine in (storage.engine, build._engines.get(url)):  # a template may have no other sessions
         if engine is not None:
             engine.dispose()
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"dashboard_copy_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{storage.engine.url.database}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name})
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-    return admin.url.set(database=name).render_as_string(hide_password=False), drop
+    return _postgres_database(template=storage.engine.url.database)
 
 
 def _employment(engine, path, periods: list[str], wage: int | None = None, households: int | None = None) -> int:
