@@ -12,29 +12,28 @@ parent rules live here, in one place:
   appear on the county map as themselves): each region stores its ancestor on every layer, itself
   included where it fills it, and the ``boundaries`` table holds one outline per (code, layer).
 
-Key-county flags come from ``data/reference/key_counties.csv`` (partial: 94 of the 160, see its
-SOURCES.md); a deployment imports the full list through the regions table.
+Tier flags come from the reference lists read by :mod:`data.definitions.reference`: the key counties
+(``data/reference/key_counties.csv``, partial, see its SOURCES.md) and, once shipped, the 832 former poverty
+counties; a deployment imports the full lists through the regions table.
 """
 from __future__ import annotations
 
-import csv
 import functools
 from dataclasses import dataclass, field
 
 import shapely
 
-from data.definitions import codes
+from data.definitions import codes, reference
 from data.definitions.codes import LEVELS as LAYERS
-from data.definitions.reference import REFERENCE_DIR
 from geo import packaged, shapes
 
 PROVINCE_GROUP_NAME = "省直辖县级行政区划"
 MUNICIPALITIES = ("11", "12", "31", "50")
-# Where a "no" is known without the full lists. The 160 key counties lie in 10 western provinces [K4];
-# the reference list is complete for five of them (SOURCES.md, coverage table). The 832 former poverty
-# counties lay in the 22 central and western provinces [T2]; elsewhere no county was one.
-KEY_COUNTY_PROVINCES = {"15", "45", "50", "51", "52", "53", "61", "62", "63", "64"}
-KEY_LIST_COMPLETE_PROVINCES = {"15", "45", "50", "51", "52"}
+# Where a "no" is known without the full lists. The 160 key counties lie in 10 western provinces [K4]; the
+# reference list is complete for some of them (data/reference/key_counties_coverage.csv). The 832 former
+# poverty counties lay in the 22 central and western provinces [T2]; elsewhere no county was one.
+KEY_COUNTY_PROVINCES = {c.province_code for c in reference.key_county_coverage()}
+KEY_LIST_COMPLETE_PROVINCES = {c.province_code for c in reference.key_county_coverage() if c.complete}
 POVERTY_COUNTY_PROVINCES = {"13", "14", "15", "22", "23", "34", "36", "41", "42", "43", "45", "46", "50", "51",
                             "52", "53", "54", "61", "62", "63", "64", "65"}
 
@@ -91,13 +90,16 @@ class Region:
 
 
 def read_key_counties() -> dict[str, str]:
-    """adcode → provenance note for the national key assistance counties in the reference list."""
-    path = REFERENCE_DIR / "key_counties.csv"
-    with open(path, encoding="utf-8") as handle:
-        return {
-            row["adcode"]: f"data/reference/key_counties.csv ({row['province']} {row['county']}; SOURCES.md)"
-            for row in csv.DictReader(handle)
-        }
+    """adcode → provenance note for the confirmed national key assistance counties in the reference list."""
+    return {row.adcode: row.provenance(reference.KEY_COUNTIES_FILE) for row in reference.key_counties()
+            if row.confirmed}
+
+
+def read_poverty_counties() -> dict[str, str]:
+    """adcode → provenance note for the confirmed former poverty counties of the 832 list (none while the
+    list is not shipped)."""
+    return {row.adcode: row.provenance(reference.POVERTY_COUNTIES_FILE) for row in reference.poverty_counties() or ()
+            if row.confirmed}
 
 
 @functools.cache
@@ -190,11 +192,20 @@ def _county_parent(adcode: str, regions: dict[str, Region]) -> str:
 
 
 def _apply_key_county_flags(regions: dict[str, Region]) -> None:
-    for adcode, provenance in read_key_counties().items():
-        region = regions.get(codes.from_adcode(adcode))
-        if region is None:
-            raise ValueError(f"key county {adcode} is not in the packaged county layer")
-        region.national_key_county = True
-        # Every national key assistance county was one of the 832 former poverty counties (K4).
+    for adcode, provenance in read_poverty_counties().items():
+        region = _listed_county(regions, adcode, "former poverty county")
         region.former_poverty_county = True
         region.flag_source = provenance
+    for adcode, provenance in read_key_counties().items():
+        region = _listed_county(regions, adcode, "key county")
+        region.national_key_county = True
+        # The key counties were chosen among the former poverty counties (by 脱贫摘帽时序, K4; SOURCES.md).
+        region.former_poverty_county = True
+        region.flag_source = provenance
+
+
+def _listed_county(regions: dict[str, Region], adcode: str, what: str) -> Region:
+    region = regions.get(codes.from_adcode(adcode))
+    if region is None or region.level != "county":
+        raise ValueError(f"{what} {adcode} is not in the packaged county layer")
+    return region

@@ -51,8 +51,14 @@ def tier_options(storage: Storage, access, lang: str) -> list[dict]:
     for tier in tiers.TIERS:
         members = membership.counties(storage, access, tier.code)
         name = localized(tier, lang)
-        options.append({"label": name if members is None else f"{name}（{len(members)}）",
-                        "value": tier.code, "disabled": members is not None and not members})
+        option = {"label": name if members is None else f"{name}（{len(members)}）",
+                  "value": tier.code, "disabled": members is not None and not members}
+        gap = membership.list_gap(storage, access, tier.code)
+        if gap:  # the shipped reference list is partial: say so, with its counts
+            listed, total = gap
+            option["label"] += f" · {t('tier_list_incomplete', lang).format(listed=listed, total=total)}"
+            option["title"] = t("tier_list_incomplete_tip", lang).format(listed=listed, total=total)
+        options.append(option)
     return options
 
 

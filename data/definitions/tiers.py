@@ -9,6 +9,7 @@ import csv
 import functools
 from dataclasses import dataclass
 
+from data.definitions import reference
 from data.definitions.reference import REFERENCE_DIR
 
 ALL = "all"
@@ -30,6 +31,22 @@ TIERS = (
     Tier("paired_east", "东西部协作结对县", "Paired with an eastern region", None),
 )
 BY_CODE = {tier.code: tier for tier in TIERS}
+
+
+def list_gap(code, imported: bool = False) -> tuple[int, int] | None:
+    """(counties in the shipped reference list, official size) for a tier whose list is incomplete; None for a
+    complete list, a tier without one, or flags that came from an imported regions file (it states yes and
+    no for every county). Shown where tiers are offered, so that no "key county" figure passes for complete.
+    """
+    if imported:
+        return None
+    if code == "national_key":
+        listed, total = len(reference.confirmed_key_adcodes()), reference.KEY_COUNTY_TOTAL
+    elif code == "former_poverty":
+        listed, total = len(reference.confirmed_poverty_adcodes()), reference.POVERTY_COUNTY_TOTAL
+    else:
+        return None
+    return (listed, total) if listed < total else None
 
 
 def get(code) -> Tier:

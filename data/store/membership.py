@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 
+from data.definitions import tiers
 from data.definitions.access import Access, check, system_access
 from data.definitions.tiers import ALL, BY_CODE, east_west_pairs, get
 from data.store.storage import Storage
@@ -98,3 +99,17 @@ def west_partners(storage: Storage, access: Access, east_code: str) -> list[str]
             found += [r["code"] for r in storage.regions(_BOOKKEEPING, level=pair["west_level"])
                       if r["name"] == pair["west_region"] and r["code"] not in found]
     return found
+
+
+def list_gap(storage: Storage, access: Access, tier: str) -> tuple[int, int] | None:
+    """(counties in the shipped reference list, official size) when ``tier``'s members come from an incomplete
+    reference list (see :func:`data.definitions.tiers.list_gap`); None once the stored flags came from an
+    imported regions file, which states yes and no for every county."""
+    check(access)
+    return tiers.list_gap(get(tier).code, imported=_flags_imported(storage.engine, storage.data_version()))
+
+
+@functools.lru_cache(maxsize=4)
+def _flags_imported(engine, _version: str) -> bool:
+    storage = Storage(engine)
+    return any((r.get("flag_source") or "").startswith("import:") for r in storage.regions(_BOOKKEEPING, level="county"))
