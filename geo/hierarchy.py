@@ -65,6 +65,7 @@ class Region:
     former_poverty_county: bool = False
     flag_source: str | None = None
     outlines: dict[str, tuple[shapely.Geometry, shapely.Geometry | None]] = field(default_factory=dict)
+    urban_rural: str | None = None  # 城乡分类代码 of a village (111 … 220), where the code list gives it
 
     def to_row(self) -> dict:
         """The stored ``regions`` row."""
@@ -73,12 +74,15 @@ class Region:
                "former_poverty_county": self.former_poverty_county, "source": self.source,
                "flag_source": self.flag_source}
         row.update({f"{layer}_code": self.ancestors.get(layer) for layer in LAYERS})
+        if self.urban_rural is not None:  # only where known: the column is optional for older schemas
+            row["urban_rural"] = self.urban_rural
         return row
 
-    def child(self, code: str, name: str, level: str, source: str, outline: shapely.Geometry) -> "Region":
+    def child(self, code: str, name: str, level: str, source: str, outline: shapely.Geometry,
+              urban_rural: str | None = None) -> "Region":
         """A township or village inside this region, with its ancestors."""
         return Region(code, name, level, self.code, source, {**self.ancestors, level: code},
-                      outlines={level: (outline, None)})
+                      outlines={level: (outline, None)}, urban_rural=urban_rural)
 
     def outline_row(self, layer: str) -> dict:
         """The stored ``boundaries`` row of one layer."""

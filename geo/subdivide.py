@@ -3,9 +3,13 @@
 Township and village boundaries are rarely public, so the demo makes plausible ones: seed points
 spread over the county (a few Lloyd iterations so cells have even sizes), Voronoi cells clipped to the
 county outline for townships, and the same again inside each township for villages. Cells of one
-diagram clipped by one outline tile it exactly: no gaps, no overlaps. Codes follow the statistical
-pattern: township ``CCCCCC1NN`` (镇) or ``CCCCCC2NN`` (乡), village ``…2NN`` (村民委员会; no 社区).
-A deployment replaces them by importing its own boundary file keyed by code.
+diagram clipped by one outline tile it exactly: no gaps, no overlaps.
+
+Two ways in: :func:`cells_for_units` draws cells for given units (the official codes and names of a code
+list, e.g. the NBS slice the demo ships), one cell per unit; :func:`subdivide_county` also invents the units,
+for a county with no code list: codes following the statistical pattern, township ``CCCCCC1NN`` (镇) or
+``CCCCCC2NN`` (乡), village ``…2NN`` (村民委员会; no 社区), and made-up names. A deployment replaces the
+cells by importing its own boundary file keyed by code.
 """
 from __future__ import annotations
 
@@ -29,11 +33,21 @@ _VILLAGE_MIDDLES = ["", "", "坪", "坝", "沟", "湾", "寨", "岭", "塘", "�
 
 @dataclass
 class Unit:
-    """One generated township or village."""
+    """One township or village with its illustrative cell."""
 
     code: str
     name: str
     geometry: shapely.Geometry
+    urban_rural: str | None = None  # the 城乡分类代码 of a village, where the code list has it
+
+
+@dataclass(frozen=True)
+class Given:
+    """A unit of a code list: official code, name and (villages, where known) urban-rural code."""
+
+    code: str
+    name: str
+    urban_rural: str | None = None
 
 
 def _random_points(polygon: shapely.Geometry, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -69,6 +83,21 @@ def _cells(polygon: shapely.Geometry, count: int, rng: np.random.Generator) -> l
     cells = _voronoi_in_order(points, envelope)
     clipped = [shapes.polygonal(c.intersection(polygon)) for c in cells]
     return [c for c in clipped if not c.is_empty]
+
+
+def _exact_cells(polygon: shapely.Geometry, count: int, rng: np.random.Generator) -> list[shapely.Geometry]:
+    """Exactly ``count`` non-empty cells tiling ``polygon``: where seeds fell into one cell (a narrow outline),
+    the largest cell is halved until there are enough."""
+    cells = list(shapes.snap(_cells(polygon, count, rng)))
+    while len(cells) < count:
+        largest = max(range(len(cells)), key=lambda i: cells[i].area)
+        parts = _cells(cells[largest], 2, rng)
+        if len(parts) < 2:
+            break
+        cells[largest:largest + 1] = list(shapes.snap(parts))
+    if len(cells) < count:
+        raise ValueError(f"could not draw {count} cells in an outline of area {polygon.area:.3g}")
+    return cells
 
 
 def _voronoi_in_order(points: np.ndarray, envelope: shapely.Geometry) -> list[shapely.Geometry]:
@@ -110,4 +139,21 @@ def subdivide_county(
             Unit(f"{town_code[:9]}{200 + i:03d}", _name(rng, _VILLAGE_TAILS, _VILLAGE_MIDDLES, used), c)
             for i, c in enumerate(cells, start=1)
         ]
+    return town_units, village_units
+
+
+def cells_for_units(
+    outline: shapely.Geometry, towns: list[Given], villages: dict[str, list[Given]], rng: np.random.Generator,
+) -> tuple[list[Unit], dict[str, list[Unit]]]:
+    """Illustrative cells for the given townships of a county and the given villages of each township.
+
+    Every unit gets exactly one cell: townships tile ``outline``, a township's villages tile its cell (a
+    township with no villages keeps its cell alone). Codes, names and urban-rural codes are kept as given."""
+    town_cells = _exact_cells(outline, len(towns), rng) if towns else []
+    town_units = [Unit(t.code, t.name, cell, t.urban_rural) for t, cell in zip(towns, town_cells)]
+    village_units: dict[str, list[Unit]] = {}
+    for town in town_units:
+        given = villages.get(town.code, [])
+        cells = _exact_cells(town.geometry, len(given), rng) if given else []
+        village_units[town.code] = [Unit(v.code, v.name, cell, v.urban_rural) for v, cell in zip(given, cells)]
     return town_units, village_units

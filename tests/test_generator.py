@@ -11,8 +11,8 @@ from data.demo import calibration, load as demo, generator
 from data.definitions import contract, personal
 from data.store import records
 from geo.hierarchy import build_real_hierarchy
-from data.demo.scales import SCALES, select_counties
-from geo import subdivide
+from data.demo import regions as demo_regions
+from data.demo.scales import select_counties
 from tests.conftest import ADMIN
 
 SEED = 20260101
@@ -22,16 +22,7 @@ SEED = 20260101
 def sample():
     regions = dict(build_real_hierarchy())
     counties = select_counties(regions, "demo", SEED)[::4]
-    rng = np.random.default_rng(SEED)
-    for code in counties:
-        towns, villages = subdivide.subdivide_county(code, regions[code].outlines["county"][0], rng,
-                                                     SCALES["demo"].townships, SCALES["demo"].villages)
-        for town in towns:
-            township = regions[town.code] = regions[code].child(town.code, town.name, "township", "illustrative",
-                                                                town.geometry)
-            for village in villages[town.code]:
-                regions[village.code] = township.child(village.code, village.name, "village", "illustrative",
-                                                       village.geometry)
+    assert demo_regions.add_units(regions, counties, "demo", np.random.default_rng(SEED)) == []  # real units
     contexts = demo.contexts(regions, counties, SEED)
     frames = generator.generate(contexts, "demo", SEED)
     key = {c for c in counties if regions[c].national_key_county}

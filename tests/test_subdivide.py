@@ -4,7 +4,7 @@ import pytest
 import shapely
 
 from geo.hierarchy import build_real_hierarchy
-from geo.subdivide import subdivide_county
+from geo.subdivide import Given, cells_for_units, subdivide_county
 
 COUNTY = "522725000000"  # 瓮安县
 
@@ -47,3 +47,28 @@ def test_same_seed_same_units(outline):
     first = subdivide_county(COUNTY, outline, np.random.default_rng(5))
     again = subdivide_county(COUNTY, outline, np.random.default_rng(5))
     assert [(u.code, u.name, u.geometry.wkt) for u in first[0]] == [(u.code, u.name, u.geometry.wkt) for u in again[0]]
+
+
+def test_given_units_get_one_cell_each_and_keep_their_codes_and_names(outline):
+    towns = [Given(f"522725{100 + i:03d}000", f"第{i}镇") for i in range(1, 9)]
+    villages = {t.code: [Given(f"{t.code[:9]}{200 + j:03d}", f"{t.name}{j}村", "220") for j in range(1, 4 + i)]
+                for i, t in enumerate(towns)}
+    villages[towns[0].code] = []  # a township listed without villages keeps its cell alone
+    placed, placed_villages = cells_for_units(outline, towns, villages, np.random.default_rng(7))
+    assert [(u.code, u.name) for u in placed] == [(t.code, t.name) for t in towns]
+    assert _tiles([t.geometry for t in placed], outline)
+    for town in placed:
+        given = villages[town.code]
+        assert [(v.code, v.name, v.urban_rural) for v in placed_villages[town.code]] == [
+            (v.code, v.name, v.urban_rural) for v in given]
+        if given:
+            assert _tiles([v.geometry for v in placed_villages[town.code]], town.geometry)
+
+
+def test_many_given_units_in_a_small_cell_still_get_a_cell_each(outline):
+    small = shapely.box(*outline.centroid.buffer(0.01).bounds)
+    towns = [Given("522725100000", "一镇")]
+    villages = {"522725100000": [Given(f"522725100{200 + j:03d}", f"{j}村") for j in range(60)]}
+    _, placed = cells_for_units(small, towns, villages, np.random.default_rng(1))
+    assert len(placed["522725100000"]) == 60
+    assert all(not v.geometry.is_empty for v in placed["522725100000"])

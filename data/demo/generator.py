@@ -1,7 +1,9 @@
 """Realistic demo data for every table of the data contract, deterministic from a seed.
 
 Household-level records are drawn for the counties in scope of a scale (see data/scales.py), at a
-sampling ratio of about one household in ``SAMPLING_RATIO`` (a real village has ~350 households).
+sampling ratio of about one household in ``SAMPLING_RATIO`` (a real village has ~350 households), in the
+rural villages only (村民委员会, 城乡分类 2xx: ``data.demo.regions.rural_village``); urban communities (社区)
+are units of the map without household records.
 Calibration targets, from data/reference/thresholds.md, are checked by tests/test_generator.py:
 
 * per-capita net income of poverty-exited counties ≈ 16,396 yuan in 2023 [T14], growing 6–9 % a year;
@@ -26,6 +28,7 @@ same masking as imported data before they are stored.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -34,9 +37,10 @@ import pandas as pd
 
 from data.definitions import personal
 from data.definitions.reference import REFERENCE_DIR
+from data.demo.regions import rural_village
 
-SAMPLING_RATIO = 60  # demo: 4–8 sampled households per village, where a real village has ~350
-HOUSEHOLDS_PER_VILLAGE = {"tiny": (12, 20), "demo": (4, 8), "large": (9, 13)}
+SAMPLING_RATIO = 100  # demo: 2–5 sampled households per real village, where a real village has ~350
+HOUSEHOLDS_PER_VILLAGE = {"tiny": (12, 20), "demo": (2, 5), "large": (9, 13)}
 FIRST_PERIOD, LAST_PERIOD = "2023-11", "2026-10"  # 36 months of monitoring and employment
 INCOME_YEARS = (2023, 2024, 2025)
 PROGRAMME_YEARS = (2024, 2025, 2026)  # funds, projects, collaboration, teams (2026: to October)
@@ -114,6 +118,9 @@ def generate(contexts: list[CountyContext], scale: str, seed: int) -> dict[str, 
     pairs = read_pairs()
     parts: dict[str, list[pd.DataFrame]] = {}
     for index, county in enumerate(contexts):
+        county = dataclasses.replace(county, villages=[v for v in county.villages if rural_village(v)])
+        if not county.villages:  # an urban district: communities only, no household records
+            continue
         rng = np.random.default_rng([seed, index])
         # Draws added after the first release come from a stream of their own, so that the earlier
         # tables stay the same for the same seed.

@@ -1,4 +1,5 @@
-"""Demo scales: which real counties carry household-level detail and illustrative sub-county units.
+"""Demo scales: which real counties carry household-level detail, and how many of their real townships and
+villages (official codes and names, data/reference/nbs) get illustrative cells.
 
 * ``tiny``: two national key counties of one prefecture and one ordinary neighbour (unit tests).
 * ``demo``: every national key county in the reference list plus up to two ordinary counties of the
@@ -15,12 +16,18 @@ import numpy as np
 @dataclass(frozen=True)
 class Scale:
     name: str
-    townships: tuple[int, int]  # illustrative townships per county (inclusive range)
-    villages: tuple[int, int]  # illustrative villages per township (inclusive range)
+    townships: tuple[int, int]  # invented townships per county (inclusive range), for a county not in the code list
+    villages: tuple[int, int]  # invented villages per township (inclusive range), likewise
+    # Of the real units of a township (data/reference/nbs): at most this many 村民委员会, then 居民委员会 (社区)
+    # up to this many units in all; None keeps every unit.
+    real_villages: int | None = None
+    real_units: int | None = None
 
 
 SCALES = {
-    "tiny": Scale("tiny", (5, 6), (5, 6)),
+    # tiny (the tests): every real township, but only its first 4 村民委员会 in code order, filled up with its
+    # first 社区 to 6 units, so that three counties stay about 30 villages each, as before the real units
+    "tiny": Scale("tiny", (5, 6), (5, 6), real_villages=4, real_units=6),
     "demo": Scale("demo", (8, 14), (6, 10)),
     "large": Scale("large", (10, 18), (8, 14)),
 }

@@ -34,7 +34,7 @@ from data.definitions.personal import hash_key
 from data.definitions.policy import LOCK_MINUTES
 from data.definitions.policy import MAX_FAILED_LOGINS as MAX_FAILURES
 from data.store import membership
-from data.store.schema import api_tokens, login_failures, user_scopes, users
+from data.store.schema import api_tokens, data_tables, login_failures, user_scopes, users
 from data.store.storage import NotFound, Storage
 
 MIN_PASSWORD = 10
@@ -336,7 +336,7 @@ def demo_accounts(storage: Storage) -> list[dict]:
     county = next((c for c in chosen if c["national_key_county"]), chosen[0] if chosen else None)
     if county is None:
         return []
-    township = storage.units(_SETUP, "township", county["code"])
+    township = _township_with_households(storage, county["code"]) or storage.units(_SETUP, "township", county["code"])
     east = membership.east_partner_regions(storage, _SETUP, county["code"])
     regions = {"admin": [], "evaluator": [], "province": [county["ancestors"]["province"]],
                "city": [county["ancestors"].get("city", county["ancestors"]["province"])], "county": [county["code"]],
@@ -346,6 +346,17 @@ def demo_accounts(storage: Storage) -> list[dict]:
     return [{"name": f"demo_{role}", "role": role, "regions": regions[role],
              "region_names": [names.get(c, c) for c in regions[role]], "password": DEMO_PASSWORD.format(role=role)}
             for role in ROLES if ROLES[role].levels is None or regions[role]]
+
+
+def _township_with_households(storage: Storage, county_code: str) -> list[tuple[str, str, str]]:
+    """The county's first township holding household records, as ``Storage.units`` lists it (none: []). The
+    real code lists start with 街道 (urban communities, no household records), so the demo's township account
+    goes to the first township with rural villages."""
+    households = data_tables["households"]
+    with storage.engine.connect() as connection:
+        village = connection.execute(sa.select(sa.func.min(households.c.village_code))
+                                     .where(households.c.village_code.like(county_code[:6] + "%"))).scalar()
+    return [u for u in storage.units(_SETUP, "township", county_code) if village and u[0][:9] == village[:9]]
 
 
 def create_demo_accounts(storage: Storage) -> list[dict]:
