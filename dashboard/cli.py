@@ -134,14 +134,26 @@ def regions(level: str | None, parent: str | None) -> None:
 
 
 @main.command("import")
-@click.argument("table", type=click.Choice(["boundaries", *INTERCHANGE]), required=False)
+@click.argument("table", type=click.Choice(["boundaries", *INTERCHANGE, "households+members"]), required=False)
 @click.argument("file", type=click.Path(dir_okay=False), required=False)
 @click.option("--user", default=None, help="Who imports (recorded in the import log).")
 @click.option("--rollback", "rollback_id", type=int, default=None, help="Undo the accepted import with this id.")
 @click.option("--code-field", default=None, help="boundaries: the property holding the region code.")
 @click.option("--name-field", default=None, help="boundaries: the property holding the name.")
-def import_table(table, file, user, rollback_id, code_field, name_field) -> None:
-    """Import TABLE from FILE (CSV/XLSX; boundaries: GeoJSON/Shapefile/GeoPackage), all or nothing."""
+@click.option("--replace", "replace_children", is_flag=True, default=False,
+              help="regions: the file is a new edition: units it omits under the parents it lists are removed.")
+@click.option("--recode", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="regions: CSV/XLSX old_code,new_code moving the records of removed units (same transaction).")
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A column mapping (JSON: table, headers {source header: column or null to ignore}, values "
+                   "{column: {term: code}}) for a file whose headers are not the contract's; saved for the file's "
+                   "layout once accepted. Without it a saved mapping of the layout is used, or one is suggested.")
+def import_table(table, file, user, rollback_id, code_field, name_field, mapping_file, replace_children=False,
+                 recode=None) -> None:
+    """Import TABLE from FILE (CSV/XLSX; boundaries: GeoJSON/Shapefile/GeoPackage), all or nothing.
+
+    TABLE households+members: a file of one row per person with the household's columns repeated, split into
+    households and members in one import (an import log entry each; --rollback of either undoes both)."""
     from data.compute.build import build
 
     storage = _storage(Config())
@@ -168,16 +180,56 @@ def import_table(table, file, user, rollback_id, code_field, name_field) -> None
         click.echo(f"imported {counts['township']} townships and {counts['village']} villages "
                    f"in {counts['counties']} counties from {file}")
         return
+    if table == "regions" and not mapping_file:  # a code list: new units get illustrative cells (geo/codelist.py)
+        from geo.codelist import ImportRejected, import_and_rebuild as import_code_list
+
+        try:
+            result, rebuilt = import_code_list(storage, operator, file, replace_children, recode)
+        except ImportRejected as rejected:
+            _report(rejected.problems, rejected.import_id)
+        moved = ", ".join(f"{column} {count}" for column, count in sorted(result.moved.items())) or "none"
+        click.echo(f"import {result.import_id} (regions) {result.status}: {result.added} added, {result.updated} "
+                   f"updated, {result.unchanged} unchanged, {len(result.removed)} removed, records moved: {moved}; "
+                   f"{result.drawn} illustrative cells drawn")
+        _figures_rebuilt(rebuilt)
+        return
+    if replace_children or recode:
+        raise click.UsageError("--replace and --recode are for the regions table (without --mapping)")
     from data.ingest.importer import ImportRejected
-    from data.ingest.workflow import import_and_rebuild
+    from data.ingest.mapping import Mapping, MappingError
+    from data.ingest.workflow import MappingNeeded, import_and_rebuild
 
     try:
-        result, rebuilt = import_and_rebuild(storage, operator, table, file)
+        mapping = Mapping.from_json(open(mapping_file, "rb").read()) if mapping_file else None
+        result, rebuilt = import_and_rebuild(storage, operator, table, file, mapping=mapping)
     except ImportRejected as rejected:
         _report(rejected.problems, rejected.import_id)
-    click.echo(f"import {result.import_id} ({table}) accepted: {result.added} added, {result.updated} updated, "
-               f"{result.unchanged} unchanged")
+    except MappingError as error:
+        raise click.ClickException("列映射不适用 / the mapping does not fit: " + "; ".join(
+            f"{zh} / {en}" for zh, en in error.problems)) from error
+    except MappingNeeded as needed:
+        _suggest(needed.layout)
+    if mapping_file:
+        click.echo(f"mapping {result.mapping_id} saved for this layout (from {mapping_file})")
+    elif result.mapping_id:
+        click.echo(f"mapping {result.mapping_id} used (saved for this layout)")
+    for part in result.parts or [result]:
+        click.echo(f"import {part.import_id} ({part.table}) accepted: {part.added} added, {part.updated} updated, "
+                   f"{part.unchanged} unchanged")
     _figures_rebuilt(rebuilt)
+
+
+def _suggest(layout) -> None:
+    """A file whose headers need a mapping: the suggestion, as a mapping file to check and pass with --mapping."""
+    from data.ingest.mapping import suggest
+
+    click.echo("表头与数据规范不一致，未导入 / the headers are not the contract's; nothing imported. Suggested "
+               "mapping (score 1: a known name; below: similar names; null: ignored) — check it, save it as a "
+               "file and import again with --mapping FILE:", err=True)
+    for item in suggest(layout.table, layout.headers):
+        click.echo(f"  {item.header} → {item.column or 'null'} ({item.score:.2f})", err=True)
+    click.echo(layout.suggested.as_json())
+    sys.exit(1)
 
 
 def _figures_rebuilt(summary: dict | None) -> None:
@@ -386,3 +438,49 @@ def restore_command(file: str, force: bool, check_only: bool) -> None:
     done = "is sound" if check_only else "restored"
     click.echo(f"{file} {done}: {manifest['backend']} database of {manifest['created_at']}, revision "
                f"{manifest['alembic_revision']}, {len(manifest['tables'])} tables, {sum(manifest['tables'].values())} rows")
+
+
+# -- report (issue 17 part 3): the region profile as one file per county ---------------------------------
+@main.command("report")
+@click.option("--region", "region_code", required=True,
+              help="A region code or prefix: a province or prefecture gives one report per county in it; a county "
+                   "(or a unit below) its own.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="The folder the files are written to (made if absent).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def report_command(region_code: str, fmt: str, out_dir: str, lang: str, quiet: bool) -> None:
+    """Write the report (the profile of /region/<code> as PDF or XLSX) of every county of REGION."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from data.read.cube import NotBuilt
+    from layouts import report
+
+    storage = _storage(Config())
+    access = _operator_access()
+    try:
+        region = storage.region(access, region_code)
+    except (InvalidCode, NotFound) as error:
+        raise click.ClickException(str(error)) from error
+    targets = [region] if region["level"] not in ("province", "city") else \
+        storage.regions(access, level="county", parent=region["code"])
+    if not targets:
+        raise click.ClickException(f"{region['name']} 下没有县级区划 / no counties in {region['code']}")
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    started, written = time.perf_counter(), 0
+    for target in tqdm(targets, desc=f"报告 report {region['name']}", unit="county", disable=quiet):
+        snapshot = storage.snapshot()
+        try:
+            made, data = report.render(snapshot, access, target["code"], fmt, lang)
+        except NotBuilt as error:
+            raise click.ClickException(str(error)) from error
+        (folder / report.file_name(made, fmt)).write_bytes(data)
+        written += 1
+    seconds = time.perf_counter() - started
+    _audit(storage, "export", "ok", f"report {fmt}: {written} files to {folder}", region=region["code"])
+    click.echo(f"{written} {fmt} reports written to {folder} in {seconds:.1f} s "
+               f"({seconds / written:.2f} s per report)")

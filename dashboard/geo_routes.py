@@ -27,14 +27,15 @@ LONG_CACHE = "private, max-age=31536000, immutable"
 SHORT_CACHE = "private, max-age=300"
 
 
-def _feature(code: str | None, name: str, geometry: str) -> str:
+def _feature(code: str | None, name: str, geometry: str, illustrative: bool = False) -> str:
     identity = f'"id":"{code}",' if code else ""
-    properties = json.dumps({"name": name}, ensure_ascii=False)
+    properties = json.dumps({"name": name, **({"illustrative": True} if illustrative else {})}, ensure_ascii=False)
     return f'{{"type":"Feature",{identity}"properties":{properties},"geometry":{geometry}}}'
 
 
-def _collection(features: list[tuple[str | None, str, str]]) -> bytes:
-    """A FeatureCollection from (id or None, name, geometry text); geometry text is passed through."""
+def _collection(features: list[tuple]) -> bytes:
+    """A FeatureCollection from (id or None, name, geometry text[, illustrative]); geometry text is passed
+    through; an illustrative outline (drawn, not surveyed) says so in its properties."""
     return f'{{"type":"FeatureCollection","features":[{",".join(_feature(*f) for f in features)}]}}'.encode()
 
 
@@ -79,6 +80,6 @@ def make_blueprint(storage: Storage, cache: Cache) -> Blueprint:
         full_parent = codes.normalize(parent) if parent else None
         store, access = reading(storage)
         return _send(f"{layer}:{full_parent}:{scope_key(access.scope)}", lambda: _collection(
-            store.outlines(access, layer, full_parent, fine=full_parent is not None)))
+            store.outlines(access, layer, full_parent, fine=full_parent is not None, flagged=True)))
 
     return json_errors(blueprint, "图层")

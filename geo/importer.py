@@ -3,8 +3,10 @@
 The file is keyed by code (a ``code``/``区划代码`` property; names from ``name``/``名称``). It is read
 whole and checked first; any problem rejects the file with a row/column/value/reason report in
 Chinese and English and changes nothing. Accepted units replace the illustrative ones of the counties
-they belong to, in one transaction. Province, prefecture and county outlines come from the packaged
-data and are not replaced here.
+they belong to, in one transaction: a unit already stored (e.g. from a code list, geo/codelist.py) keeps its
+code, records, flags and urban-rural code and gets the file's outline and name; a stored unit the file omits
+is removed, and refuses the file while records point to it. Province, prefecture and county outlines come
+from the packaged data and are not replaced here.
 """
 from __future__ import annotations
 
@@ -89,6 +91,18 @@ def import_boundaries(storage: Storage, access: Access, path: str | Path, code_f
         elif unit["level"] == "village" and unit["code"][:9] + "000" not in units:
             problems.append(Problem(unit["row"], code_column, unit["code"],
                                     "文件中缺少所属乡镇", "its township is not in the file"))
+    if not problems:  # the stored units a file omits go; records pointing to one refuse the file
+        stored = storage.subdivisions(access, sorted(counties))
+        omitted = [r for r in stored if r["code"] not in units]
+        for code, counts in sorted(storage.references(access, [r["code"] for r in omitted]).items()):
+            name = next(r["name"] for r in omitted if r["code"] == code)
+            problems.append(Problem(0, code_column, code, f"{name}（{code}）不在边界文件中，但仍有记录指向它："
+                                    + "、".join(f"{k.split('.')[0]} {v} 条" for k, v in sorted(counts.items()))
+                                    + "；请在文件中保留它，或先用新版代码表把记录改码（import regions --replace --recode）",
+                                    f"{code} is not in the boundary file but records point to it: "
+                                    + ", ".join(f"{k.split('.')[0]} {v}" for k, v in sorted(counts.items()))
+                                    + "; keep it in the file, or first move the records with a new edition of the code "
+                                      "list (import regions --replace --recode)"))
     if problems:
         raise ImportRejected(problems)
 

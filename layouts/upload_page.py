@@ -5,6 +5,11 @@ Choose the table, download its template if needed, drop the file: the import run
 every problem (row, column, value, reason) and the list can be downloaded. The latest imports are shown
 (an administrator's all, a data clerk's own). Only roles that import may open the page; a data clerk's
 rows must lie in their own region, and only an administrator imports the regions table.
+
+A file whose headers are not the contract's (or a person-level file, table ``households+members``) is
+matched through a column mapping: the page shows the suggested column of each source header, with its
+score and the number of distinct values in the column (never a value), the user corrects and confirms,
+the import runs and the mapping is saved for the layout; the next file of that layout imports at once.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from dash import dash_table, dcc, html
 from data.definitions import contract
 from data.definitions.messages import language, t
 from data.ingest import limits
+from data.ingest import mapping as column_mapping
 from data.ingest.importer import recent_imports
 from data.store.storage import Storage
 from layouts import ids, shell
@@ -22,7 +28,7 @@ PROBLEM_COLUMNS = ("row", "column", "value", "reason_zh", "reason_en")
 
 
 def table_label(table: str, lang: str) -> str:
-    spec = contract.spec_of(table)
+    spec = column_mapping.spec_for(table)
     return t("table_label", lang).format(name=spec.zh, table=table)
 
 
@@ -58,7 +64,8 @@ def layout(storage: Storage, access, table: str | None = None, lang: str | None 
 
 def tables_for(access) -> tuple[str, ...]:
     """The tables a role may import into (the regions table: administrators only)."""
-    return tuple(n for n in contract.INTERCHANGE if n != "regions" or access.role.can_admin)
+    return tuple(n for n in contract.INTERCHANGE if n != "regions" or access.role.can_admin) + (
+        column_mapping.PERSON_LEVEL,)
 
 
 def import_log_rows(storage: Storage, lang: str, access) -> list[dict]:
@@ -76,3 +83,39 @@ def import_log_table(storage: Storage, lang: str, access) -> dash_table.DataTabl
     return dash_table.DataTable(id=ids.IMPORT_LOG, data=rows, page_size=10,
                                 columns=[{"name": t(f"log_{c}", lang), "id": c} for c in columns],
                                 style_cell={"textAlign": "left", "fontSize": 13})
+
+
+IGNORE = "_ignore"  # the mapping table's choice for a source column left out of the import
+
+
+def mapping_box(lang: str, rows: list[dict], dropdown: dict) -> html.Div:
+    """The suggested column mapping of a dropped file, to correct and confirm (shown in the upload result)."""
+    return html.Div(id=ids.MAPPING_BOX, className="mapping-box", children=[
+        html.H3(t("mapping_title", lang)),
+        html.P(t("mapping_hint", lang)),
+        dash_table.DataTable(
+            id=ids.MAPPING_TABLE, data=rows, dropdown=dropdown, editable=False, page_action="none",
+            columns=[{"name": t("mapping_col_header", lang), "id": "header"},
+                     {"name": t("mapping_col_column", lang), "id": "column", "presentation": "dropdown",
+                      "editable": True},
+                     {"name": t("mapping_col_score", lang), "id": "score"},
+                     {"name": t("mapping_col_distinct", lang), "id": "distinct"}],
+            style_cell={"textAlign": "left", "fontSize": 13}, css=[{"selector": ".Select-menu-outer",
+                                                                  "rule": "display: block !important"}]),
+        html.Button(t("mapping_confirm", lang), id=ids.MAPPING_CONFIRM, n_clicks=0),
+        html.Progress(id=ids.MAPPING_PROGRESS, value="0", max="100", className="upload-progress"),
+    ])
+
+
+def mapping_rows(suggestions, counts: dict[str, int]) -> list[dict]:
+    """The mapping table's rows: source header, suggested column (or ignored), score, distinct values (a count)."""
+    return [{"header": s.header, "column": s.column or IGNORE, "score": f"{s.score:.2f}",
+             "distinct": counts.get(s.header, 0)} for s in suggestions if s.header]
+
+
+def mapping_dropdown(table: str, lang: str) -> dict:
+    """The columns a source header can be mapped to, for the table's dropdown."""
+    spec = column_mapping.spec_for(table)
+    options = [{"label": t("mapping_ignore", lang), "value": IGNORE}] + [
+        {"label": f"{c.zh} ({c.name})", "value": c.name} for c in spec.columns]
+    return {"column": {"options": options, "clearable": False}}

@@ -6,6 +6,8 @@ import sqlalchemy as sa
 
 from data.store.schema import regions as regions_table
 from data.definitions.access import ROLES, Access, OutOfScope, Scope
+from data.demo.regions import units_of
+from data.demo.scales import SCALES
 from data.store.storage import NotFound, migrate
 from tests.conftest import ADMIN
 
@@ -16,16 +18,20 @@ def test_whole_national_hierarchy_is_loaded_at_tiny_scale(tiny_storage):
     assert len(tiny_storage.regions(ADMIN, level="county")) == 2891
 
 
-def test_counties_in_scope_have_five_townships_of_five_villages_with_outlines(tiny_storage):
+def test_counties_in_scope_have_their_official_townships_and_villages_with_outlines(tiny_storage):
     in_scope = json.loads(tiny_storage.facts()["counties_in_scope"])
     assert len(in_scope) == 3
     for county in in_scope:
+        official_towns, official_villages = units_of(county[:6] + "000000", SCALES["tiny"])
         towns = tiny_storage.regions(ADMIN, parent=county)
-        assert len(towns) >= 5 and {t["level"] for t in towns} == {"township"}
+        assert [t["code"] for t in towns] == [t.code for t in official_towns]
+        assert [t["name"] for t in towns] == [t.name for t in official_towns]
+        assert {t["level"] for t in towns} == {"township"}
         assert len(tiny_storage.outlines(ADMIN, "township", county)) == len(towns)
         for town in towns:
             villages = tiny_storage.regions(ADMIN, parent=town["code"])
-            assert len(villages) >= 5 and all(v["illustrative"] for v in villages)
+            assert [v["code"] for v in villages] == [v.code for v in official_villages[town["code"]]]
+            assert villages and all(v["illustrative"] for v in villages)
             assert len(tiny_storage.outlines(ADMIN, "village", town["code"])) == len(villages)
 
 

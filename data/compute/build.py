@@ -99,8 +99,11 @@ def counties_with_data(connection) -> list[str]:
 
 def counties_of_records(connection, table: str, frame: pd.DataFrame) -> set[str]:
     """The counties whose cube rows the records of ``frame`` (rows of an interchange table) feed."""
-    if table == "regions" or frame.empty:
+    if table in ("regions", "events") or frame.empty:  # events feed no figure: the pages read them as they are
         return set()
+    if table == "thresholds":  # a province's line scores every household of the province: its counties with data
+        provinces = {code[:2] for code in frame["province_code"].dropna()}  # a code's first two digits: its province
+        return {county for county in counties_with_data(connection) if county[:2] in provinces}
     if table in ("projects", "funds"):
         codes = frame["county_code"]
     elif table in ("households", "teams", "collaboration"):
@@ -122,7 +125,9 @@ def mark_pending(connection, counties: set[str]) -> None:
 
 
 def thresholds_frame(connection) -> pd.DataFrame:
-    rows = connection.execute(sa.select(thresholds.c.province_code, thresholds.c.year, thresholds.c.yuan)).all()
+    """The provinces' monitoring lines as the pipeline reads them: province_code, year, yuan (the stored
+    contract column ``threshold``; the one place the two names meet)."""
+    rows = connection.execute(sa.select(thresholds.c.province_code, thresholds.c.year, thresholds.c.threshold)).all()
     return pd.DataFrame(rows, columns=["province_code", "year", "yuan"]).astype({"year": int, "yuan": float})
 
 
@@ -334,7 +339,7 @@ def build(storage: Storage, access: Access, counties: list[str] | None = None, e
 
 def after_import(storage: Storage, access: Access, table: str, counties: list[str]) -> dict | None:
     """Rebuild the figures an accepted import changed (region flags feed no figure); the build summary."""
-    return None if table == "regions" else build(storage, access, counties)
+    return None if table in ("regions", "events") else build(storage, access, counties)
 
 
 def _county(storage: Storage, access: Access, code: str) -> str:

@@ -15,6 +15,9 @@ MEASURES = ("industry", "employment", "dibao", "special_support", "temporary_rel
 # Rigid expenses that departments report (medical insurance, education, emergency management) or
 # households declare: the "rigid expense beyond capacity" trigger of identification.
 EXPENSE_KINDS = ("medical", "schooling", "disaster_loss", "accident")
+# Disasters and emergencies a county or township reports (the events table): what the monitoring page names
+# when warnings rise. Terms: the natural-disaster classes of GB/T 28921-2012 and 疫情 for an epidemic.
+EVENT_KINDS = ("flood", "drought", "earthquake", "landslide", "epidemic", "other")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Column:
     # An identifier or key (household, person, project, ID number): read as NFKC text, stripped; never in
     # scientific notation, never a spreadsheet number of more than 15 digits (Excel has rounded it).
     identifier: bool = False
+    length: int = 64  # the most characters of a str value (free text such as a note or a source: longer)
 
 
 @dataclass(frozen=True)
@@ -161,8 +165,30 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
         Column("dispatch_level", "派出单位层级", "enum", values=("central", "province", "city", "county")),
         Column("days_on_site", "在岗天数", "int", maximum=366),
     )),
+    # What a deployment brings besides its records: reference data that refers to regions only.
+    TableSpec("thresholds", "防止返贫监测标准", ("province_code", "year"), (
+        Column("province_code", "省代码", "code", note="a province (2-digit code or 12 digits)"),
+        Column("year", "年度", "year", **YEAR),
+        Column("threshold", "监测标准（元/人·年）", "money", minimum=1, maximum=100_000,
+               note="yuan per person per year: the province's monitoring range (防止返贫监测范围) of the year"),
+        Column("source", "依据", "str", length=200, note="the province's document (title and number) or where "
+                                                          "the figure was read"),
+    )),
+    TableSpec("events", "灾害和突发事件", ("event_id",), (
+        Column("event_id", "事件编码", "str", identifier=True),
+        Column("region_code", "区划代码", "code", note="a county or a township"),
+        Column("kind", "类型", "enum", values=EVENT_KINDS),
+        Column("started_on", "开始日期", "date"),
+        Column("ended_on", "结束日期", "date", required=False, note="empty: still going on"),
+        Column("note", "说明", "str", required=False, length=200,
+               note="free text (an ID or phone number in it is stored masked)"),
+    )),
 )}
-# The regions table: names and flags of existing regions (the hierarchy itself comes with boundaries).
+# The urban-rural classification codes (统计用城乡划分代码, 国家统计局《统计上划分城乡的规定》): 1xx urban (111 主城区,
+# 112 城乡结合区, 121 镇中心区, 122 镇乡结合区, 123 特殊区域), 2xx rural (210 乡中心区, 220 村庄).
+URBAN_RURAL = ("111", "112", "121", "122", "123", "210", "220")
+# The regions table: names, flags and urban-rural codes of regions, and new townships and villages of a known
+# county (a code list: geo/codelist.py, which draws their illustrative cells; outlines come with boundaries).
 # Stored in ``regions``, not in a table of its own, so it is kept apart from TABLES.
 REGIONS = TableSpec("regions", "区划", ("code",), (
     Column("code", "区划代码", "code"),
@@ -172,7 +198,9 @@ REGIONS = TableSpec("regions", "区划", ("code",), (
     Column("national_key_county", "国家乡村振兴重点帮扶县", "bool"),
     Column("provincial_key_county", "省级重点帮扶县", "bool"),
     Column("former_poverty_county", "脱贫县", "bool"),
-), extra_exported=(Column("flag_source", "标记来源", "str", required=False,
+    Column("urban_rural", "城乡分类代码", "enum", required=False, values=URBAN_RURAL,
+           note="the code list's 城乡分类代码 of a township or village (111 主城区 … 220 村庄); empty: not given"),
+), extra_exported=(Column("flag_source", "标记来源", "str", required=False, length=200,  # as stored (schema.regions)
                           note="where the flags come from; an import records its file"),))
 
 
@@ -182,7 +210,7 @@ def spec_of(name: str) -> TableSpec:
 
 # Import order: a table's references are loaded before it.
 INTERCHANGE = ("regions", "households", "members", "monitoring", "assistance", "income", "expenses", "employment",
-               "projects", "funds", "collaboration", "teams")
+               "projects", "funds", "collaboration", "teams", "thresholds", "events")
 LOAD_ORDER = INTERCHANGE[1:]
 
 # The official Chinese term of every enumerated value (reference/glossary.csv where it has one). Imports
@@ -218,6 +246,10 @@ LABELS_BY_COLUMN_ZH = {
     ("funds", "use"): {"industry": "产业发展", "employment": "就业", "other": "其他"},
     ("projects", "type"): {"workshop": "帮扶车间", "other": "其他"},
     ("regions", "level"): {"province": "省", "city": "市", "county": "县", "township": "乡", "village": "村"},
+    ("regions", "urban_rural"): {"111": "主城区", "112": "城乡结合区", "121": "镇中心区", "122": "镇乡结合区",
+                                 "123": "特殊区域", "210": "乡中心区", "220": "村庄"},
+    ("events", "kind"): {"flood": "洪涝灾害", "drought": "干旱灾害", "earthquake": "地震灾害", "landslide": "滑坡灾害",
+                         "epidemic": "疫情", "other": "其他"},
 }
 
 

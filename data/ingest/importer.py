@@ -13,6 +13,7 @@ undo it.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
@@ -34,8 +35,9 @@ from data.compute.build import counties_of_records, mark_pending
 from data.definitions import codes, contract, personal
 from data.definitions.access import Access, Scope
 from data.definitions.access import check as check_access
+from data.ingest import mapping as column_mapping
 from data.ingest import spreadsheet
-from data.ingest.reader import NUMERIC, ROW, FileProblem, read_chunks
+from data.ingest.reader import NUMERIC, ROW, FileProblem, header_names, read_chunks
 from data.store import records
 from data.store.schema import data_tables, import_changes, import_log, meta
 from data.store.schema import regions as regions_table
@@ -87,6 +89,8 @@ class ImportResult:
     updated: int
     unchanged: int
     counties: list[str] = field(default_factory=list)  # whose figures the file feeds (to rebuild)
+    parts: list[ImportResult] = field(default_factory=list)  # a file written into several tables: each one's
+    mapping_id: int | None = None  # the saved column mapping the file was read through
 
 
 # -- parsing -------------------------------------------------------------------------------------
@@ -96,10 +100,11 @@ def _enum_lookup(table: str, column: contract.Column) -> dict[str, str]:
     return lookup
 
 
-def parse(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+def parse(table: str, frame: pd.DataFrame, spec: contract.TableSpec | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Strings → typed values; every value that cannot be read is a problem. ``frame[NUMERIC]`` (workbooks)
-    names per row the identifier columns whose cell was a number."""
-    spec = contract.spec_of(table)
+    names per row the identifier columns whose cell was a number. ``spec``: the columns read, if not the
+    table's contract (a code list: geo/codelist.py)."""
+    spec = spec or contract.spec_of(table)
     problems: list[Problem] = []
     out = pd.DataFrame({ROW: frame[ROW]})
     numeric = frame[NUMERIC] if NUMERIC in frame else itertools.repeat(())
@@ -129,8 +134,8 @@ def _parse_value(table: str, column: contract.Column, value: str, number: bool =
         value = spreadsheet.restore(value)  # an exported "'=…" is the text "=…" (data/ingest/spreadsheet.py)
         if column.identifier:
             value = _identifier(value, number)
-        if len(value) > 64:
-            raise ValueError("超过 64 个字符", "longer than 64 characters")
+        if len(value) > column.length:
+            raise ValueError(f"超过 {column.length} 个字符", f"longer than {column.length} characters")
         return value
     value = unicodedata.normalize("NFKC", value).strip()  # full-width digits, letters and signs
     if kind == "code":
@@ -222,6 +227,9 @@ _ROW_RULES = {
                    _rule(lambda d: d["eliminated_on"].isna() | d["identified_on"].isna()
                          | (pd.to_datetime(d["eliminated_on"]) >= pd.to_datetime(d["identified_on"])),
                          "风险消除日期早于识别日期", "eliminated before being identified", "eliminated_on")],
+    "events": [_rule(lambda d: d["ended_on"].isna() | d["started_on"].isna()
+                     | (pd.to_datetime(d["ended_on"]) >= pd.to_datetime(d["started_on"])),
+                     "结束日期早于开始日期", "ended before it started", "ended_on")],
 }
 
 
@@ -263,7 +271,8 @@ def _text(value) -> str:
 # Which region level a code column must name.
 _CODE_LEVELS = {("households", "village_code"): ("village",), ("teams", "village_code"): ("village",),
                 ("projects", "county_code"): ("county",), ("projects", "village_code"): ("village",),
-                ("funds", "county_code"): ("county",), ("collaboration", "west_code"): ("city", "county")}
+                ("funds", "county_code"): ("county",), ("collaboration", "west_code"): ("city", "county"),
+                ("thresholds", "province_code"): ("province",), ("events", "region_code"): ("county", "township")}
 
 
 def _flagger(typed: pd.DataFrame, problems: list[Problem]):
@@ -327,7 +336,11 @@ def check_references(connection, table: str, typed: pd.DataFrame) -> list[Proble
     if table == "regions":
         stored = records.lookup(connection, regions_table, "code", typed["code"], extra=("level", "parent_code"))
         unknown = ~typed["code"].map(lambda c: c is None or c in stored)
-        flag(unknown, "code", "区划不存在（新区划须随边界文件导入）", "unknown region (new regions come with a boundary file)")
+        # New townships and villages need cells drawn (geo): the code-list import adds them (geo/codelist.py), which
+        # is what `import regions` and the upload page run; this table path changes stored regions only.
+        flag(unknown, "code", "区划不存在（新的乡镇和村请用代码表导入：python -m dashboard import regions 或上传页面）",
+             "unknown region (new townships and villages come with a code list: `python -m dashboard import regions` "
+             "or the upload page)")
         known = typed["code"].map(lambda c: c in stored)
         level = known & typed.apply(lambda r: r["code"] in stored and stored[r["code"]][1] != r["level"], axis=1)
         flag(level, "level", "级别与已有区划不符", "level differs from the stored region")
@@ -490,63 +503,150 @@ def _records_changed(connection) -> None:
         connection.execute(meta.insert().values(key=RECORDS_VERSION, value=new))
 
 
-def _stage(storage: Storage, access: Access, table: str, path: Path, spool, progress) -> _Staged:
-    """Read and check the whole file and compare it with the stored rows, reading only (no lock held)."""
-    spec = contract.spec_of(table)
-    seen_keys: set[tuple] = set()
+@dataclass
+class _Plan:
+    """How a file is read and where it goes: the columns it holds (``spec``), its headers (``names``: normalised
+    header → column; None: the contract's), the value maps of a mapping, and the contract tables it is split
+    into, in write order (one; or households and members for a person-level file)."""
+    table: str  # what the file is: a contract table, or mapping.PERSON_LEVEL
+    spec: contract.TableSpec
+    parts: tuple[str, ...]
+    names: dict | None = None
+    mapping: object = None  # a mapping.Mapping, whose value variants are applied to each chunk
+
+    @classmethod
+    def of(cls, table: str, mapping=None) -> _Plan:
+        if table in column_mapping.PARTS:
+            names = mapping.names() if mapping is not None else header_names(column_mapping.spec_for(table))
+            return cls(table, column_mapping.spec_for(table), column_mapping.PARTS[table], names, mapping)
+        return cls(table, contract.spec_of(table), (table,), mapping.names() if mapping is not None else None, mapping)
+
+
+def _part_frame(plan: _Plan, part: str, chunk: pd.DataFrame) -> pd.DataFrame:
+    """A chunk's columns of one of the plan's tables (with the file row and the numeric-cell marks)."""
+    if len(plan.parts) == 1:
+        return chunk
+    columns = [c.name for c in contract.spec_of(part).all_columns if c.name in chunk] + [
+        c for c in (ROW, NUMERIC) if c in chunk]
+    return chunk[columns]
+
+
+def _first_of_each_household(typed: pd.DataFrame, seen: dict, problems: list[Problem]) -> pd.DataFrame:
+    """A person-level file's household rows, one per household (its first row in the file). A household's
+    repeated fields must agree: each that differs from the household's first row is a problem (row, column)."""
+    spec = contract.TABLES["households"]
+    columns = [c.name for c in spec.columns if c.name != "household_id"]
+    first = []
+    for index, row in zip(typed.index, typed.to_dict("records")):
+        household = row["household_id"]
+        if household is None:
+            first.append(index)  # reported as empty already; kept so that its other problems show
+            continue
+        if household not in seen:
+            seen[household] = (int(row[ROW]), {c: row[c] for c in columns})
+            first.append(index)
+            continue
+        at, values = seen[household]
+        for column in columns:
+            if row[column] is not None and values[column] is not None and row[column] != values[column]:
+                problems.append(Problem(int(row[ROW]), column, _text(row[column]),
+                                        f"同一户各行的“{spec.column(column).zh}”不一致（与第 {at} 行不同）",
+                                        f"the household's rows disagree on {column} (differs from row {at})"))
+    return typed.loc[first]
+
+
+_UNKNOWN_HOUSEHOLD = "unknown household (import households first)"
+
+
+def _stage(storage: Storage, access: Access, plan: _Plan, path: Path, spools: list, progress) -> list[_Staged]:
+    """Read and check the whole file and compare it with the stored rows, reading only (no lock held): what
+    each of the plan's tables would change, with every problem (on the first)."""
+    seen_keys: dict[str, set[tuple]] = {part: set() for part in plan.parts}
+    households: dict = {}  # a person-level file: each household's first row and values
     rows_read = 0
     with storage.engine.connect() as connection:
-        staged = _Staged(_versions(connection), spool)  # read first: a write after it changes it
-        problems = staged.problems
+        version = _versions(connection)  # read first: a write after it changes it
+        stageds = [_Staged(version, spool) for spool in spools]
+        problems = stageds[0].problems
         try:
-            for chunk in read_chunks(path, spec):
-                if table == "regions" and chunk.get("flag_source") is None:  # the file is the flags' source
+            for chunk in read_chunks(path, plan.spec, names=plan.names):
+                if plan.table == "regions" and chunk.get("flag_source") is None:  # the file is the flags' source
                     chunk = chunk.assign(flag_source=f"import:{path.name}")
-                typed, found = parse(table, chunk)
-                found += check(table, typed)
-                duplicated = []
-                for row, key in zip(typed[ROW], typed[list(spec.key)].itertuples(index=False, name=None)):
-                    if key in seen_keys:
-                        duplicated.append(Problem(int(row), "+".join(spec.key), " / ".join(map(str, key)),
-                                                  "关键字段重复（同一记录出现多次）", "duplicate key (the same record twice)"))
-                    seen_keys.add(key)
-                found += duplicated
-                found += check_references(connection, table, typed)
-                found += check_scope(connection, table, typed, access.scope)
-                rows_read += len(typed)
+                if plan.mapping is not None:
+                    chunk = column_mapping.apply_values(plan.table, chunk, plan.mapping)
+                found, checked = [], []
+                for part in plan.parts:
+                    spec = contract.spec_of(part)
+                    typed, part_found = parse(part, _part_frame(plan, part, chunk))
+                    if len(plan.parts) > 1 and part == "households":
+                        typed = _first_of_each_household(typed, households, part_found)
+                    part_found += check(part, typed)
+                    duplicated = []
+                    for row, key in zip(typed[ROW], typed[list(spec.key)].itertuples(index=False, name=None)):
+                        if key in seen_keys[part]:
+                            duplicated.append(Problem(int(row), "+".join(spec.key), " / ".join(map(str, key)),
+                                                      "关键字段重复（同一记录出现多次）", "duplicate key (the same record twice)"))
+                        seen_keys[part].add(key)
+                    part_found += duplicated
+                    references = check_references(connection, part, typed)
+                    if len(plan.parts) > 1 and part != plan.parts[0]:  # its households come in the same file
+                        references = [p for p in references if not (p.column == "household_id" and p.en == _UNKNOWN_HOUSEHOLD)]
+                    part_found += references
+                    part_found += check_scope(connection, part, typed, access.scope)
+                    found += part_found
+                    checked.append(typed)
+                rows_read += len(checked[-1]) if len(plan.parts) == 1 else len(chunk)
                 if progress:
                     progress(rows_read)
                 if found:
+                    if len(plan.parts) > 1:
+                        found.sort(key=lambda p: p.row)
                     problems.extend(found)
-                    staged.bad_rows.update(p.row for p in found)
+                    stageds[0].bad_rows.update(p.row for p in found)
                     if len(problems) >= MAX_PROBLEMS:
                         break
                 elif not problems:
-                    _stage_rows(connection, table, typed, staged)
+                    for part, typed, staged in zip(plan.parts, checked, stageds):
+                        _stage_rows(connection, part, typed, staged)
                 connection.rollback()  # each chunk's reads end there (PostgreSQL: no transaction left open)
         except FileProblem as error:
             problems.append(Problem(error.row, error.column, error.value, error.zh, error.en))
-    if not problems and not seen_keys:
+    if not problems and not seen_keys[plan.parts[0]]:
         problems.append(Problem(0, "file", path.name, "文件中没有数据行", "the file has no data rows"))
-    return staged
+    return stageds
 
 
-def _apply(storage: Storage, table: str, path: Path, digest: str, user: str, staged: _Staged) -> ImportResult | None:
-    """Write what was staged in one short transaction; None if the records changed since they were read."""
+def _apply(storage: Storage, plan: _Plan, path: Path, digest: str, user: str,
+           stageds: list[_Staged]) -> ImportResult | None:
+    """Write what was staged for every table of the plan in one short transaction (an import log row per table;
+    several share a group); None if the records changed since they were read."""
+    results = []
     with writing(storage.engine) as connection:
-        if not _claim(connection, staged.version):
+        if not _claim(connection, stageds[0].version):
             return None
-        added, updated, unchanged = staged.counts
-        import_id = connection.execute(import_log.insert().values(
-            table_name=table, file_name=path.name, file_sha256=digest, imported_by=user,
-            imported_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), rows_added=added,
-            rows_updated=updated, rows_unchanged=unchanged, rows_rejected=0,
-            status="accepted")).inserted_primary_key[0]
-        staged.spool.seek(0)
-        for _ in range(staged.batches):
-            _write(connection, table, pickle.load(staged.spool), import_id)
-        mark_pending(connection, staged.touched)  # the figures follow even if the rebuild after this fails
-    return ImportResult(import_id, table, added, updated, unchanged, counties=sorted(staged.touched))
+        group = None
+        for part, staged in zip(plan.parts, stageds):
+            added, updated, unchanged = staged.counts
+            import_id = connection.execute(import_log.insert().values(
+                table_name=part, file_name=path.name, file_sha256=digest, imported_by=user,
+                imported_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), rows_added=added,
+                rows_updated=updated, rows_unchanged=unchanged, rows_rejected=0,
+                status="accepted", **({} if len(plan.parts) == 1 else {"group_id": group})
+            )).inserted_primary_key[0]
+            if len(plan.parts) > 1 and group is None:
+                group = import_id
+                connection.execute(import_log.update().where(import_log.c.id == import_id).values(group_id=group))
+            staged.spool.seek(0)
+            for _ in range(staged.batches):
+                _write(connection, part, pickle.load(staged.spool), import_id)
+            results.append(ImportResult(import_id, part, added, updated, unchanged, counties=sorted(staged.touched)))
+        touched = set().union(*(staged.touched for staged in stageds))
+        mark_pending(connection, touched)  # the figures follow even if the rebuild after this fails
+    if len(results) == 1:
+        return results[0]
+    return ImportResult(results[0].import_id, plan.table, *(sum(getattr(r, n) for r in results)
+                                                           for n in ("added", "updated", "unchanged")),
+                        counties=sorted(touched), parts=results)
 
 
 def import_file(storage: Storage, access: Access, table: str, path: str | Path, progress=None) -> ImportResult:
@@ -560,22 +660,44 @@ def import_file(storage: Storage, access: Access, table: str, path: str | Path, 
     check_access(access).require("import")
     if table not in contract.INTERCHANGE:
         raise ValueError(f"unknown table {table!r}; one of {', '.join(contract.INTERCHANGE)}")
-    path = Path(path)
+    return _import(storage, access, _Plan.of(table), Path(path), progress)
+
+
+def import_mapped(storage: Storage, access: Access, table: str, path: str | Path, mapping=None,
+                  progress=None) -> ImportResult:
+    """Import a file read through a confirmed column mapping (data/ingest/mapping.py: its headers and value
+    variants), all or nothing like :func:`import_file`. ``table`` may be ``households+members``
+    (mapping.PERSON_LEVEL): one row per person, split into households and members and written in one
+    transaction (an import log row each, one group; the result sums both and lists them in ``parts``);
+    without a mapping such a file has the contract's headers."""
+    check_access(access).require("import")
+    if table not in column_mapping.mappable():
+        raise ValueError(f"unknown table {table!r}; one of {', '.join(column_mapping.mappable())}")
+    if mapping is None and table not in column_mapping.PARTS:
+        return import_file(storage, access, table, path, progress)
+    result = _import(storage, access, _Plan.of(table, mapping), Path(path), progress)
+    result.mapping_id = getattr(mapping, "id", None)
+    return result
+
+
+def _import(storage: Storage, access: Access, plan: _Plan, path: Path, progress) -> ImportResult:
     digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
     user = access.user or f"cli:{getpass.getuser()}"
     for _ in range(STAGE_ATTEMPTS):
-        with tempfile.TemporaryFile(prefix="import-") as spool:  # protected rows only: nothing whole in it
-            staged = _stage(storage, access, table, path, spool, progress)
-            if staged.problems:
-                rejected_id = _log_rejection(storage, table, path, digest, user, staged.problems, len(staged.bad_rows))
-                raise ImportRejected(staged.problems[:MAX_PROBLEMS], rejected_id)
-            result = _apply(storage, table, path, digest, user, staged)
+        with contextlib.ExitStack() as stack:  # protected rows only: nothing whole in the spools
+            spools = [stack.enter_context(tempfile.TemporaryFile(prefix="import-")) for _ in plan.parts]
+            stageds = _stage(storage, access, plan, path, spools, progress)
+            problems = stageds[0].problems
+            if problems:
+                rejected_id = _log_rejection(storage, plan.table, path, digest, user, problems, len(stageds[0].bad_rows))
+                raise ImportRejected(problems[:MAX_PROBLEMS], rejected_id)
+            result = _apply(storage, plan, path, digest, user, stageds)
             if result is not None:
                 return result
     problems = [Problem(0, "file", path.name, f"导入期间其他导入或回滚不断修改数据（已重读 {STAGE_ATTEMPTS} 次），请稍后重新导入",
                         f"other imports or rollbacks kept changing the records while this file was checked "
                         f"(read {STAGE_ATTEMPTS} times); import it again later")]
-    raise ImportRejected(problems, _log_rejection(storage, table, path, digest, user, problems, 0))
+    raise ImportRejected(problems, _log_rejection(storage, plan.table, path, digest, user, problems, 0))
 
 
 def previous_counties(connection, table: str, typed: pd.DataFrame) -> set[str]:
@@ -596,35 +718,51 @@ def _log_rejection(storage, table, path, digest, user, problems, rejected_rows) 
 
 
 def rollback(storage: Storage, access: Access, import_id: int) -> dict:
-    """Undo an accepted import: delete the rows it added, restore the rows it changed (administrators)."""
+    """Undo an accepted import: delete the rows it added, restore the rows it changed (administrators). The
+    imports of one file written together (a group: households and members of a person-level file) are
+    undone together, in one transaction."""
     check_access(access).require("admin")
     with writing(storage.engine) as connection:
         log = connection.execute(sa.select(import_log).where(import_log.c.id == import_id)).mappings().first()
         if log is None:
             raise LookupError(f"没有这次导入 / no import {import_id}")
-        if log["status"] != "accepted":
-            raise ValueError(f"导入 {import_id} 的状态为 {log['status']}，不能回滚 / import {import_id} is {log['status']}")
-        later = connection.execute(sa.select(sa.func.count()).select_from(import_log).where(
-            import_log.c.table_name == log["table_name"], import_log.c.id > import_id,
-            import_log.c.status == "accepted")).scalar_one()
-        if later:
-            raise ValueError(f"请先回滚同一张表之后的 {later} 次导入 / roll back the {later} later imports of this table first")
-        spec = contract.spec_of(log["table_name"])
-        stored = records.stored_table(spec.name)
-        changes = connection.execute(sa.select(import_changes).where(import_changes.c.import_id == import_id)).all()
-        for change in changes:
-            key = dict(zip(spec.key, json.loads(change.row_key)))
-            typed_key = {k: _typed(spec.column(k), v) for k, v in key.items()}
-            where = sa.and_(*[stored.c[k] == v for k, v in typed_key.items()])
-            if change.previous is None:
-                connection.execute(stored.delete().where(where))
-            else:
-                previous = json.loads(change.previous)
-                connection.execute(stored.update().where(where).values(
-                    {c.name: _typed(c, previous[c.name]) for c in spec.all_columns if c.name not in spec.key}))
-        connection.execute(import_log.update().where(import_log.c.id == import_id).values(status="rolled_back"))
+        group = [log] if log["group_id"] is None else connection.execute(sa.select(import_log).where(
+            import_log.c.group_id == log["group_id"]).order_by(import_log.c.id)).mappings().all()
+        ids = [entry["id"] for entry in group]
+        for entry in group:
+            if entry["status"] != "accepted":
+                raise ValueError(f"导入 {entry['id']} 的状态为 {entry['status']}，不能回滚 / import {entry['id']} is "
+                                 f"{entry['status']}")
+            later = connection.execute(sa.select(sa.func.count()).select_from(import_log).where(
+                import_log.c.table_name == entry["table_name"], import_log.c.id > entry["id"],
+                import_log.c.id.not_in(ids), import_log.c.status == "accepted")).scalar_one()
+            if later:
+                raise ValueError(f"请先回滚同一张表之后的 {later} 次导入 / roll back the {later} later imports of this table first")
+        reverted = 0
+        for entry in reversed(group):  # members before their households
+            reverted += _revert(connection, entry)
+        connection.execute(import_log.update().where(import_log.c.id.in_(ids)).values(status="rolled_back"))
         _records_changed(connection)  # an import read before this must read again
-        return {"import_id": import_id, "table": spec.name, "rows_reverted": len(changes)}
+        return {"import_id": import_id, "table": "+".join(entry["table_name"] for entry in group),
+                "rows_reverted": reverted}
+
+
+def _revert(connection, log) -> int:
+    """Inside the rollback's transaction: undo one import log entry's changes; how many rows."""
+    spec = contract.spec_of(log["table_name"])
+    stored = records.stored_table(spec.name)
+    changes = connection.execute(sa.select(import_changes).where(import_changes.c.import_id == log["id"])).all()
+    for change in changes:
+        key = dict(zip(spec.key, json.loads(change.row_key)))
+        typed_key = {k: _typed(spec.column(k), v) for k, v in key.items()}
+        where = sa.and_(*[stored.c[k] == v for k, v in typed_key.items()])
+        if change.previous is None:
+            connection.execute(stored.delete().where(where))
+        else:
+            previous = json.loads(change.previous)
+            connection.execute(stored.update().where(where).values(
+                {c.name: _typed(c, previous[c.name]) for c in spec.all_columns if c.name not in spec.key}))
+    return len(changes)
 
 
 def _typed(column: contract.Column, value):

@@ -141,13 +141,15 @@ def _map_columns(header: list, above: list | None, names: dict[str, str], spec: 
     return mapped
 
 
-def read_chunks(path: str | Path, spec: TableSpec) -> Iterator[pd.DataFrame]:
+def read_chunks(path: str | Path, spec: TableSpec, names: dict[str, str | None] | None = None) -> Iterator[pd.DataFrame]:
     """Chunks with canonical column names, string values (None when empty), the file row in ``_row`` and,
-    for a workbook, the identifier columns that were number cells in ``_numeric``."""
+    for a workbook, the identifier columns that were number cells in ``_numeric``. ``names`` (normalised
+    header → column, None: ignored) replaces the contract's headers: a confirmed column mapping
+    (data/ingest/mapping.py)."""
     path = Path(path)
     if not path.exists():
         raise FileProblem("file", str(path), "文件不存在", "no such file")
-    names = header_names(spec)
+    names = header_names(spec) if names is None else names
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         yield from _xlsx_chunks(path, spec, names)
     elif path.suffix.lower() in (".csv", ".txt"):
@@ -559,3 +561,53 @@ def _column(letters: str) -> int:
     for letter in letters[:8]:
         number = number * 26 + ord(letter) - 64
     return number if len(letters) <= 8 else 26 ** 8
+
+
+# -- the header alone (column mapping, data/ingest/mapping.py) ----------------------------------------
+def read_header(path: str | Path, names: dict[str, str | None]) -> list[str]:
+    """The header row of a file as its cells say (a cell left empty: ""), found as :func:`read_chunks` finds
+    it — the row of the first ten with most cells in ``names`` (normalised header → anything) — after the
+    same checks of the file; the row above fills a header cell only where read_chunks would use it."""
+    path = Path(path)
+    if not path.exists():
+        raise FileProblem("file", str(path), "文件不存在", "no such file")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        title, merges, last_row = check_workbook(path)
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except MemoryError:
+            raise
+        except Exception as error:
+            raise FileProblem("file", path.name, f"无法读取 Excel 文件：{error}", f"cannot read the workbook: {error}")
+        try:
+            sheet = book.worksheets[0]
+            top = list(_filled(sheet.iter_rows(min_row=1, max_row=min(HEADER_SEARCH_ROWS, last_row),
+                                               max_col=XLSX_MAX_COLUMNS, values_only=True), merges, XLSX_MAX_COLUMNS))
+        except (FileProblem, MemoryError):
+            raise
+        except Exception as error:
+            raise FileProblem("file", path.name, f"无法读取 Excel 文件：{error}", f"cannot read the workbook: {error}")
+        finally:
+            book.close()
+        at = _find_header(top, names)
+        width = max([i + 1 for row in top[max(0, at - 1):at + 1] for i, v in enumerate(row) if v is not None] or [1])
+        header, above = top[at][:width], (top[at - 1][:width] if at else None)
+    elif path.suffix.lower() in (".csv", ".txt"):
+        head = _head(path, 8)
+        if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+            raise FileProblem("file", path.name, "这是 Excel（或压缩）文件，不是 CSV：请使用 .xlsx 扩展名或另存为 CSV",
+                              "this is an Excel (or zip) file, not a CSV: name it .xlsx or save it as CSV")
+        top = list(itertools.islice(_records(path, detect_encoding(path)), HEADER_SEARCH_ROWS))
+        at = _find_header([fields for _, fields in top], names)
+        header, above = top[at][1], (top[at - 1][1] if at else None)
+    else:
+        raise FileProblem("file", path.name, "只接受 CSV 或 XLSX 文件", "only CSV or XLSX files are accepted")
+    cells = []
+    for index, cell in enumerate(header):
+        key = normalise_header(cell)
+        if key not in names and above is not None and index < len(above) and normalise_header(above[index]) in names:
+            cell = above[index]
+        cells.append("" if cell is None else str(cell).strip())
+    return cells

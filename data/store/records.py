@@ -132,7 +132,8 @@ def normalise(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 # Where a row of each table lies: its own region column; the other tables through their household's village.
 REGION_COLUMNS = {"projects": "county_code", "funds": "county_code", "collaboration": "west_code",
-                  "teams": "village_code", "households": "village_code"}
+                  "teams": "village_code", "households": "village_code",
+                  "thresholds": "province_code", "events": "region_code"}
 
 
 def region_filter(table: str, prefix: str | None):
@@ -143,6 +144,8 @@ def region_filter(table: str, prefix: str | None):
     column = REGION_COLUMNS.get(table)
     if table == "projects" and len(prefix) > 6:  # below a county: the projects placed in its villages
         column = "village_code"
+    if table == "thresholds":  # the lines in force in a region: its province's
+        return stored, stored.c.province_code.startswith(prefix[:2])
     if column:
         return stored, stored.c[column].startswith(prefix)
     households = data_tables["households"]

@@ -40,6 +40,9 @@ regions = Table(
     Column("source", String(120), nullable=False),
     # Where the key-county flag comes from (a row of data/reference/key_counties.csv or an import).
     Column("flag_source", String(200), nullable=True),
+    # The urban-rural classification code (城乡分类代码, 111 … 220) of the code list (issue 16; migration 0008):
+    # NULL where the list gives none. Declared in contract.REGIONS (URBAN_RURAL).
+    Column("urban_rural", String(3), nullable=True),
     # The region's ancestor on each layer, itself where it fills that layer (东莞 fills "county").
     *[Column(f"{layer}_code", String(12), nullable=True, index=True) for layer in LAYERS],
     Index("ix_regions_parent", "parent_code"),
@@ -79,7 +82,7 @@ meta = Table(
 
 
 # -- the interchange tables (data/contract.py), stored with the same column names -----------------
-_TYPES = {"str": lambda c: String(64 if not c.personal else 32), "code": lambda c: String(12),
+_TYPES = {"str": lambda c: String(c.length if not c.personal else 32), "code": lambda c: String(12),
           "int": lambda c: Integer(), "money": lambda c: BigInteger(), "bool": lambda c: Boolean(),
           "date": lambda c: Date(), "period": lambda c: String(7), "enum": lambda c: String(32),
           "enums": lambda c: String(200), "year": lambda c: Integer()}
@@ -97,17 +100,20 @@ _REFERENCES = {
     ("funds", "county_code"): "regions.code",
     ("collaboration", "west_code"): "regions.code",
     ("teams", "village_code"): "regions.code",
+    ("thresholds", "province_code"): "regions.code",
+    ("events", "region_code"): "regions.code",
 }
+_ON_DELETE = {("thresholds", "province_code"): "CASCADE"}  # as migration 0003 made it: a province's lines go with it
 _INDEXED = {("households", "village_code"), ("members", "household_id"), ("employment", "household_id"),
             ("expenses", "household_id"),
-            ("projects", "county_code")}
+            ("projects", "county_code"), ("events", "region_code")}
 
 
 def _contract_table(spec) -> Table:
     columns = []
     for column in spec.all_columns:
         reference = _REFERENCES.get((spec.name, column.name))
-        args = [ForeignKey(reference)] if reference else []
+        args = [ForeignKey(reference, ondelete=_ON_DELETE.get((spec.name, column.name)))] if reference else []
         columns.append(Column(column.name, _TYPES[column.kind](column), *args,
                               primary_key=column.name in spec.key,
                               nullable=not (column.required or column.name in spec.key),
@@ -160,15 +166,10 @@ cube = Table(
     Index("ix_cube_period_level", "period", "level"),
 )
 
-# Monitoring thresholds (防止返贫监测线), yuan per person per year, set by each province for each year.
-thresholds = Table(
-    "thresholds",
-    metadata,
-    Column("province_code", String(12), ForeignKey("regions.code", ondelete="CASCADE"), primary_key=True),
-    Column("year", Integer, primary_key=True),
-    Column("yuan", Integer, nullable=False),
-    Column("source", String(200), nullable=False),
-)
+# Monitoring thresholds (防止返贫监测标准), yuan per person per year, set by each province for each year, and the
+# disasters and emergencies of counties and townships: contract tables (data/definitions/contract.py, issue 16).
+thresholds = data_tables["thresholds"]
+events = data_tables["events"]
 
 # -- accounts (data/accounts.py) and the audit log (data/audit.py) -----------------------------------
 users = Table(
@@ -236,3 +237,25 @@ audit_log = Table(
     Column("via", String(8), nullable=False),  # web | api | cli
     Column("address", String(64), nullable=True),
 )
+
+# -- column mappings (data/ingest/mapping.py, issue 16) ---------------------------------------------------
+# A layout of a county's spreadsheet, confirmed once: source header → contract column and value maps, found
+# again by the layout's signature (SHA-256 of the normalised, sorted headers). Configuration, not records:
+# headers and value terms only. ``scope``: the saver's regions (JSON list of significant code prefixes; NULL:
+# the whole country) — a mapping is used for imports within them.
+column_mappings = Table(
+    "column_mappings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("signature", String(64), nullable=False),
+    Column("table_name", String(32), nullable=False),
+    Column("mapping", Text, nullable=False),
+    Column("saved_by", String(64), nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+    Column("scope", Text, nullable=True),
+    Index("ix_column_mappings_signature", "signature", "table_name"),
+)
+# The imports of one file written in one transaction (a person-level file: households and members) share a
+# group: the id of the group's first import, on each of its rows (NULL: an import of its own); a rollback of
+# one undoes the group.
+import_log.append_column(Column("group_id", Integer, nullable=True))

@@ -24,6 +24,7 @@ from data.store.schema import (
     boundaries,
     boundary_lines,
     cube,
+    events,
     meta,
     regions,
     thresholds,
@@ -33,7 +34,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 INSERT_CHUNK = 2000
 SQLITE_BUSY_SECONDS = 15  # a write waits this long for SQLite's one write lock (an import's apply is shorter)
 REGION_FIELDS = ("code", "name", "level", "parent_code", "national_key_county", "provincial_key_county",
-                 "former_poverty_county", "source", "flag_source")
+                 "former_poverty_county", "source", "flag_source", "urban_rural")
 
 
 class NotFound(LookupError):
@@ -98,10 +99,10 @@ class Storage:
                         lines: Iterable[dict], facts: dict[str, str]) -> None:
         """Replace the whole hierarchy, its outlines and boundary lines in one transaction (administrators)."""
         check(access).require("admin")
-        records, outlines, lines = list(records), list(outlines), list(lines)
+        records, outlines, lines = _region_rows(records), list(outlines), list(lines)
         records.sort(key=lambda r: LAYERS.index(r["level"]))  # parents before children
         with self.engine.begin() as connection:
-            for table in (cube, thresholds, boundary_lines, boundaries):
+            for table in (cube, thresholds, events, boundary_lines, boundaries):
                 connection.execute(table.delete())
             connection.execute(regions.update().values(parent_code=None))
             connection.execute(regions.delete())
@@ -114,20 +115,138 @@ class Storage:
     def replace_subdivisions(self, access: Access, county_codes: list[str], records: list[dict],
                              outlines: list[dict]) -> None:
         """Replace every township and village of ``county_codes`` by ``records`` in one transaction
-        (administrators)."""
+        (administrators). A unit kept (its code in ``records``) is updated in place — name, level, parent, source
+        and ancestors; its flags, urban-rural code and the records pointing to it stay — new ones are added, the
+        others removed (records still pointing to one make the transaction fail: check first)."""
         check(access).require("admin")
         with self.engine.begin() as connection:
             below = sa.and_(regions.c.county_code.in_(county_codes), regions.c.level.in_(("township", "village")))
+            stored = set(connection.execute(sa.select(regions.c.code).where(below)).scalars())
+            rows = sorted(_region_rows(records), key=lambda r: LAYERS.index(r["level"]))
             connection.execute(boundaries.delete().where(boundaries.c.code.in_(sa.select(regions.c.code).where(below))))
-            connection.execute(regions.update().where(below).values(parent_code=None))
-            connection.execute(regions.delete().where(below))
-            for table, rows in ((regions, sorted(records, key=lambda r: LAYERS.index(r["level"]))),
-                                (boundaries, outlines)):
-                for start in range(0, len(rows), INSERT_CHUNK):
-                    connection.execute(table.insert(), rows[start:start + INSERT_CHUNK])
+            new = [r for r in rows if r["code"] not in stored]
+            for start in range(0, len(new), INSERT_CHUNK):
+                connection.execute(regions.insert(), new[start:start + INSERT_CHUNK])
+            kept = [r for r in rows if r["code"] in stored]
+            columns = ("name", "level", "parent_code", "source", *[f"{layer}_code" for layer in LAYERS])
+            if kept:
+                connection.execute(regions.update().where(regions.c.code == sa.bindparam("k_code")).values(
+                    {c: sa.bindparam(f"v_{c}") for c in columns}),
+                    [{"k_code": r["code"], **{f"v_{c}": r.get(c) for c in columns}} for r in kept])
+            gone = sorted(stored - {r["code"] for r in rows})
+            for start in range(0, len(gone), INSERT_CHUNK):
+                connection.execute(regions.update().where(regions.c.code.in_(gone[start:start + INSERT_CHUNK]))
+                                   .values(parent_code=None))
+            for start in range(0, len(gone), INSERT_CHUNK):
+                connection.execute(regions.delete().where(regions.c.code.in_(gone[start:start + INSERT_CHUNK])))
+            for start in range(0, len(outlines), INSERT_CHUNK):
+                connection.execute(boundaries.insert(), outlines[start:start + INSERT_CHUNK])
             previous = connection.execute(sa.select(meta.c.value).where(meta.c.key == "data_version")).scalar() or ""
             stamp = hashlib.sha256(f"{previous}{sorted(county_codes)}{len(records)}".encode()).hexdigest()[:12]
             self._put_meta(connection, {"data_version": stamp})
+
+    # -- code lists (geo/codelist.py) ---------------------------------------------------------------
+    def subdivisions(self, access: Access, county_codes: list[str]) -> list[dict]:
+        """Every township and village of ``county_codes`` (administrators), each a region dict with its own
+        layer's outline: ``outline`` (GeoJSON text, None if it has none) and ``outline_illustrative``."""
+        check(access).require("admin")
+        query = (sa.select(regions, boundaries.c.geometry_fine, boundaries.c.illustrative)
+                 .outerjoin(boundaries, sa.and_(boundaries.c.code == regions.c.code, boundaries.c.layer == regions.c.level))
+                 .where(regions.c.county_code.in_(sorted(county_codes)), regions.c.level.in_(("township", "village")))
+                 .order_by(regions.c.code))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [{**_region_dict(r), "outline": r["geometry_fine"], "outline_illustrative": bool(r["illustrative"])}
+                for r in rows]
+
+    def outline_of(self, access: Access, code: str, layer: str) -> str | None:
+        """The fine outline (GeoJSON text) of ``code`` on ``layer``, None if it has none."""
+        self.region(access, code)
+        with self.engine.connect() as connection:
+            return connection.execute(sa.select(boundaries.c.geometry_fine).where(
+                boundaries.c.code == code, boundaries.c.layer == check_layer(layer))).scalar()
+
+    def references(self, access: Access, codes_wanted: list[str]) -> dict[str, dict[str, int]]:
+        """code → {"table.column": records} for the records of every table that point to one of ``codes_wanted``
+        (the foreign keys to ``regions.code``: households.village_code, projects.village_code, teams, events …)."""
+        check(access).require("admin")
+        found: dict[str, dict[str, int]] = {}
+        if not codes_wanted:
+            return found
+        with self.engine.connect() as connection:
+            for table, column in region_references():
+                c = table.c[column]
+                for start in range(0, len(codes_wanted), 5000):
+                    batch = sorted(codes_wanted)[start:start + 5000]
+                    for code, count in connection.execute(
+                            sa.select(c, sa.func.count()).where(c.in_(batch)).group_by(c)).all():
+                        found.setdefault(code, {})[f"{table.name}.{column}"] = count
+        return found
+
+    def moved_keys(self, access: Access, moves: dict[str, str]) -> dict[str, list[tuple]]:
+        """Where moving records by ``moves`` (old code → new code) would give two rows one key (a table whose
+        key holds its region column: teams' village_code and year): table → the keys held twice."""
+        check(access).require("admin")
+        clashes: dict[str, list[tuple]] = {}
+        if not moves:
+            return clashes
+        with self.engine.connect() as connection:
+            for table, column in region_references():
+                key = [c.name for c in table.primary_key.columns]
+                if column not in key:
+                    continue
+                touched = sorted(set(moves) | set(moves.values()))
+                rows = connection.execute(sa.select(*[table.c[k] for k in key]).where(table.c[column].in_(touched))).all()
+                seen, twice = set(), []
+                for row in rows:
+                    moved = tuple(moves.get(v, v) if k == column else v for k, v in zip(key, row))
+                    if moved in seen:
+                        twice.append(moved)
+                    seen.add(moved)
+                if twice:
+                    clashes[table.name] = sorted(twice, key=str)
+        return clashes
+
+    def change_subdivisions(self, access: Access, connection, added: list[dict], updated: list[dict],
+                            outlines: list[dict], removed: list[str], moves: dict[str, str]) -> dict[str, int]:
+        """Inside the caller's write transaction (administrators): add region rows (``added``), change the
+        names, flags and urban-rural codes of stored ones (``updated``: full rows of REGION_UPDATES, by code),
+        store ``outlines`` (replacing the code's outline on that layer), move the records pointing to the old
+        codes of ``moves`` to the new ones, then remove the ``removed`` units (their outlines and cube rows go
+        with them). Returns the records moved per ``table.column``."""
+        check(access).require("admin")
+        for start in range(0, len(added), INSERT_CHUNK):
+            connection.execute(regions.insert(), sorted(_region_rows(added), key=lambda r: LAYERS.index(r["level"]))
+                               [start:start + INSERT_CHUNK])
+        if updated:
+            connection.execute(regions.update().where(regions.c.code == sa.bindparam("k_code")).values(
+                {c: sa.bindparam(f"v_{c}") for c in REGION_UPDATES}),
+                [{"k_code": r["code"], **{f"v_{c}": r[c] for c in REGION_UPDATES}} for r in updated])
+        for row in outlines:
+            connection.execute(boundaries.delete().where(boundaries.c.code == row["code"],
+                                                         boundaries.c.layer == row["layer"]))
+        for start in range(0, len(outlines), INSERT_CHUNK):
+            connection.execute(boundaries.insert(), outlines[start:start + INSERT_CHUNK])
+        moved: dict[str, int] = {}
+        for table, column in region_references():
+            for old, new in sorted(moves.items()):
+                count = connection.execute(table.update().where(table.c[column] == old).values({column: new})).rowcount
+                if count:
+                    moved[f"{table.name}.{column}"] = moved.get(f"{table.name}.{column}", 0) + count
+        for start in range(0, len(removed), INSERT_CHUNK):
+            batch = removed[start:start + INSERT_CHUNK]
+            connection.execute(boundaries.delete().where(boundaries.c.code.in_(batch)))
+            connection.execute(cube.delete().where(cube.c.region_code.in_(batch)))
+            connection.execute(regions.update().where(regions.c.code.in_(batch)).values(parent_code=None))
+        for start in range(0, len(removed), INSERT_CHUNK):
+            connection.execute(regions.delete().where(regions.c.code.in_(removed[start:start + INSERT_CHUNK])))
+        if not (added or updated or outlines or removed or moves):
+            return moved
+        previous = connection.execute(sa.select(meta.c.value).where(meta.c.key == "data_version")).scalar() or ""
+        stamp = hashlib.sha256(f"{previous}code-list{len(added)}{len(updated)}{len(outlines)}{removed}{sorted(moves.items())}"
+                               .encode()).hexdigest()[:12]
+        self._put_meta(connection, {"data_version": stamp})
+        return moved
 
     def put_facts(self, connection, values: dict[str, str]) -> None:
         """Record facts about the loaded data, inside the caller's transaction."""
@@ -227,12 +346,13 @@ class Storage:
         return [(r[0], r[1], r[2]) for r in rows if access.scope.allows(dict(zip(LAYERS, r[3:])))]
 
     def outlines(self, access: Access, layer: str, parent: str | None = None,
-                 fine: bool = True) -> list[tuple[str, str, str]]:
-        """(code, name, GeoJSON geometry) of the units on ``layer`` under ``parent`` (all if None)."""
+                 fine: bool = True, flagged: bool = False) -> list[tuple]:
+        """(code, name, GeoJSON geometry) of the units on ``layer`` under ``parent`` (all if None); ``flagged``:
+        (code, name, geometry, illustrative), the last true for an illustrative outline (drawn, not surveyed)."""
         check(access)
         geometry = boundaries.c.geometry_fine if fine else sa.func.coalesce(
             boundaries.c.geometry_coarse, boundaries.c.geometry_fine)
-        query = (sa.select(regions, geometry.label("geometry"))
+        query = (sa.select(regions, geometry.label("geometry"), boundaries.c.illustrative.label("outline_illustrative"))
                  .join(boundaries, boundaries.c.code == regions.c.code)
                  .where(boundaries.c.layer == check_layer(layer))
                  .order_by(regions.c.code))
@@ -240,7 +360,8 @@ class Storage:
             query = query.where(_under(self.listed_parent(access, parent), layer))
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
-        return [(r["code"], r["name"], r["geometry"]) for r in rows if access.scope.allows(_ancestors(r))]
+        return [(r["code"], r["name"], r["geometry"], *((bool(r["outline_illustrative"]),) if flagged else ()))
+                for r in rows if access.scope.allows(_ancestors(r))]
 
     def regions_by_codes(self, access: Access, codes_wanted: list[str]) -> list[dict]:
         """The regions with these 12-digit codes, in the order given (unknown codes left out)."""
@@ -268,6 +389,41 @@ class Storage:
             rows = connection.execute(
                 sa.select(regions.c.level, sa.func.count()).group_by(regions.c.level)).all()
         return {level: count for level, count in rows}
+
+    # -- comparison figures (issue 17): what the caller's figures reach beyond the records -------------
+    def figure_units(self, access: Access, level: str | None = None,
+                     parent: str | None = None) -> list[tuple[str, str, str]]:
+        """(code, name, level) of the units on ``level`` under ``parent`` (listed as for :meth:`units`)
+        whose aggregate figures the caller may read (``access.figures``: also the regions they are
+        compared with, see data/definitions/access.Scope.compares); never records."""
+        figures = check(access).figures
+        query = self._listing(access, sa.select(regions.c.code, regions.c.name, regions.c.level,
+                                                *[regions.c[f"{layer}_code"] for layer in LAYERS])
+                              .order_by(regions.c.code), level, parent)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [(r[0], r[1], r[2]) for r in rows if figures.allows_figures(r[0], dict(zip(LAYERS, r[3:])))]
+
+
+# What a code list changes of a stored region (geo/codelist.py); the rest of the row stays.
+REGION_UPDATES = ("name", "national_key_county", "provincial_key_county", "former_poverty_county", "flag_source",
+                  "urban_rural")
+
+
+def region_references() -> list[tuple[sa.Table, str]]:
+    """(table, column) of every record column that names a region (a foreign key to ``regions.code``), outside
+    the hierarchy itself (regions' parents, boundaries)."""
+    from data.store.schema import metadata
+
+    return [(table, column.name) for table in metadata.sorted_tables if table.name not in ("regions", "boundaries")
+            for column in table.columns for key in column.foreign_keys if key.target_fullname == "regions.code"]
+
+
+def _region_rows(records: Iterable[dict]) -> list[dict]:
+    """Region rows with every optional column present (one executemany: a key missing in the first row would
+    drop the column's values of the others)."""
+    optional = {"flag_source": None, "urban_rural": None}
+    return [{**optional, **record} for record in records]
 
 
 def check_layer(layer: str) -> str:
