@@ -8,7 +8,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sqlite3
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -79,10 +81,75 @@ def access_for(storage: Storage, role: str, regions=(), user: str | None = "x") 
     return Access(user, ROLES[role], scope, tuple(sorted(roots)))
 
 
+def copy_database(source_url: str, folder, name: str = "copy.db"):
+    """A writable copy of a database, and the function that drops it: SQLite's online backup (its WAL
+    included) into ``folder / name``; on PostgreSQL a template copy, for which the source may have no open
+    session (see :func:`close_sessions`)."""
+    if source_url.startswith("sqlite:///"):
+        target = Path(folder) / name
+        with contextlib.closing(sqlite3.connect(source_url.removeprefix("sqlite:///"))) as source, \
+                contextlib.closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
+        return f"sqlite:///{target}", lambda: None
+    return _postgres_database(template=sa.engine.make_url(source_url).database)
+
+
+def close_sessions(storage: Storage) -> None:
+    """Close the pooled connections to ``storage``'s database (its own and the build's partition engines)."""
+    from data.compute import build as build_module
+
+    storage.engine.dispose()
+    for engine in list(build_module._engines.values()):
+        if engine.url.database == storage.engine.url.database:
+            engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def tiny_storage(backend_url) -> Storage:
+def tiny_template(tmp_path_factory):
+    """Pristine tiny databases, each built by :func:`load_tiny` once a session when first asked for and
+    never opened by a test: ``tiny_template(backend, with_data=True)`` is the URL to copy."""
+    built: dict[tuple[str, bool], str] = {}
+    drops = []
+
+    def template(backend: str, with_data: bool = True) -> str:
+        if (backend, with_data) not in built:
+            if backend == "sqlite":
+                url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'tiny.db'}"
+            else:
+                url, drop = _postgres_database()
+                drops.append(drop)
+            close_sessions(load_tiny(url, with_data))
+            built[backend, with_data] = url
+        return built[backend, with_data]
+
+    yield template
+    for drop in drops:
+        drop()
+
+
+@pytest.fixture()
+def tiny_copy(tiny_template, tmp_path):
+    """A factory of the test's own tiny databases: ``tiny_copy("sqlite")`` or ``("postgresql",
+    with_data=False)`` gives a Storage on a fresh copy of what ``load_tiny`` builds on an empty database
+    (a copy takes a fraction of a second, a build about ten)."""
+    drops = []
+
+    def make(backend: str, with_data: bool = True) -> Storage:
+        url, drop = copy_database(tiny_template(backend, with_data), tmp_path, f"tiny{len(drops)}.db")
+        drops.append(drop)
+        return Storage(make_engine(url))
+
+    yield make
+    for drop in drops:
+        drop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def tiny_storage(request, tiny_template, tmp_path_factory) -> Storage:
     """The tiny scale, regions and demo data, on each backend (read-only for the tests that use it)."""
-    return load_tiny(backend_url)
+    url, drop = copy_database(tiny_template(request.param), tmp_path_factory.mktemp("sqlite"), "dashboard.db")
+    yield Storage(make_engine(url))
+    drop()
 
 
 @pytest.fixture()
@@ -103,13 +170,11 @@ def empty_database(request, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def tiny_instance(tmp_path_factory):
+def tiny_instance(tiny_template, tmp_path_factory):
     """An instance folder with the tiny scale on SQLite, for the app, CLI and browser tests."""
     folder = tmp_path_factory.mktemp("instance")
-    config = Config(instance_dir=folder, database_url=f"sqlite:///{folder / 'dashboard.db'}", mode="demo",
-                    login_rate_limit="1000 per minute")
-    load_tiny(config.database_url)
-    return config
+    url, _ = copy_database(tiny_template("sqlite"), folder, "dashboard.db")
+    return Config(instance_dir=folder, database_url=url, mode="demo", login_rate_limit="1000 per minute")
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from data.definitions.codes import NATION
 from data.compute.pipeline import CubePart, Periods
 from data.store.schema import cube, data_tables, regions
 from data.store.storage import Storage, make_engine
-from tests.conftest import ADMIN, load_tiny
+from tests.conftest import ADMIN
 
 C1, C2, CITY, PROVINCE = "520101000000", "520102000000", "520100000000", "520000000000"
 A, B, V2 = "520101001001", "520101002001", "520102001001"
@@ -236,8 +236,8 @@ def _snapshot(storage: Storage) -> dict:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_county_by_county_equals_the_whole_country_and_follows_changes(empty_database, backend):
-    storage = load_tiny(empty_database(backend))
+def test_county_by_county_equals_the_whole_country_and_follows_changes(tiny_copy, backend):
+    storage = tiny_copy(backend)
     whole = _snapshot(storage)
     counties = json.loads(storage.facts()["counties_in_scope"])
     for county in counties:
@@ -258,16 +258,16 @@ def test_county_by_county_equals_the_whole_country_and_follows_changes(empty_dat
     assert _snapshot(storage) == incremental != whole
 
 
-def test_dask_local_cluster_builds_the_same_cube(empty_database):
-    storage = load_tiny(empty_database("sqlite"))
+def test_dask_local_cluster_builds_the_same_cube(tiny_copy):
+    storage = tiny_copy("sqlite")
     local = _snapshot(storage)
     summary = build(storage, ADMIN, executor="dask", partition_size=1)
     assert summary["partitions"] == 3 and summary["executor"] == "dask"
     assert _snapshot(storage) == local
 
 
-def test_a_failed_build_leaves_the_cube_as_it_was(tmp_path, monkeypatch):
-    storage = load_tiny(f"sqlite:///{tmp_path / 'db.sqlite'}")
+def test_a_failed_build_leaves_the_cube_as_it_was(tiny_copy, monkeypatch):
+    storage = tiny_copy("sqlite")
     before = _snapshot(storage)
 
     def broken(*_args, **_kwargs):
@@ -275,14 +275,14 @@ def test_a_failed_build_leaves_the_cube_as_it_was(tmp_path, monkeypatch):
     monkeypatch.setattr("data.compute.build._build_parents", broken)
     with pytest.raises(RuntimeError):
         build(storage, ADMIN)
-    assert _snapshot(Storage(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"))) == before
+    assert _snapshot(Storage(make_engine(storage.engine.url.render_as_string(hide_password=False)))) == before
 
 
-def test_an_import_names_the_counties_to_rebuild_and_the_result_equals_a_full_build(tmp_path):
+def test_an_import_names_the_counties_to_rebuild_and_the_result_equals_a_full_build(tiny_copy, tmp_path):
     from data.store import records
     from data.ingest.importer import import_file
 
-    storage = load_tiny(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    storage = tiny_copy("sqlite")
     employment = records.read_table(storage.engine, ADMIN, "employment")
     county = json.loads(storage.facts()["counties_in_scope"])[1]
     with storage.engine.connect() as connection:
@@ -325,8 +325,8 @@ def test_missing_wages_do_not_lower_the_average_wage():
     assert (row["labourers_employed"], row["labourers_with_wage"], row["wage_bill"]) == (2, 1, 4000)
 
 
-def test_a_database_without_monthly_records_still_builds(tmp_path):
-    storage = load_tiny(f"sqlite:///{tmp_path / 'db.sqlite'}")
+def test_a_database_without_monthly_records_still_builds(tiny_copy):
+    storage = tiny_copy("sqlite")
     with storage.engine.begin() as connection:
         for name in ("employment", "assistance", "monitoring"):
             connection.execute(data_tables[name].delete())
@@ -345,11 +345,11 @@ def test_defaults_to_the_latest_period_of_each_theme_and_years_are_consecutive(t
     assert answer["period"] == "2025" and answer["with_data"] == 3
 
 
-def test_a_project_moved_to_another_county_leaves_the_old_county(tmp_path):
+def test_a_project_moved_to_another_county_leaves_the_old_county(tiny_copy, tmp_path):
     from data.store import records
     from data.ingest.importer import import_file
 
-    storage = load_tiny(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    storage = tiny_copy("sqlite")
     counties = json.loads(storage.facts()["counties_in_scope"])
     projects = records.read_table(storage.engine, ADMIN, "projects")
     moved = projects[projects["county_code"] == counties[0]].head(1).copy()
