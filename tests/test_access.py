@@ -24,21 +24,31 @@ ROLES = {
     "demo_city": ("5227", "5226"),
     "demo_county": ("522728", "522727"),
     "demo_data_clerk": ("522728", "522727"),
-    "demo_township": ("522728101", "other township"),
+    "demo_township": ("own township", "other township"),  # the first township of 522728 (the demo's)
     "demo_collaboration": ("52", "53"),
 }
 BELOW = {2: "county", 4: "county", 6: "township", 9: "village"}
+# A county outside every scoped account's figures: no ancestor, no peer (五华区, 昆明市, 云南省).
+FAR = "530102"
+
+
+def _own_township(storage) -> str:
+    """The demo township account's township (the first of 罗甸县 with household records: 街道 have none)."""
+    return next(a for a in accounts.demo_accounts(storage) if a["role"] == "township")["regions"][0][:9]
 
 
 def _township_elsewhere(storage) -> str:
     return next(code for code, _, _ in storage.units(ADMIN, "township") if not code.startswith("522728"))[:9]
 
 
-def _region_requests(region: str) -> list[str]:
-    """Every API and geometry request that names a region."""
+def _region_requests(region: str, figures_of: str | None = None) -> list[str]:
+    """Every API and geometry request that names a region (the series, a region's own figures, for
+    ``figures_of`` if given: a region outside the records may still be one the caller is compared with)."""
+    figures_of = figures_of or region
     return [f"/api/v1/regions?parent={region}", f"/api/v1/regions/{region}",
             f"/api/v1/values?metric={METRIC}&parent={region}", f"/api/v1/values?metric={METRIC}&parent={region}&format=csv",
-            f"/api/v1/series?metric={METRIC}&region={region}", f"/api/v1/series?metric={METRIC}&region={region}&format=csv",
+            f"/api/v1/series?metric={METRIC}&region={figures_of}",
+            f"/api/v1/series?metric={METRIC}&region={figures_of}&format=csv",
             f"/geo/{BELOW[len(region)]}.geojson?parent={region}",
             *[f"/api/v1/monitoring/{route}?region={region}" for route in ("warnings", "board", "checks", "sample")],
             f"/api/v1/monitoring/whatif?region={region}&threshold=9000"]
@@ -62,8 +72,14 @@ def _dependency(client, output_start: str) -> dict:
     return next((d for d in found if d["output"] == output_start), found[0])
 
 
-def _callback(client, output_start: str, inputs: list, state: list, changed: int = 0):
+def _callback(client, output_start: str, inputs: list | dict, state: list | dict, changed: int = 0):
+    """Call a callback; ``inputs``/``state`` by position, or by component id (others None), which keeps the
+    call right when a page adds a control."""
     dependency = _dependency(client, output_start)
+    if isinstance(inputs, dict):
+        inputs = [inputs.get(spec["id"]) for spec in dependency["inputs"]]
+    if isinstance(state, dict):
+        state = [state.get(spec["id"]) for spec in dependency["state"]]
     outputs = dependency["output"].strip(".").split("...")
     body = {"output": dependency["output"],
             "outputs": [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]} for o in outputs]
@@ -93,8 +109,10 @@ def _region_callbacks(client, region: str) -> dict[str, object]:
     download = [{"id": {"format": "csv", "table": "projects", "type": "profile-download-button"},
                  "property": "n_clicks", "value": 1}]
     return {
-        "map update": _callback(client, "..map.figure", [METRIC, None, "all"], [{"region": full, "lang": "zh"}]),
-        "map drill": _callback(client, "url.href", [clicked, None], [{"region": full}, METRIC, None, "all"]),
+        "map update": _callback(client, "..map.figure", {"metric": METRIC, "tier": "all"},
+                                {"map-state": {"region": full, "lang": "zh"}}),
+        "map drill": _callback(client, "url.href", {"map": clicked},
+                               {"map-state": {"region": full}, "metric": METRIC, "tier": "all"}),
         "profile map": _callback(client, "..profile-map.figure", [METRIC], [{"region": full, "lang": "zh"}]),
         "profile download": _callback(client, "profile-download.data", [download], [{"region": full, "lang": "zh"}]),
         "map page": _page(client, "/", f"?region={region}"),
@@ -113,7 +131,7 @@ def test_each_role_is_served_its_regions_and_refused_the_others(app, name):
     client = sign_in(app.server.test_client(), name)
     inside, outside = ROLES[name]
     if outside == "other township":
-        outside = _township_elsewhere(app.storage)
+        inside, outside = _own_township(app.storage), _township_elsewhere(app.storage)
     for path in _region_requests(inside) + UNSCOPED:
         assert client.get(path).status_code == 200, (name, path)
     for label, response in _region_callbacks(client, inside).items():
@@ -123,7 +141,8 @@ def test_each_role_is_served_its_regions_and_refused_the_others(app, name):
     if outside is None:
         return
     refused = _refused(app, name)
-    for path in _region_requests(outside):
+    far = outside if name == "demo_township" else FAR  # the records' outside may be a peer: its figures are read
+    for path in _region_requests(outside, far):
         response = client.get(path)
         assert response.status_code == 403 and "outside your scope" in response.get_json()["error"]["message"], \
             (name, path, response.status_code)
@@ -133,7 +152,7 @@ def test_each_role_is_served_its_regions_and_refused_the_others(app, name):
     for path in (f"/?region={outside}", f"/region/{outside}", f"/data?region={outside}"):
         response = client.get(path)
         assert response.status_code == 403 and "无权访问" in response.get_data(as_text=True), (name, path)
-    asked = len(_region_requests(outside)) + len(callbacks) + 3
+    asked = len(_region_requests(outside, far)) + len(callbacks) + 3
     assert _refused(app, name) == refused + asked  # every refusal is in the audit log
     entry = audit.entries(app.storage.engine, ADMIN, user=name, action="refused", limit=1)[0]
     assert entry["role"] == name.removeprefix("demo_") and entry["region_code"].startswith(outside[:2])
@@ -143,13 +162,48 @@ def test_a_scoped_list_holds_only_what_is_in_scope(app):
     client = sign_in(app.server.test_client(), "demo_county")
     counties = client.get("/api/v1/regions?level=county").get_json()["regions"]
     assert [r["code"] for r in counties] == ["522728000000"]
-    values = client.get(f"/api/v1/values?metric={METRIC}&level=county").get_json()
-    assert [v["code"] for v in values["values"]] == ["522728000000"]
+    values = client.get(f"/api/v1/values?metric={METRIC}&level=county").get_json()  # figures: her peers' too
+    assert "522728000000" in [v["code"] for v in values["values"]]
+    assert {v["code"][:2] for v in values["values"]} == {"52"}  # … the counties of her province only
     features = client.get("/geo/county.geojson").get_json()["features"]
     assert [f["id"] for f in features] == ["522728000000"]
-    assert client.get(f"/api/v1/series?metric={METRIC}").status_code == 403  # the nation is outside her scope
+    assert client.get(f"/api/v1/series?metric={METRIC}").status_code == 200  # the nation: a comparison figure
     listed = client.get("/api/v1/regions?level=county&parent=52").get_json()  # above her: only hers
     assert [r["code"] for r in listed["regions"]] == ["522728000000"]
+
+
+def test_a_county_leader_reads_the_figures_she_is_compared_with_but_not_their_records(app):
+    """Figures of her ancestors, the nation and the counties of her province are served (the same values
+    an administrator reads); the records of a peer county, its units and its profile are refused and audited."""
+    client = sign_in(app.server.test_client(), "demo_county")  # 罗甸县 (522728), 黔南州, 贵州省
+    admin = sign_in(app.server.test_client(), "demo_admin")
+    peer, plain_peer = "522732", "522731"  # 三都 (national key county, like hers), 惠水县 (an ordinary one)
+    for region in ("52", "5227", peer, plain_peer, None):
+        path = f"/api/v1/series?metric={METRIC}" + (f"&region={region}" if region else "")
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.get_json()["series"] == admin.get(path).get_json()["series"], path
+        assert any(p["value"] is not None for p in response.get_json()["series"]), path
+    listed = client.get(f"/api/v1/values?metric={METRIC}&level=county&parent=52").get_json()
+    by_code = {v["code"]: v for v in listed["values"]}
+    assert {"522728000000", "522731000000", "522732000000"} <= set(by_code) and listed["with_data"] >= 3
+    truth = {v["code"]: v for v in admin.get(f"/api/v1/values?metric={METRIC}&level=county&parent=52")
+             .get_json()["values"]}
+    assert by_code["522732000000"]["value"] == truth["522732000000"]["value"] is not None
+    assert by_code["522732000000"]["rank"] == truth["522732000000"]["rank"]  # the same ranking as the province's
+    township = _township_elsewhere(app.storage)  # a township of another county: not a comparison figure
+    refused = _refused(app, "demo_county")
+    records_paths = [  # household rows and what is built from them, and the units of another county
+        *[f"/api/v1/monitoring/{route}?region={peer}" for route in ("warnings", "board", "checks", "sample")],
+        f"/api/v1/monitoring/whatif?region={peer}&threshold=9000", f"/api/v1/regions/{peer}",
+        f"/api/v1/values?metric={METRIC}&parent={peer}", f"/api/v1/series?metric={METRIC}&region={township}",
+        f"/geo/township.geojson?parent={peer}", f"/region/{peer}", f"/data?region={peer}&table=households"]
+    for path in records_paths:
+        assert client.get(path).status_code == 403, path
+    callbacks = {name: response for name, response in _region_callbacks(client, peer).items()}
+    for label, response in callbacks.items():  # pages, the profile's download (an export), the map of the peer
+        assert response.status_code == 403, label
+    assert _refused(app, "demo_county") == refused + len(records_paths) + len(callbacks)
 
 
 @pytest.mark.parametrize("name, right, allowed", [
@@ -324,8 +378,9 @@ def test_an_east_west_office_sees_its_partners_and_their_parents_figures_only(ap
     assert client.get(f"/api/v1/series?metric={METRIC}&region=45").status_code == 200  # 广西: comparison figures
     assert client.get("/api/v1/regions/45").status_code == 403  # … but not the province itself
     listed = client.get(f"/api/v1/values?metric={METRIC}&parent=45").get_json()["values"]
-    assert [v["code"] for v in listed] == ["450100000000", "450300000000"]  # its other cities are not listed
-    assert client.get("/api/v1/regions/4502").status_code == 403  # 柳州: not a partner
+    assert {"450100000000", "450300000000", "450200000000"} <= {v["code"] for v in listed}  # its peers' figures
+    assert client.get("/api/v1/regions/4502").status_code == 403  # 柳州: not a partner, only compared
+    assert client.get(f"/api/v1/values?metric={METRIC}&parent=4502").status_code == 403  # … nor its units
 
 
 def test_household_lists_follow_the_role(app):
@@ -392,9 +447,10 @@ def test_a_data_clerk_imports_only_within_her_region_and_takes_over_nothing(app,
 def test_a_township_leader_lists_the_projects_of_her_villages(app):
     from data.store import records
 
-    access = access_for(app.storage, "township", ["522728101000"])
-    shown = records.listing(app.storage, access, "projects", "522728101")
-    assert shown.total == len(shown.frame) and all(v.startswith("522728101") for v in shown.frame["village_code"])
+    township = _own_township(app.storage)
+    access = access_for(app.storage, "township", [township.ljust(12, "0")])
+    shown = records.listing(app.storage, access, "projects", township)
+    assert shown.total == len(shown.frame) and all(v.startswith(township) for v in shown.frame["village_code"])
 
 
 @pytest.mark.parametrize("target, followed", [

@@ -9,7 +9,8 @@ from data.read import cube, profile
 from data.store import records
 from data.store.storage import NotFound
 from layouts.profile_tables import labelled, peers_header
-from tests.conftest import ADMIN
+from data.definitions.access import OutOfScope
+from tests.conftest import ADMIN, access_for
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,62 @@ def test_a_county_is_compared_with_its_province_and_its_tier_in_the_province(tin
         assert row["贵州省 / parent"] == province[row["metric"]]["value"]
     ranks = frame["排名（由高到低）/ rank (highest first)"].dropna()
     assert len(ranks) and (ranks <= frame["参与排名 / ranked"][ranks.index]).all()
+
+
+def test_the_county_leader_sees_her_province_her_peers_and_her_rank(tiny_storage):
+    """As the demo county leader (罗甸县 only): the parent's value, the median of her tier's counties in the
+    province and her rank among them, as the administrator sees them; the tiny scale has two national key
+    counties of 黔南州 with data (罗甸县, 三都水族自治县), so n = 2."""
+    leader = access_for(tiny_storage, "county", ["522728000000"])
+    place = profile.region(tiny_storage, leader, "522728")
+    compare = profile.comparison(tiny_storage, leader, place)
+    assert compare.parent["code"] == "520000000000"
+    assert {"522728000000", "522732000000"} <= set(compare.peers.codes) and compare.peers.tier.code == "national_key"
+    assert "522731000000" not in compare.peers.codes  # 惠水县: not a national key county
+    mine = profile.key_figures(tiny_storage, leader, place, compare)
+    admin_place = profile.region(tiny_storage, ADMIN, "522728")
+    truth = profile.key_figures(tiny_storage, ADMIN, admin_place, profile.comparison(tiny_storage, ADMIN, admin_place))
+    pd.testing.assert_frame_equal(mine, truth)
+    province = {f["metric"]: f["value"] for f in cube.key_figures(tiny_storage, ADMIN, "52")}
+    both = [{"code": c, "name": "", "level": "county"} for c in ("522728000000", "522732000000")]
+    compared = 0
+    for row in mine.to_dict("records"):
+        assert row["parent"] == province[row["metric"]]
+        if not row["period"]:
+            continue
+        values = [r["value"] for r in cube.unit_values(tiny_storage, ADMIN, row["metric"], both, row["period"])["rows"]]
+        if None in values:
+            continue
+        compared += 1
+        assert row["ranked"] == 2 and row["rank"] in (1, 2)  # "k of n", n ≥ 2
+        assert row["rank"] == 1 + sum(v > values[0] for v in values[1:])
+        assert row["peers_median"] == cube.median_of(values, profile.metrics.get(row["metric"]))
+    assert compared >= 10
+
+
+def test_the_peers_figures_are_read_not_their_units(tiny_storage):
+    leader = access_for(tiny_storage, "county", ["522728000000"])
+    peer_township = tiny_storage.units(ADMIN, "township", "522732")[0]
+    with pytest.raises(OutOfScope):  # a township of another county: not a comparison figure
+        cube.unit_values(tiny_storage, leader, "monitored_households",
+                         [{"code": peer_township[0], "name": "", "level": "township"}])
+    with pytest.raises(OutOfScope):  # nor its profile (household-based tables)
+        profile.region(tiny_storage, leader, "522732")
+    elsewhere = {"code": "530102000000", "name": "", "level": "county"}  # 五华区, 云南: no peer of hers
+    with pytest.raises(OutOfScope):
+        cube.unit_values(tiny_storage, leader, "monitored_households", [elsewhere])
+
+
+def test_the_township_leader_is_set_against_her_county_and_its_townships(tiny_storage):
+    own = tiny_storage.units(ADMIN, "township", "522728")[0][0]
+    leader = access_for(tiny_storage, "township", [own])
+    place = profile.region(tiny_storage, leader, own)
+    compare = profile.comparison(tiny_storage, leader, place)
+    assert compare.parent["code"] == "522728000000"
+    siblings = [c for c, _, _ in tiny_storage.units(ADMIN, "township", "522728")]
+    assert compare.peers.codes == siblings and len(siblings) >= 2
+    frame = profile.key_figures(tiny_storage, leader, place, compare)
+    assert frame["parent"].notna().any() and (frame["ranked"].dropna() >= 2).any()
 
 
 def test_projects_flag_the_idle_and_failed(tiny_storage, county):

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from data.definitions import personal, policy
-from data.definitions.codes import NATION
+from data.definitions.codes import LEVELS, NATION, SIGNIFICANT_DIGITS
 
 
 class OutOfScope(PermissionError):
@@ -67,12 +67,20 @@ ROLES = {role.code: role for role in (
 class Scope:
     """A set of regions: ``roots`` None is everything, else 12-digit codes (each with everything below it).
     ``context`` names regions whose own figures may be read for comparison, but not their units, lists or
-    records; ``above`` holds the ancestors of the roots, under which the in-scope units may be listed."""
+    records; ``above`` holds the ancestors of the roots, under which the in-scope units may be listed.
+
+    Records (household rows) are read only under the roots (:meth:`allows`, :meth:`allows_prefix`). Figures
+    (the cube's aggregates) also of the regions the roots are compared with (:meth:`compares`): the nation,
+    every ancestor, and the peers the one peer rule (data/read/peers.py) sets a root or its counties against —
+    a province the provinces; a prefecture the prefectures and counties of its province; a county the
+    counties of its province; a township the townships of its county; a village the villages of its
+    township. Units below a county of another county (its townships, villages) never."""
 
     roots: frozenset[str] | None = None
     context: frozenset[str] = frozenset()
     above: frozenset[str] = frozenset()
     prefixes: frozenset[str] = frozenset()  # the significant code prefixes of the roots
+    comparing: bool = True  # whether figures of the compared regions are read (False: records only)
 
     def allows_prefix(self, prefix: str | None) -> bool:
         """Whether the records under a code prefix (None: the whole country) lie in the scope."""
@@ -82,7 +90,7 @@ class Scope:
 
     def allows_code(self, code: str) -> bool:
         """Whether a region's figures may be read, by its 12-digit code (a comparison region, or one under a root)."""
-        return code in self.context or self.allows_prefix(code)
+        return code in self.context or self.allows_prefix(code) or self.compares(code)
 
     @property
     def everything(self) -> bool:
@@ -93,7 +101,47 @@ class Scope:
         return self.roots is None or any(code in self.roots for code in ancestors.values() if code)
 
     def allows_figures(self, code: str, ancestors: dict[str, str | None]) -> bool:
-        return code in self.context or self.allows(ancestors)
+        return code in self.context or self.allows(ancestors) or self.compares(code)
+
+    def compares(self, code: str) -> bool:
+        """Whether ``code`` is a region the roots are compared with (see the class): its figures, not its
+        records nor its units, may be read."""
+        if self.roots is None:
+            return True
+        if not self.comparing:
+            return False
+        if code == NATION or code in self.above:
+            return True
+        level = level_of(code)
+        return any(level == compared and code.startswith(shared)
+                   for root in self.prefixes for shared, compared in COMPARED[len(root)](root))
+
+    def allows_median(self, codes: Iterable[str]) -> bool:
+        """Whether the median over a group of regions may be read: each of them, or a group of at least
+        ``policy.MEDIAN_GROUP_MIN`` prefectures or counties (the national median of a tier), whose median
+        names no region."""
+        codes = list(codes)
+        if all(self.allows_code(code) for code in codes):
+            return True
+        return (self.comparing and len(codes) >= policy.MEDIAN_GROUP_MIN
+                and all(level_of(code) in ("city", "county") for code in codes))
+
+
+COMPARED = {  # the length of a root's significant prefix → (shared code prefix, level) of the regions compared
+    2: lambda root: [("", "province")],
+    4: lambda root: [(root[:2], "city"), (root[:2], "county")],
+    6: lambda root: [(root[:2], "county")],
+    9: lambda root: [(root[:6], "township")],
+    12: lambda root: [(root[:9], "village")],
+}
+
+
+def level_of(code: str) -> str:
+    """The level of a 12-digit statistical code, read from its digits (nation, province … village)."""
+    digits = len(code.rstrip("0"))
+    if digits == 0:
+        return "nation"
+    return next(level for level in LEVELS if digits <= SIGNIFICANT_DIGITS[level])
 
 
 @dataclass(frozen=True)
@@ -114,13 +162,14 @@ class Access:
 
     @property
     def records(self) -> Scope:
-        """The regions whose household records the caller may see."""
-        return replace(self.scope, context=frozenset())
+        """The regions whose household records the caller may see: under the roots only."""
+        return replace(self.scope, context=frozenset(), comparing=False)
 
     @property
     def figures(self) -> Scope:
-        """The regions whose aggregate figures the caller may see (today: the records' regions, and for an
-        East–West office its partners' parents)."""
+        """The regions whose aggregate figures (the cube) the caller may see: the records' regions, their
+        ancestors up to the nation, the regions the peer rule compares them with (:meth:`Scope.compares`)
+        and, for an East–West office, its partners' parents (the scope's ``context``)."""
         return self.scope
 
     @property
@@ -130,7 +179,7 @@ class Access:
     @property
     def may_read_nation(self) -> bool:
         """Whether the national figures may be read (the whole country, or as a comparison)."""
-        return self.scope.everything or NATION in self.scope.context
+        return self.figures.allows_code(NATION)
 
     @property
     def households(self) -> str:

@@ -13,3 +13,4 @@ LOCK_MINUTES = 15  # how long a locked account stays locked
 SAMPLE_RATE = 0.10  # share of households in the evaluators' fixed sample (a keyed hash of each household's id)
 SAMPLE_SEED = 20260101  # names the fixed sample: a new seed (a new assessment round) draws another one
 FIELD_SAMPLE_CAP = 100  # households at most in an evaluator's field sample, drawn from the fixed sample
+MEDIAN_GROUP_MIN = 5  # prefectures or counties at least in a group whose median is read without its members' figures

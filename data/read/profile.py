@@ -13,7 +13,7 @@ import pandas as pd
 
 from data.definitions import metrics, tiers
 from data.definitions.access import Access, OutOfScope
-from data.definitions.codes import significant
+from data.definitions.codes import NATION, significant
 from data.read import cube
 from data.read.peers import Peers, own_tier, peers
 from data.store import audit, membership, records
@@ -52,11 +52,13 @@ def region(storage: Storage, access: Access, code: str) -> dict:
 def comparison(storage: Storage, access: Access, place: dict) -> Comparison:
     """A county is set against its province and the counties of its province in its tier (the narrowest
     of national key, provincial key, former poverty it belongs to); other regions against their parent
-    and their siblings (see :mod:`data.read.peers`)."""
+    and their siblings (see :mod:`data.read.peers`). The parent and the peers are read as figures
+    (``access.figures``): a county leader sees his province and his peers, not their records."""
     parent_code = place["ancestors"].get("province") if place["level"] == "county" else place["parent_code"]
-    try:
-        parent = storage.region(access, parent_code, figures_only=True) if parent_code else None
-    except OutOfScope:  # the region is the top of the caller's scope
+    try:  # a province is set against the nation
+        parent = storage.region(access, parent_code, figures_only=True) if parent_code else \
+            cube.region_of(storage, access, None)
+    except OutOfScope:  # outside the caller's figures
         parent = None
     tier = own_tier(storage, access, place).code if place["level"] == "county" else None
     return Comparison(parent, peers(storage, access, place, tier))
@@ -69,9 +71,10 @@ def key_figures(storage: Storage, access: Access, place: dict, compare: Comparis
     """The headline figures: value, change on the previous period, the parent's value, the peers' median
     and the rank among the peers (1 = highest). The comparison travels in ``frame.attrs["comparison"]``."""
     own = cube.key_figures(storage, access, place["code"])
-    parent = {f["metric"]: f for f in cube.key_figures(storage, access, compare.parent["code"])} \
+    parent_code = compare.parent["code"] if compare.parent else None
+    parent = {f["metric"]: f for f in cube.key_figures(storage, access, None if parent_code == NATION else parent_code)} \
         if compare.parent else {}
-    peer_units = _units(storage, access, compare.peers.codes)
+    peer_units = compare.peers.units()
     rows = []
     for figure in own:
         found = cube.unit_values(storage, access, figure["metric"], peer_units, figure["period"])["rows"] \
@@ -87,11 +90,6 @@ def key_figures(storage: Storage, access: Access, place: dict, compare: Comparis
     frame = pd.DataFrame(rows, columns=list(KEY_FIGURE_COLUMNS))
     frame.attrs["comparison"] = compare
     return frame
-
-
-def _units(storage: Storage, access: Access, codes_wanted: list[str]) -> list[dict]:
-    return [{"code": r["code"], "name": r["name"], "level": r["level"]}
-            for r in storage.regions_by_codes(access, codes_wanted)]
 
 
 def series_table(storage: Storage, access: Access, code: str, metric_codes: tuple[str, ...]) -> pd.DataFrame:

@@ -113,3 +113,17 @@ def list_gap(storage: Storage, access: Access, tier: str) -> tuple[int, int] | N
 def _flags_imported(engine, _version: str) -> bool:
     storage = Storage(engine)
     return any((r.get("flag_source") or "").startswith("import:") for r in storage.regions(_BOOKKEEPING, level="county"))
+
+
+# -- comparison (issue 17): the counties of a tier whose figures are compared ----------------------------
+def compared_counties(storage: Storage, access: Access, tier: str,
+                      everywhere: bool = False) -> frozenset[str] | None:
+    """The counties in ``tier`` whose aggregate figures the caller may read (``access.figures``: also the
+    peer counties of their province), or with ``everywhere`` every county of the tier (the published
+    lists: a group whose median is compared, see Scope.allows_median); None for all counties."""
+    check(access)
+    members = _counties(storage.engine, get(tier).code, storage.data_version())
+    if members is None or access.everything or everywhere:
+        return None if members is None else frozenset(members)
+    figures = access.figures
+    return frozenset(code for code, ancestors in members.items() if figures.allows_figures(code, ancestors))
