@@ -11,8 +11,6 @@ Viewing household rows is audited. A region without household data says so in ea
 """
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 from dash import dash_table, dcc, html
 
@@ -102,9 +100,8 @@ def _mode_note(mode: str, lang: str):
 
 # -- early warning -----------------------------------------------------------------------------------
 def warning_section(storage, view, data: MapData, access, period: str, min_score: float, lang: str) -> html.Div:
-    facts = storage.facts()  # the demo's flood; a real deployment has none of these facts
-    flood = {"counties": json.loads(facts.get("flood_counties", "[]")), "months": json.loads(facts.get("flood_months", "[]"))}
     trend = cube.series(storage, access, "warning_households", view.code)["series"]
+    under_way = monitoring.events(storage, access, view.code, period)  # the events table, for the caller
     children = [
         html.H3(t("mon_warning", lang)),
         html.P(t("mon_score_note", lang).format(cut=policy.WARNING_CUT), className="note"),
@@ -116,7 +113,7 @@ def warning_section(storage, view, data: MapData, access, period: str, min_score
             html.Aside(className="side", children=[
                 dcc.Graph(id=ids.MON_TREND, config=map_page.GRAPH_CONFIG,
                           figure=figures.warning_trend_figure(trend, period, lang)),
-                html.P(flood_note(storage, access, view, flood, period, trend, lang), id=ids.MON_WHY, className="note"),
+                html.P(rise_note(under_way, period, trend, lang), id=ids.MON_WHY, className="note"),
             ]),
         ]),
     ]
@@ -158,8 +155,10 @@ def why_list(warned: dict, lang: str) -> html.Div:
                   + "、".join(f"{label(r)} {n}" for r, n in counts.items()), className="note")
 
 
-def flood_note(storage, access, view, flood: dict, period: str, trend: list[dict], lang: str) -> str:
-    """Why warnings rose: the month's change, and the flood where a flooded county is in view."""
+def rise_note(events: list[dict], period: str, trend: list[dict], lang: str) -> str:
+    """Why warnings rose: the month's change, and each disaster or emergency under way in the month in the
+    region, above it or below it (``events``: :func:`data.read.monitoring.events`), named by its kind, place
+    and dates."""
     values = {p["period"]: p["value"] for p in trend}
     months = [p["period"] for p in trend]
     at = months.index(period) if period in months else None
@@ -168,12 +167,12 @@ def flood_note(storage, access, view, flood: dict, period: str, trend: list[dict
     text = ""
     if now is not None and before is not None:
         text = t("mon_flood_change", lang).format(now=f"{now:,.0f}", change=f"{now - before:+,.0f}")
-    prefix = codes.significant(view.code, view.region["level"]) if view.region else ""
-    hit = [c for c in flood["counties"] if c.startswith(prefix) or prefix.startswith(c[:6])]
-    if hit and flood["months"]:
-        known = {r["code"]: r["name"] for r in [*view.lineage, *storage.regions_by_codes(access, hit)]}
-        names = "、".join(known[c] for c in hit if c in known)  # a county above the caller's region: its lineage
-        text += t("mon_flood", lang).format(names=names, months=t("list_separator", lang).join(flood["months"]))
+    if events:
+        named = t("list_separator", lang).join(
+            t("mon_event" if e["ended_on"] else "mon_event_ongoing", lang).format(
+                kind=localized(e, lang, zh="kind_zh", en="kind"), region=e["region_name"], start=e["started_on"],
+                **({"end": e["ended_on"]} if e["ended_on"] else {})) for e in events)
+        text += t("mon_events_why", lang).format(events=named)
     return text
 
 
@@ -284,20 +283,27 @@ def whatif_map_data(view, result: dict) -> MapData:
 
 def sample_section(storage, view, access, size: int, seed: int, lang: str) -> html.Div:
     cap = monitoring.size_cap(access)
-    children = [html.H3(t("mon_sample", lang)),
-                html.Label(t("mon_sample_size", lang), htmlFor=ids.MON_SIZE),
-                dcc.Input(id=ids.MON_SIZE, type="number", min=1, max=cap or monitoring.SAMPLE_MAX, step=1,
-                          value=min(size or monitoring.SAMPLE_DEFAULT, cap or monitoring.SAMPLE_MAX), debounce=True),
-                html.Label(t("mon_sample_seed", lang), htmlFor=ids.MON_SEED),
-                dcc.Input(id=ids.MON_SEED, type="number", min=0, step=1, value=seed, debounce=True)]
     try:
         result = monitoring.field_sample(storage, access, view.code, size, seed)
     except monitoring.BadRequest as error:
-        return html.Div(className="card", children=children + [html.P(str(error), className="notice")])
-    base = f"/api/v1/monitoring/sample?region={view.code}&size={result['size']}&seed={seed}"
+        result, problem = None, html.P(str(error), className="notice")
+    shown = result["size"] if result and result["size"] else min(size or monitoring.SAMPLE_DEFAULT,
+                                                                  cap or monitoring.SAMPLE_MAX)
+    children = [html.H3(t("mon_sample", lang)),
+                html.Label(t("mon_sample_size", lang), htmlFor=ids.MON_SIZE),
+                dcc.Input(id=ids.MON_SIZE, type="number", min=1, max=cap or monitoring.SAMPLE_MAX, step=1,
+                          value=shown, debounce=True),
+                html.Label(t("mon_sample_seed", lang), htmlFor=ids.MON_SEED),
+                dcc.Input(id=ids.MON_SEED, type="number", min=0, step=1, value=seed, debounce=True)]
+    if result is None:
+        return html.Div(className="card", children=children + [problem])
+    base = f"/api/v1/monitoring/sample?region={view.code}&size={max(result['size'], 1)}&seed={seed}"
+    notice = result["design"]["notice"]
     return html.Div(className="card", children=children + [
         html.P(t("mon_sample_note", lang).format(strata=len(result["strata"]), population=result["population"],
                                                  size=result["size"]), className="note"),
+        html.P(localized(result["design"]["text"], lang), className="note"),
+        html.P(localized(notice, lang), className="notice") if notice else None,
         _mode_note(result["mode"], lang),
         html.P(t("mon_sample_capped", lang).format(cap=cap), className="notice") if cap is not None else None,
         html.Div(className="downloads", children=[

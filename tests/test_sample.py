@@ -11,7 +11,6 @@ import io
 import json
 import re
 
-import pytest
 from openpyxl import load_workbook
 
 from data.definitions import access as access_rules
@@ -135,9 +134,10 @@ def test_the_evaluators_field_sample_size_is_capped(tiny_storage, monkeypatch):
     drawn = monitoring.field_sample(tiny_storage, evaluator, COUNTY, 2000, 1)
     assert drawn["mode"] == "sample" and drawn["size"] == len(drawn["households"]) == strata < drawn["population"]
     assert all(s["sampled"] == 1 for s in drawn["strata"])
-    monkeypatch.setattr(policy, "FIELD_SAMPLE_CAP", strata - 1)
-    with pytest.raises(monitoring.BadRequest, match="cap"):  # too many strata for the cap: a smaller region
-        monitoring.field_sample(tiny_storage, evaluator, COUNTY, None, 1)
+    monkeypatch.setattr(policy, "FIELD_SAMPLE_CAP", strata - 1)  # fewer than the strata: strata drawn by PPS
+    fewer = monitoring.field_sample(tiny_storage, evaluator, COUNTY, None, 1)
+    assert fewer["size"] == len(fewer["households"]) == strata - 1 and fewer["design"]["method"] == "pps"
+    assert _ids(fewer["households"]) <= _sample(tiny_storage)
 
 
 def test_a_province_leader_still_sees_every_household(tiny_storage):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from data.compute import risk
+from data.compute import field_sample as design, risk
 from data.compute.build import thresholds_frame
 from data.definitions import codes, metrics, policy
 from data.definitions.access import Access, check
@@ -36,7 +36,7 @@ from data.store.storage import Storage
 
 LIST_LIMIT = 500
 WHATIF_RANGE = (1000, 50000)
-SAMPLE_MAX = 2000
+SAMPLE_MAX = design.MAXIMUM  # households at most in one field sample
 
 # Measures that answer each risk type (the policy pairing of docs/domain.md: illness → health and medical
 # help, no labour → the safety net, labour capacity → industry and employment).
@@ -103,14 +103,16 @@ _cache: dict[tuple, Scored] = {}
 
 
 def _scored(storage: Storage, prefix: str, period: str | None) -> Scored:
-    """Score every household under ``prefix`` at ``period`` (default: the latest month), cached per data version."""
+    """Score every household under ``prefix`` at ``period`` (default: the latest month), cached per data and
+    records version (an imported threshold changes the scores)."""
     known = months(storage)
     if not known:
         raise BadRequest("尚无月度数据 / no monthly data yet")
     period = period or known[-1]
     if period not in known:
         raise BadRequest(f"月份须在 {known[0]} 至 {known[-1]} 之间 / period must be a month from {known[0]} to {known[-1]}")
-    key = (storage.data_version(), prefix, period)
+    facts = storage.facts()  # every import and rollback writes a new records version (data/ingest/importer.py)
+    key = (facts.get("data_version"), facts.get("records_version"), prefix, period)
     if key in _cache:
         return _cache[key]
     month = known.index(period)
@@ -413,8 +415,51 @@ def whatif(storage: Storage, access: Access, code: str, threshold: float | None,
             "households_now": len(current), "people_now": int(current["size"].sum()), "children": children}
 
 
+# -- disasters and emergencies (the events table) ---------------------------------------------------
+def events(storage: Storage, access: Access, code: str | None, period: str | None = None) -> list[dict]:
+    """The disasters and emergencies recorded for a region (None: the whole country), for the regions above
+    it and for the units below it, under way at some time in ``period`` (a month YYYY-MM or a year YYYY;
+    None: at any time), in the order they started, each with its region's name. Events are aggregate facts
+    about places, not household records: they are read as figures are (the region's own and its ancestors'
+    wherever the caller may read the region's figures; those below it where the caller may read theirs)."""
+    scope = check(access).figures
+    table = data_tables["events"]
+    layers = [regions.c[f"{layer}_code"] for layer in codes.LEVELS]
+    query = (sa.select(table.c.event_id, table.c.region_code, regions.c.name, regions.c.level, table.c.kind,
+                       table.c.started_on, table.c.ended_on, table.c.note, *layers)
+             .join(regions, regions.c.code == table.c.region_code)
+             .order_by(table.c.started_on, table.c.event_id))
+    covering: set[str] = set()  # the region and the regions above it: their events are the region's too
+    if code is not None:
+        region = storage.region(access, code, figures_only=True)
+        covering = {region["code"], *region["ancestors"].values()}
+        query = query.where(sa.or_(table.c.region_code.startswith(records.region_prefix(region)),
+                                   table.c.region_code.in_(sorted(covering))))
+    if period is not None:
+        first, last = _period_bounds(period)
+        query = query.where(table.c.started_on <= last, sa.or_(table.c.ended_on.is_(None), table.c.ended_on >= first))
+    with storage.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [{"event_id": r.event_id, "region_code": r.region_code, "region_name": r.name, "region_level": r.level,
+             "kind": r.kind, "kind_zh": label_zh("events", "kind", r.kind), "started_on": r.started_on.isoformat(),
+             "ended_on": r.ended_on.isoformat() if r.ended_on else None, "note": r.note}
+            for r in rows if r.region_code in covering
+            or scope.allows_figures(r.region_code, dict(zip(codes.LEVELS, r[8:])))]
+
+
+def _period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """The first and last day of a month (YYYY-MM) or a year (YYYY)."""
+    try:
+        span = pd.Period(period, "M" if len(period) == 7 else "Y") if len(period) in (4, 7) else None
+    except ValueError:
+        span = None
+    if span is None:
+        raise BadRequest("period 须为 YYYY-MM 或 YYYY / period must be YYYY-MM or YYYY")
+    return span.start_time.date(), span.end_time.date()
+
+
 # -- the field sample --------------------------------------------------------------------------------
-SAMPLE_DEFAULT = 30
+SAMPLE_DEFAULT = design.DEFAULT
 
 
 def size_cap(access: Access) -> int | None:
@@ -425,8 +470,10 @@ def size_cap(access: Access) -> int | None:
 
 def _field_sample(storage: Storage, access: Access, code: str, size: int | None, seed: int) -> dict:
     """A seeded sample of monitored households for verification visits, stratified by township and
-    category: every stratum gets at least one household, the rest in proportion (largest remainders).
-    Without a size: 30, or one per stratum where there are more strata. An evaluator's is drawn from the
+    category, for any size from 1 (the design: :mod:`data.compute.field_sample`): stratified with at least
+    one household a stratum when the size reaches the number of strata, strata drawn with probability
+    proportional to size below it. Without a size: 30, or one per stratum where there are more strata;
+    above the population: all of it (``design.notice`` says so). An evaluator's is drawn from the
     monitored households of the fixed sample only, and holds at most :func:`size_cap` households."""
     if size is not None and not 1 <= size <= SAMPLE_MAX:
         raise BadRequest(f"size 须在 1–{SAMPLE_MAX} 之间 / size must be within 1–{SAMPLE_MAX}")
@@ -439,43 +486,23 @@ def _field_sample(storage: Storage, access: Access, code: str, size: int | None,
     if mode == "sample":
         frame, _ = records.visible(access, frame)
     frame = frame.sort_values("household_id").reset_index(drop=True)
-    strata = frame.groupby(["township_code", "category"]).groups
-    size = max(SAMPLE_DEFAULT, len(strata)) if size is None else size
-    if cap is not None and len(strata) > cap:
-        raise BadRequest(f"该地区有 {len(strata)} 个分层，超过评估人员抽样上限 {cap} 户，请选择下一级地区 / {len(strata)} "
-                         f"strata exceed the evaluators' cap of {cap} households: choose a smaller region")
-    size = size if cap is None else min(size, cap)
-    if size < len(strata):
-        raise BadRequest(f"样本量须不少于分层数 {len(strata)} / size must be at least the number of strata ({len(strata)})")
-    keys = sorted(strata)
-    population = np.array([len(strata[k]) for k in keys])
-    take = np.minimum(population, 1)
-    extra = min(size, population.sum()) - take.sum()
-    if extra > 0:
-        share = (population - take) / max((population - take).sum(), 1) * extra
-        take = take + np.floor(share).astype(int)
-        order = np.argsort(-(share - np.floor(share)), kind="stable")
-        for i in order[:int(min(size, population.sum()) - take.sum())]:
-            take[i] += 1
-        take = np.minimum(take, population)
-    rng = np.random.default_rng(seed)
-    chosen = []
-    for key, count in zip(keys, take):
-        members = np.sort(np.asarray(strata[key]))
-        chosen.extend(rng.choice(members, size=int(count), replace=False).tolist())
-    sample = frame.loc[sorted(chosen) if mode != "hidden" else []]
+    if cap is not None:
+        strata = frame.groupby(list(design.STRATA)).ngroups
+        size = min(design.default_size(strata, len(frame)) if size is None else size, cap) or None  # 0: none to draw
+    drawn = design.draw(frame, size, seed)
+    sample = frame.loc[drawn["chosen"] if mode != "hidden" else []]
     with storage.engine.connect() as connection:
         names = _names(connection, prefix)
     rows = [{"township": names.get(r["township_code"]), **_case_row(r, names),
              "risk_status_zh": label_zh("monitoring", "risk_status", r["risk_status"])}
             for r in sample.sort_values(["township_code", "category", "household_id"]).to_dict("records")]
-    return {"region": {k: region[k] for k in ("code", "name", "level")}, "size": int(take.sum()), "seed": seed, "mode": mode,
-            "size_cap": cap, "population": int(population.sum()),
+    return {"region": {k: region[k] for k in ("code", "name", "level")}, "size": drawn["size"], "seed": seed,
+            "mode": mode, "size_cap": cap, "population": drawn["population"], "design": design.design(drawn),
             "strata": [{"township": names.get(t, t), "township_code": t, "category": c,
-                        "category_zh": label_zh("monitoring", "category", c), "population": int(p), "sampled": int(n)}
-                       for (t, c), p, n in zip(keys, population, take)],
+                        "category_zh": label_zh("monitoring", "category", c),
+                        **{k: s[k] for k in ("population", "sampled", "stratum_probability", "probability", "weight")}}
+                       for s in drawn["strata"] for t, c in [s["key"]]],
             "households": rows}
-
 
 
 def warnings(storage: Storage, access: Access, code: str, period: str | None = None, min_score: float = WARNING_CUT,
@@ -548,3 +575,11 @@ def backtest(storage: Storage, access: Access, code: str | None) -> dict:
     return {"region": {k: region.get(k) for k in ("code", "name", "level")}, "months": [complete[0], complete[-1]],
             "horizon_months": metrics.HORIZON, "default_cut": WARNING_CUT,
             "base_rate": round(100 * base, 2), "cuts": cuts, "bands": bands}
+
+
+# -- the overdue count, for the month's brief (data/read/brief.py; issue 17 part 8) ----------------------
+def overdue(storage: Storage, access: Access, code: str) -> dict:
+    """The counts of the identification-to-assistance board of a region (see :func:`_board`): cases, overdue
+    cases, the targets and the date; no household row, so nothing to audit."""
+    found = _board(storage, access, code)
+    return {k: found[k] for k in ("region", "as_of", "targets", "cases", "overdue")}
