@@ -65,3 +65,15 @@ MON_SEED = "mon-seed"
 MON_SAMPLE = "mon-sample"
 MON_SAMPLE_XLSX = "mon-sample-xlsx"
 MON_SAMPLE_PDF = "mon-sample-pdf"
+
+# -- the upload page's column mapping (issue 16, data/ingest/mapping.py) --
+MAPPING_BOX = "mapping-box"
+MAPPING_TABLE = "mapping-table"
+MAPPING_CONFIRM = "mapping-confirm"
+MAPPING_PROGRESS = "mapping-progress"
+# -- the map's ranking controls and download (H10, issue 17 part 2) --
+RANK_ORDER = "rank-order"
+RANK_SHOW = "rank-show"
+RANKING_DOWNLOAD = "ranking-download"
+RANKING_CSV = "ranking-csv"
+RANKING_XLSX = "ranking-xlsx"

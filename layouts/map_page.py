@@ -1,10 +1,12 @@
 """The map page (``/``, 一张图): the choropleth of the selected region's units for a metric, period and
 tier, with headline cards, a ranking of the units and a trend against the parent and peers.
 
-State lives in the URL: ``/?region=<code>&metric=<metric>&period=<YYYY-MM|YYYY>&tier=<tier>&lang=<zh|en>``.
+State lives in the URL: ``/?region=<code>&metric=<metric>&period=<YYYY-MM|YYYY>&tier=<tier>&order=<best|worst>
+&show=<all|top10|bottom10>&lang=<zh|en>`` (the ranking's order and part: defaults left out).
 """
 from __future__ import annotations
 
+import pandas as pd
 from dash import dcc, html
 
 from data.definitions import codes, metrics, tiers
@@ -69,11 +71,13 @@ def chosen_metric(metric, default: str = DEFAULT_METRIC) -> str:
 
 
 def layout(storage: Storage, access, region: str | None = None, metric: str | None = None, period: str | None = None,
-           tier: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
+           tier: str | None = None, lang: str | None = None, order: str | None = None, show: str | None = None,
+           **_ignored) -> html.Div:
     lang = language(shell.text(lang))
     region, period = home_region(access, shell.text(region)), shell.text(period)
     metric = chosen_metric(metric)
     tier = tiers.get(tier).code
+    order, show = figures.rank_order(shell.text(order)), figures.rank_show(shell.text(show))
     try:
         view = map_view(storage, access, region)
     except (codes.InvalidCode, NotFound):
@@ -81,9 +85,10 @@ def layout(storage: Storage, access, region: str | None = None, metric: str | No
     try:
         known, shown = periods(storage, metric, period)
     except cube.NotBuilt as error:
-        return shell.not_built(access, lang, PATH, view.lineage, link_state(view, metric, None, tier), error)
+        return shell.not_built(access, lang, PATH, view.lineage, link_state(view, metric, None, tier, order, show),
+                               error)
     notice = t("period_not_found", lang).format(period=period, shown=shown or "—") if period and period != shown else None
-    state = link_state(view, metric, shown if period else None, tier)
+    state = link_state(view, metric, shown if period else None, tier, order, show)
     data = map_data(storage, access, view, metric, shown, tier)
     lines = boundary_line_geometries(storage) if view.region is None else None
     content = html.Div(className="map-page", children=[
@@ -109,7 +114,7 @@ def layout(storage: Storage, access, region: str | None = None, metric: str | No
                 html.P(id=ids.MAP_CAPTION, className="caption", children=caption(view, data, lang)),
             ]),
             html.Aside(className="side", children=[
-                dcc.Graph(id=ids.RANKING, figure=figures.ranking_figure(data, lang), config=GRAPH_CONFIG),
+                ranking_panel(data, order, show, lang),
                 dcc.Graph(id=ids.TREND, config=GRAPH_CONFIG,
                           figure=figures.trend_figure(trend_lines(storage, access, view, metric, tier),
                                                       data.metric, data.period, lang)),
@@ -146,10 +151,36 @@ def geometry_url(storage: Storage, access, region: str | None) -> str | None:
         return None
 
 
-def link_state(view: MapView, metric: str, period: str | None, tier: str) -> dict:
+def link_state(view: MapView, metric: str, period: str | None, tier: str, order: str | None = None,
+               show: str | None = None) -> dict:
     """The view's state as it goes into links (defaults left out, so links stay short)."""
+    order, show = figures.rank_order(order), figures.rank_show(show)
     return {"region": view.code, "metric": None if metric == DEFAULT_METRIC else metric, "period": period,
-            "tier": None if tier == tiers.ALL else tier}
+            "tier": None if tier == tiers.ALL else tier,
+            "order": None if order == figures.RANK_ORDERS[0] else order,
+            "show": None if show == figures.RANK_SHOWS[0] else show}
+
+
+def ranking_panel(data, order: str, show: str, lang: str) -> html.Div:
+    """The ranking: its order (best or worst first) and part (all, top or bottom 10), the bars in a box that
+    scrolls when all of many units are shown, and the full ranking as CSV or XLSX."""
+    return html.Div(className="ranking-panel", children=[
+        html.Div(className="ranking-controls no-print", children=[
+            html.Span(t("rank_order_label", lang), className="control-label"),
+            dcc.RadioItems(id=ids.RANK_ORDER, value=order, inline=True, className="radio-choice",
+                           options=figures.rank_order_options(data.metric, lang)),
+            html.Span(t("rank_show_label", lang), className="control-label"),
+            dcc.RadioItems(id=ids.RANK_SHOW, value=show, inline=True, className="radio-choice",
+                           options=figures.rank_show_options(lang)),
+        ]),
+        html.Div(className="ranking-scroll", children=dcc.Graph(
+            id=ids.RANKING, figure=figures.ranking_figure(data, lang, order, show), config=GRAPH_CONFIG)),
+        html.Div(className="downloads no-print", children=[
+            html.Span(t("ranking_download", lang), className="control-label"),
+            html.Button("CSV", id=ids.RANKING_CSV, className="button small"),
+            html.Button("XLSX", id=ids.RANKING_XLSX, className="button small"),
+            dcc.Download(id=ids.RANKING_DOWNLOAD)]),
+    ])
 
 
 def profile_link(view: MapView, lang: str):
@@ -179,7 +210,7 @@ def kpi_cards(storage: Storage, access, view: MapView, period: str, lang: str) -
     """The headline cards of the selected region (the nation at the top) in the chosen period."""
     national_refused = view.code is None and not access.may_read_nation
     figures_by_code = {} if national_refused else {
-        f["metric"]: f for f in cube.key_figures(storage, access, view.code, at=period)}
+        f["metric"]: f for f in cube.key_figures_to_date(storage, access, view.code, at=period)}
     cards = []
     for code in KPI_METRICS:
         metric = metrics.get(code)
@@ -187,12 +218,34 @@ def kpi_cards(storage: Storage, access, view: MapView, period: str, lang: str) -
         change = found.get("change")
         better = None if change in (None, 0) or metric.direction is None else (
             (change > 0) == (metric.direction == "higher_better"))
+        months = found.get("months")  # a year under way: set against the same months of last year
+        compared = (t("kpi_year_to_date", lang).format(
+                        month=months, previous=figures.format_value(found.get("previous"), metric, lang))
+                    if months else
+                    t("kpi_change", lang).format(previous=found.get("previous_period") or "—",
+                                                 change=figures.format_value(change, metric, lang, signed=True)))
+        shown_period = (t("period_to_month", lang).format(year=found["period"], month=months) if months
+                        else found.get("period") or "—")
         cards.append(html.Div(className="kpi", id=f"kpi-{code}", children=[
             html.Div(figures.label(metric, lang), className="kpi-name"),
             html.Div(figures.format_value(found.get("value"), metric, lang), className="kpi-value"),
-            html.Div(className="kpi-change " + {True: "better", False: "worse", None: ""}[better], children=(
-                t("kpi_change", lang).format(previous=found.get("previous_period") or "—",
-                                             change=figures.format_value(change, metric, lang, signed=True)))),
-            html.Div(found.get("period") or "—", className="kpi-period"),
+            html.Div(compared, className="kpi-change " + {True: "better", False: "worse", None: ""}[better]),
+            html.Div(shown_period, className="kpi-period"),
         ]))
     return cards
+
+
+def ranking_frame(data, lang: str):
+    """The full ranking as a table to download: every unit with a value, best first, labelled here
+    (aggregate figures only: no household, no formula)."""
+    metric = data.metric
+    rows = figures.ranking_rows(data, figures.RANK_ORDERS[0], figures.RANK_SHOWS[0])
+    return pd.DataFrame({
+        t("ranking_col_rank", lang): [r["rank"] for r in rows],
+        t("ranking_col_code", lang): [r["code"] for r in rows],
+        t("ranking_col_name", lang): [r["name"] for r in rows],
+        t("ranking_col_value", lang): [r["value"] for r in rows],
+        t("ranking_col_unit", lang): [figures.unit(metric, lang)] * len(rows),
+        t("ranking_col_period", lang): [data.period] * len(rows),
+        t("ranking_col_rule", lang): [f"{figures.label(metric, lang)} · {figures.rank_rule(metric, lang)}"] * len(rows),
+    })

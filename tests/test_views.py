@@ -116,7 +116,133 @@ def test_record_counts_by_region_add_up(storage):
     counties = json.loads(storage.facts()["counties_in_scope"])
     by_county = [records.count_rows(storage.engine, ADMIN, region_prefix(storage, ADMIN, c)) for c in counties]
     for table in contract.LOAD_ORDER:
+        if table == "thresholds":  # a province's lines are in force in each of its counties
+            assert all(c[table] == national[table] for c in by_county)  # (the tiny scale's counties: one province)
+            continue
         assert sum(c[table] for c in by_county) == national[table], table
     preview = records.preview(storage.engine, ADMIN, "households", region_prefix(storage, ADMIN, counties[0]), limit=5)
     assert len(preview) == 5 and preview["village_code"].str.startswith(counties[0][:6]).all()
     assert "head_id_hash" not in preview
+
+
+# -- comparisons that read (issue 17 part 2): ranks by direction, the ranking's controls, a year under way --
+def test_ranks_follow_the_metric_direction_on_the_map_and_in_the_api(storage):
+    from data.definitions import metrics
+    from data.read import cube
+
+    view = map_view(storage, ADMIN, "52")  # (the tiny scale: three counties of Guizhou with records)
+    for code in ("risk_not_eliminated_households", "employment_rate"):  # fewer at risk is better; more employed is
+        data = map_data(storage, ADMIN, view, code, None, "all")
+        ranked = sorted((r for r in data.rows if r["value"] is not None), key=lambda r: r["rank"])
+        assert len(ranked) >= 2 and ranked[0]["rank"] == 1
+        values = [r["value"] for r in ranked]
+        assert values == sorted(values, reverse=metrics.get(code).direction == "higher_better"), code
+        api = {v["code"]: v.get("rank") for v in cube.values(storage, ADMIN, code, "county", "52")["values"]}
+        assert all(api[r["code"]] == r["rank"] for r in ranked)
+
+
+def test_a_year_under_way_is_not_set_against_the_whole_of_last_year(storage):
+    from data.read import cube
+
+    info = cube.info(storage)
+    last = max(info.periods["month"])
+    assert last[5:] != "12"  # the demo data end in October
+    to_date = {f["metric"]: f for f in cube.key_figures_to_date(storage, ADMIN, "52")}
+    plain = {f["metric"]: f for f in cube.key_figures(storage, ADMIN, "52")}
+    spend = to_date["funds_spend_rate"]
+    assert spend["period"] == last[:4] and spend["months"] == int(last[5:]) and spend["basis"] == "same_months"
+    assert spend["change"] is None and plain["funds_spend_rate"]["change"] is not None  # 10 months vs 12 before
+    assert spend["previous"] == plain["funds_spend_rate"]["previous"]  # kept for the label only
+    monthly = to_date["newly_identified_households"]
+    assert monthly["months"] is None and monthly["change"] == plain["newly_identified_households"]["change"]
+    closed = {f["metric"]: f for f in cube.key_figures_to_date(storage, ADMIN, "52", at=str(int(last[:4]) - 1))}
+    assert closed["funds_spend_rate"]["months"] is None and closed["funds_spend_rate"]["change"] is not None
+
+
+def test_the_spend_rate_card_says_months_one_to_ten_and_is_not_painted(storage):
+    from layouts import map_page
+
+    view = map_view(storage, ADMIN, "52")
+    for lang, said in (("zh", "1–10月 vs 去年同期"), ("en", "Months 1–10 vs the same months last year")):
+        card = next(c for c in map_page.kpi_cards(storage, ADMIN, view, None, lang) if c.id == "kpi-funds_spend_rate")
+        change = card.children[2]
+        assert said in change.children and "worse" not in change.className and "better" not in change.className
+        assert card.children[3].children == ("2026年1–10月" if lang == "zh" else "2026, months 1–10")
+
+
+def _callback(client, output: str, values: dict, changed: str) -> dict:
+    """Post the callback whose output starts with ``output`` as the browser would (``values`` by id)."""
+    dependency = next(d for d in client.get("/_dash-dependencies").get_json()
+                      if d["output"].lstrip(".").startswith(output))
+    outputs = dependency["output"].strip(".").split("...")
+    def spec(item):
+        return {"id": item["id"], "property": item["property"], "value": values.get(item["id"])}
+    body = {"output": dependency["output"],
+            "outputs": [{"id": o.rsplit(".", 1)[0].split("@")[0], "property": o.rsplit(".", 1)[1].split("@")[0]}
+                        for o in outputs] if len(outputs) > 1 else
+            {"id": outputs[0].rsplit(".", 1)[0], "property": outputs[0].rsplit(".", 1)[1]},
+            "inputs": [spec(i) for i in dependency["inputs"]], "state": [spec(s) for s in dependency["state"]],
+            "changedPropIds": [changed]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return response.get_json()["response"]
+
+
+def test_the_ranking_controls_redraw_the_ranking_and_go_into_the_links(client):
+    from layouts import ids
+
+    values = {ids.RANK_ORDER: "worst", ids.RANK_SHOW: "bottom10", ids.METRIC: "risk_not_eliminated_households",
+              ids.PERIOD: None, ids.TIER: "all", ids.MAP_STATE: {"region": "52", "lang": "zh"}}
+    api = client.get("/api/v1/values?metric=risk_not_eliminated_households&level=county&parent=52").get_json()
+    answer = _callback(client, f"{ids.RANKING}.figure", values, f"{ids.RANK_SHOW}.value")
+    bars = answer[ids.RANKING]["figure"]["data"][0]
+    ranks = [int(label.split(".")[0]) for label in bars["y"]]
+    worst = max(v["rank"] for v in api["values"] if v["value"] is not None)
+    assert len(ranks) == min(10, api["with_data"]) and ranks == sorted(ranks, reverse=True) and ranks[0] == worst
+    assert bars["customdata"][0] == next(v["code"] for v in api["values"] if v.get("rank") == worst)
+    assert f"后 {len(ranks)} / 共 {api['with_data']} 个" in answer[ids.RANKING]["figure"]["layout"]["title"]["text"]
+    assert "order=worst" in answer[ids.LANGUAGE_LINK]["href"] and "show=bottom10" in answer[ids.LANGUAGE_LINK]["href"]
+    for crafted in (None, 5, ["x"], {"x": 1}, "../etc"):  # anything else: best first, all
+        answer = _callback(client, f"{ids.RANKING}.figure", {**values, ids.RANK_ORDER: crafted, ids.RANK_SHOW: crafted},
+                           f"{ids.RANK_ORDER}.value")
+        ranks = [int(label.split(".")[0]) for label in answer[ids.RANKING]["figure"]["data"][0]["y"]]
+        assert ranks[0] == 1 and ranks == sorted(ranks) and "order=" not in answer[ids.LANGUAGE_LINK]["href"]
+
+
+def test_the_full_ranking_downloads_as_csv_and_xlsx(client):
+    import base64
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from layouts import ids
+
+    values = {ids.METRIC: "risk_not_eliminated_households", ids.PERIOD: None, ids.TIER: "all",
+              ids.MAP_STATE: {"region": "52", "lang": "en"}, ids.RANKING_CSV: 1}
+    api = client.get("/api/v1/values?metric=risk_not_eliminated_households&level=county&parent=52").get_json()
+    sent = _callback(client, f"{ids.RANKING_DOWNLOAD}.data", values, f"{ids.RANKING_CSV}.n_clicks")[ids.RANKING_DOWNLOAD]["data"]
+    assert sent["filename"] == f"520000000000-risk_not_eliminated_households-{api['period']}-ranking.csv"
+    frame = pd.read_csv(io.BytesIO(base64.b64decode(sent["content"])), dtype={"Region code": str})
+    assert len(frame) == api["with_data"] >= 2 and list(frame["Rank"]) == sorted(frame["Rank"])  # all, best first
+    by_code = {v["code"]: v for v in api["values"]}
+    assert all(by_code[c]["rank"] == r and by_code[c]["value"] == v
+               for c, r, v in zip(frame["Region code"], frame["Rank"], frame["Value"]))
+    assert frame["Value"].is_monotonic_increasing  # fewer households at risk first
+    xlsx = _callback(client, f"{ids.RANKING_DOWNLOAD}.data", {**values, ids.RANKING_XLSX: 1},
+                     f"{ids.RANKING_XLSX}.n_clicks")[ids.RANKING_DOWNLOAD]["data"]
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["content"]))).active
+    assert sheet.title == "ranking" and sheet.max_row == api["with_data"] + 1
+    assert not any(isinstance(c.value, str) and c.value.startswith("=") for row in sheet.iter_rows() for c in row)
+
+
+def test_the_ranking_state_comes_from_the_link(app, as_user):
+    from dashboard.auth import reading
+    from layouts import map_page
+
+    with as_user():
+        page = str(map_page.layout(*reading(app.storage), region="52", metric="risk_not_eliminated_households",
+                                   order="worst", show="bottom10"))
+        plain = str(map_page.layout(*reading(app.storage), region="52", order=["x"], show=5))
+    assert "value='worst'" in page and "value='bottom10'" in page and "（后 " in page
+    assert "value='best'" in plain and "value='all'" in plain

@@ -4,7 +4,8 @@ Pages and the API ask for the values of a metric over the children of a region (
 on the previous period), a region's time series, or a region's key figures. Every reader takes the
 caller's :class:`~data.definitions.access.Access`: a region resolved by :class:`~data.store.storage.Storage`
 outside the regions whose figures the caller may read is refused here, whatever route or callback asks,
-and so is any unit handed in that lies outside them.
+and so is any unit handed in that lies outside them. Those regions are wider than the records': the
+ancestors and the peers a region is compared with (data/definitions/access.Scope.compares).
 """
 from __future__ import annotations
 
@@ -170,9 +171,11 @@ def unit_values(storage: Storage, access: Access, metric_code: str, units: list[
     return {"metric": metric, "period": period, "previous_period": previous, "rows": rows}
 
 
-def rank(rows: list[dict]) -> int:
-    """Set the ``rank`` of each row with a value (1 = highest, ties share a rank); returns how many."""
-    ranked = sorted((r for r in rows if r["value"] is not None), key=lambda r: -r["value"])
+def rank(rows: list[dict], direction: str | None = None) -> int:
+    """Set the ``rank`` of each row with a value (1 = the best by the metric's ``direction``: the lowest where
+    higher is worse, else the highest; ties share a rank); returns how many."""
+    sign = 1 if direction == "higher_worse" else -1
+    ranked = sorted((r for r in rows if r["value"] is not None), key=lambda r: sign * r["value"])
     for position, row in enumerate(ranked):
         row["rank"] = position + 1 if position == 0 or row["value"] != ranked[position - 1]["value"] \
             else ranked[position - 1]["rank"]
@@ -181,18 +184,19 @@ def rank(rows: list[dict]) -> int:
 
 def values(storage: Storage, access: Access, metric_code: str, level: str | None = None,
            parent: str | None = None, period: str | None = None) -> dict:
-    """The metric for the regions on ``level`` under ``parent`` (direct children if no level)."""
+    """The metric for the regions on ``level`` under ``parent`` (direct children if no level) whose figures
+    the caller may read: under a county leader's province, the counties he is compared with too."""
     if level is None and parent is None:
         level = "province"
     metrics.get(metric_code)
-    units = [{"code": c, "name": n, "level": lv} for c, n, lv in storage.units(access, level, parent)]
-    if parent:  # listed as its units are: within the scope, or above it (then only units within it)
+    units = [{"code": c, "name": n, "level": lv} for c, n, lv in storage.figure_units(access, level, parent)]
+    if parent:  # listed as its units are: within the scope, or above it (then its units whose figures are read)
         found_parent = storage.listed_parent(access, parent)
         parent_region = {k: found_parent[k] for k in ("code", "name", "level", "parent_code")}
     else:
         parent_region = None
     found = unit_values(storage, access, metric_code, units, period)
-    with_data = rank(found["rows"])
+    with_data = rank(found["rows"], found["metric"].direction)
     return {"metric": found["metric"].to_dict(), "period": found["period"],
             "previous_period": found["previous_period"],
             "level": level or (units[0]["level"] if units else None), "parent": parent_region,
@@ -215,9 +219,11 @@ def series(storage: Storage, access: Access, metric_code: str, region: str | Non
 
 
 def median_series(storage: Storage, access: Access, metric_code: str, codes: list[str]) -> list[dict]:
-    """The median of the metric over the regions ``codes`` in each period of its grain (peers' line)."""
+    """The median of the metric over the regions ``codes`` in each period of its grain (peers' line): of
+    regions whose figures the caller may read, or of a large group of counties (Scope.allows_median)."""
     metric = metrics.get(metric_code)
-    _check_codes(access, codes)
+    if not check(access).figures.allows_median(codes):  # each region readable, or a group naming none
+        _check_codes(access, codes)
     cube_info = info(storage)
     read = _reader(cube_info, metric)
     length = 7 if metric.grain == "month" else 4
@@ -284,3 +290,32 @@ def key_figures(storage: Storage, access: Access, region: str | None = None, at:
                        "change": _change(now, before),
                        "direction": metric.direction, "target": metric.target})
     return result
+
+
+# -- a partial year set against last year (issue 17 part 2) ----------------------------------------------
+def months_into(cube_info: CubeInfo, metric: metrics.Metric, period: str | None) -> int | None:
+    """For a yearly figure of the year the data end in, before December: how many months it covers (the
+    data's last month); None for a month, a closed year or no period. Such a year is "1–M月" so far."""
+    if metric.grain != "year" or not period or not cube_info.periods.get("month"):
+        return None
+    last = max(cube_info.periods["month"])
+    return int(last[5:]) if last[:4] == period and last[5:] != "12" else None
+
+
+def key_figures_to_date(storage: Storage, access: Access, region: str | None = None, at: str | None = None) -> list[dict]:
+    """:func:`key_figures` where a yearly figure of a year still under way (see :func:`months_into`) is set
+    against the same months of last year, not against the whole of last year (10 months of spending against
+    12 is no decline). Records kept by year (funds, projects, income, …) hold no figure for last year's first
+    months, so such a figure has no change; ``months`` says how far the year goes, ``previous`` keeps last
+    year's whole-year value, for the label only (``basis``: ``same_months`` or ``previous``)."""
+    found = key_figures(storage, access, region, at)
+    if not found:
+        return found
+    cube_info = info(storage)
+    for figure in found:
+        months = months_into(cube_info, metrics.get(figure["metric"]), figure["period"])
+        figure["months"] = months
+        figure["basis"] = "previous" if months is None else "same_months"
+        if months is not None:
+            figure["change"] = None  # no figure of last year's first months: nothing to set it against
+    return found

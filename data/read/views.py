@@ -116,7 +116,7 @@ def map_data(storage: Storage, access: Access, view: MapView, metric: str, perio
         row["in_tier"] = members is None or row["code"] in members
         if not row["in_tier"]:
             row.update(value=None, previous=None, change=None)
-    with_data = cube.rank(rows)
+    with_data = cube.rank(rows, found["metric"].direction)
     return MapData(found["metric"], found["period"], found["previous_period"], chosen, rows, with_data)
 
 
