@@ -28,10 +28,12 @@ fonts:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && $(APT_INSTALL) fonts-wqy-microhei fontconfig; \
 	  else echo "please install fonts-wqy-microhei (as root)"; fi; }
 
-# Debian's Chromium and its driver for the offline browser tests (no browser download).
+# Debian's Chromium and its driver for the offline browser tests (no browser download), and poppler-utils
+# (pdftotext, pdffonts) with which tests/test_report.py reads the report PDFs.
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
-	  apt-get update -qq && $(APT_INSTALL) chromium chromium-driver; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v pdftotext >/dev/null \
+	  && command -v pdffonts >/dev/null || { \
+	  apt-get update -qq && $(APT_INSTALL) chromium chromium-driver poppler-utils; }
 
 # PostgreSQL's client programs for `backup`/`restore` of a PostgreSQL database (Debian 12: version 15, the
 # server's; pg_dump must be at least the server's major version).

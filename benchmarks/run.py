@@ -33,7 +33,7 @@ def percentile(samples: list[float], share: float) -> float:
 
 
 def run(config: Config | None = None, repeats: int = 30,
-        parts: tuple[str, ...] = ("geometry", "api", "pipeline", "map")) -> dict:
+        parts: tuple[str, ...] = ("geometry", "api", "pipeline", "map", "report")) -> dict:
     config = config or Config()
     app = create_app(config)
     with bench_headers(app.storage) as headers:
@@ -48,7 +48,9 @@ def bench_headers(storage):
     token is revoked after the run."""
     from data.store import accounts
 
-    if not any(user["name"] == "bench" for user in accounts.list_users(storage)):
+    from data.definitions.access import system_access
+
+    if not any(user["name"] == "bench" for user in accounts.list_users(storage, system_access("bench"))):
         accounts.add_user(storage, "bench", "admin", [], None, note="benchmarks: tokens only")
     token = accounts.make_token(storage, "bench", "bench run")
     try:
@@ -71,6 +73,10 @@ def _run(app, client, config: Config, headers: dict, repeats: int, parts: tuple[
         answer["pipeline"] = bench_pipeline.pipeline_benchmark(app.storage)
     if "map" in parts:
         answer["map"] = bench_map.run(app, client, config, headers, repeats)
+    if "report" in parts:  # the region report per county (benchmarks/report.py)
+        from benchmarks import report as bench_report
+
+        answer["report"] = bench_report.run(app.storage)
     return answer
 
 

@@ -1,4 +1,4 @@
-"""Region profile callbacks: table downloads (CSV/XLSX), printing, and the map's metric.
+"""Region profile callbacks: table downloads (CSV/XLSX) and the map's metric (printing: assets/print.js).
 
 Downloads are rebuilt on the server from the region in the page's store, resolved again within the
 caller's scope (403 if outside it); nothing the browser sends is written into a file, and the file is
@@ -63,6 +63,4 @@ def register(app, reading) -> None:
         data = map_data(storage, access, view, metric, None, None)
         return figures.map_patch(data, lang), map_page.caption(view, data, lang)
 
-    app.clientside_callback(
-        "function (clicks) { if (clicks) { window.print(); } return window.dash_clientside.no_update; }",
-        Input(ids.PROFILE_PRINT, "n_clicks"), prevent_initial_call=True)
+    # The print button has no callback: assets/print.js handles it (one dialog per press, charts fitted).

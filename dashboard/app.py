@@ -17,7 +17,7 @@ from flask_caching import Cache
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
-from dashboard import api, auth, geo_routes, headers
+from dashboard import api, auth, geo_routes, headers, report_routes
 from dashboard.cache import FallbackRedisCache
 from dashboard.config import MAX_REQUEST_BYTES, PROJECT_DIR, Config
 from dashboard.errors import RETRY_AFTER_SECONDS, api_error, fault_answers
@@ -69,6 +69,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
               region_pages={map_page.PATH: "query", data_page.PATH: "query", monitoring_page.PATH: "query", region_page.PATH_PREFIX: "path"})
     server.register_blueprint(geo_routes.make_blueprint(storage, cache))
     server.register_blueprint(api.make_blueprint(storage))
+    server.register_blueprint(report_routes.make_blueprint(storage))  # /region/<code>/report.pdf|xlsx
 
     fault_answers(server, auth.MACHINE)
 

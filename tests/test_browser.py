@@ -366,3 +366,43 @@ def test_monitoring_page_explains_the_flood_and_its_controls_rewrite_the_url(pag
     page.wait_for_url("**min_score=40**")
     page.wait_for_selector("#mon-warnings td")
     assert "format=pdf" in page.get_attribute("#mon-sample-pdf", "href")  # the download itself: tests/test_monitoring.py
+
+
+# -- the county leader prints her profile and takes the report (issue 17 part 3; tests/test_report.py) --
+_BLOCKING_PRINT = """window.__prints = []; window.print = function () {
+  window.__prints.push([...document.querySelectorAll('.profile .js-plotly-plot')].map(g => g._fullLayout.width));
+  var until = Date.now() + 600; while (Date.now() < until) {}  /* the dialog is modal */
+};"""
+
+
+def test_a_county_leader_prints_her_profile_once_fitted_and_downloads_its_report(browser, base_url, shots):
+    problems: list[str] = []
+    page = _watched(browser, problems)
+    page.add_init_script(_BLOCKING_PRINT)
+    browsing.sign_in(page, base_url, "demo_county", password_of("demo_county"), then="/region/522728000000")
+    page.wait_for_selector("#profile-map .choroplethlocation")
+    wide = page.eval_on_selector_all(".profile .js-plotly-plot", "gs => gs.map(g => g._fullLayout.width)")
+    assert max(wide) > 700  # the map and the wide charts are wider than an A4 page on this screen
+    page.click("#profile-print")
+    page.click("#profile-print")  # pressed again as the dialog closes: not a second dialog
+    page.wait_for_timeout(300)
+    prints = page.evaluate("window.__prints")
+    assert len(prints) == 1 and max(prints[0]) <= 700 and len(prints[0]) == len(wide)
+    browsing.wait_until(page, "Math.max(...[...document.querySelectorAll('.profile .js-plotly-plot')]"
+                              f".map(g => g._fullLayout.width)) === {max(wide)}")  # back to the screen's width
+    page.wait_for_timeout(900)
+    page.click("#profile-print")
+    assert len(page.evaluate("window.__prints")) == 2
+
+    rows = page.eval_on_selector_all("#section-monitoring tbody tr td:first-child", "cs => cs.map(c => c.innerText)")
+    assert len(rows) > 15 and rows == sorted(rows, reverse=True)  # every month, the latest first
+    page.emulate_media(media="print")
+    assert page.is_hidden("#profile-print") and page.is_hidden("#section-projects .downloads")
+    assert page.eval_on_selector_all(".previous-next-container", "ps => ps.length") == 0  # no pager
+    page.emulate_media(media="screen")
+    with page.expect_download() as download:
+        page.click("#profile-report-pdf")
+    assert download.value.path().read_bytes()[:5] == b"%PDF-"
+    assert download.value.suggested_filename == "522728000000-罗甸县画像.pdf"
+    page.close()
+    assert problems == []
