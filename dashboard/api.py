@@ -7,7 +7,8 @@ both answer ``format=csv`` (UTF-8 with BOM, for Excel). ``templates/<table>.xlsx
 template. Monitoring (data/read/monitoring.py): ``monitoring/warnings?region=&min_score=&period=&risk_type=&
 category=&township=``, ``monitoring/board?region=``, ``monitoring/checks?region=``,
 ``monitoring/whatif?region=&threshold=&year=``, ``monitoring/sample?region=&size=&seed=&format=json|xlsx|pdf``;
-household lists are audited by the services. Every route reads through the caller's access (the signed-in
+household lists are audited by the services. ``brief?region=&period=&lang=``: the month in sentences
+(data/read/brief.py), each with its numbers and links. Every route reads through the caller's access (the signed-in
 user or the API token's user; a region outside it gets 403, see dashboard/auth.py).
 
 Parameters are checked against the route's description (dashboard/openapi.py) before the route runs:
@@ -27,7 +28,7 @@ from dashboard.openapi import QUERY_LIMIT, SPEC, XLSX
 from data.definitions import codes, metrics
 from data.ingest import checklist, spreadsheet
 from data.ingest.exporter import write_template
-from data.read import cube, monitoring
+from data.read import brief as month_brief, cube, monitoring
 from data.store.storage import NotFound, Storage
 
 VALUE_COLUMNS = ("code", "name", "level", "period", "metric", "metric_zh", "unit", "value", "numerator",
@@ -223,6 +224,11 @@ def make_blueprint(storage: Storage) -> Blueprint:
             return api_error(503, str(error))
         return send_file(io.BytesIO(body), download_name=name, as_attachment=True,
                          mimetype="application/pdf" if args["format"] == "pdf" else XLSX)
+
+    @blueprint.get("/brief")
+    def brief():  # the month in sentences (data/read/brief.py, issue 17 part 8)
+        args = _parameters()
+        return jsonify(month_brief.brief(*reading(storage), args["region"], args["period"], args["lang"]))
 
     @blueprint.get("/templates/<table>.xlsx")
     def template(table: str):

@@ -11,8 +11,10 @@ from __future__ import annotations
 from data.compute import risk
 from data.definitions import contract, metrics
 from data.definitions.codes import LEVELS
+from data.definitions.messages import LANGUAGES
 from data.definitions.policy import WARNING_CUT
-from data.read.monitoring import SAMPLE_MAX, WHATIF_RANGE
+from data.read import brief as month_brief
+from data.read.monitoring import SAMPLE_DEFAULT, SAMPLE_MAX, WHATIF_RANGE
 
 FORMATS = ("json", "csv")  # values, series
 SAMPLE_FORMATS = ("json", "xlsx", "pdf")  # the field sample
@@ -111,7 +113,8 @@ _SCHEMAS = {
         "code": _STRING, "name": _STRING, "level": _STRING, "parent_code": _NULLABLE_STRING,
         "ancestors": {"type": "object", "additionalProperties": _STRING},
         "layers": {"type": "array", "items": _STRING}, "national_key_county": _BOOLEAN,
-        "provincial_key_county": _BOOLEAN, "former_poverty_county": _BOOLEAN, "illustrative": _BOOLEAN}),
+        "provincial_key_county": _BOOLEAN, "former_poverty_county": _BOOLEAN, "illustrative": _BOOLEAN,
+        "urban_rural": {"type": ["string", "null"], "description": "城乡分类代码 (111 … 220) / urban-rural code"}}),
     "Regions": _object(["count", "regions"], {"count": _INTEGER,
                                               "regions": {"type": "array", "items": _ref("Region")}}),
     "Profile": {"allOf": [_ref("Region"), _object(["lineage", "key_figures"], {
@@ -173,9 +176,21 @@ _SCHEMAS = {
         "people_now": _INTEGER, "children": {"type": "array", "items": _object(["code", "households", "people"], {
             "code": _STRING, "name": _STRING, "households": _INTEGER, "people": _INTEGER,
             "households_now": _INTEGER, "people_now": _INTEGER})}}),
-    "Sample": _object(["region", "size", "seed", "mode", "population", "strata", "households"], {
+    "Sample": _object(["region", "size", "seed", "mode", "population", "design", "strata", "households"], {
         "region": _ref("RegionRef"), "size": _INTEGER, "seed": _INTEGER, "mode": _MODE, "population": _INTEGER,
-        "strata": {"type": "array", "items": {"type": "object"}},
+        "design": _object(["method", "asked", "capped", "values", "text"], {
+            "method": {"type": "string", "enum": ["stratified", "pps"],
+                       "description": "stratified: every stratum at least one household; pps: strata drawn with "
+                                      "probability proportional to size, then households inside them"},
+            "asked": _INTEGER, "capped": _BOOLEAN, "values": {"type": "object"},
+            "text": _object(["zh", "en"], {"zh": _STRING, "en": _STRING}),
+            "notice": {"type": ["object", "null"]}}),
+        "strata": {"type": "array", "items": _object(
+            ["population", "sampled", "stratum_probability", "probability", "weight"], {
+                "population": _INTEGER, "sampled": _INTEGER, "stratum_probability": _NUMBER,
+                "probability": {"type": "number", "description": "每户入样概率 / each household's inclusion "
+                                                                 "probability"},
+                "weight": _NULLABLE_NUMBER})},
         "households": {"type": "array", "items": _HOUSEHOLD_ROW}}),
 }
 
@@ -250,10 +265,12 @@ SPEC = {
                                                              "latest when omitted")],
             _json("what-if", "WhatIf"), _SCOPED),
         "/api/v1/monitoring/sample": _get(
-            "入户核查抽样 / a seeded sample stratified by township and category",
+            "入户核查抽样 / a seeded sample stratified by township and category (strata drawn with probability "
+            "proportional to size when the size is below the number of strata; the design in the answer)",
             [_query("region", _CODE, required=True),
              _query("size", {"type": "integer", "minimum": 1, "maximum": SAMPLE_MAX},
-                    description="不少于分层数 / at least the number of strata"),
+                    description=f"任意户数（≥1）；超过总体时抽取全部；缺省 {SAMPLE_DEFAULT} 或每层 1 户 / any size "
+                                f"from 1; above the population all of it; default {SAMPLE_DEFAULT} or one per stratum"),
              _query("seed", {"type": "integer", "minimum": 0, "maximum": SEED_LIMIT - 1, "default": 1}),
              _query("format", {"type": "string", "enum": list(SAMPLE_FORMATS), "default": "json"})],
             _with_files(_json("the sample", "Sample"), "format=xlsx or pdf: the checklist to print", XLSX,
@@ -269,3 +286,29 @@ SPEC = {
         "schemas": _SCHEMAS,
     },
 }
+
+
+# -- the month in sentences (data/read/brief.py; issue 17 part 8) ------------------------------------------
+_SCHEMAS["Brief"] = _object(["region", "period", "lang", "has_data", "rules", "sentences"], {
+    "region": _ref("RegionRef"), "period": {"type": "string", "description": "YYYY-MM（无数据时为“—”） / the month"},
+    "previous_period": _NULLABLE_STRING, "same_month_last_year": _NULLABLE_STRING,
+    "lang": {"type": "string", "enum": list(LANGUAGES)}, "has_data": _BOOLEAN,
+    "rules": _object(["largest", "unusual"], {"largest": _STRING, "unusual": _STRING},
+                     description="变化最大与同类比较的规则 / how the largest change and the peers' ends are chosen"),
+    "sentences": {"type": "array", "items": _object(["kind", "text", "metric", "numbers", "links"], {
+        "kind": {"type": "string", "enum": list(month_brief.KINDS)}, "text": _STRING,
+        "metric": {"type": ["string", "null"], "enum": [*metrics.CATALOG, None]},
+        "numbers": {"type": "array", "items": _object(["name", "value", "text"], {
+            "name": {"type": "string", "enum": list(month_brief.NUMBERS)}, "value": _NUMBER,
+            "text": {"type": "string", "description": "as written in the sentence, with the metric's unit"},
+            "metric": _NULLABLE_STRING, "region": _NULLABLE_STRING, "period": _NULLABLE_STRING})},
+        "links": {"type": "array", "items": _object(["kind", "url"], {
+            "kind": {"type": "string", "enum": list(month_brief.LINKS)},
+            "url": {"type": "string", "pattern": "^/", "description": "a page of the app"}})},
+        "peers": {"type": "array", "items": _STRING, "description": "the peers with figures (peer sentences)"}})}})
+SPEC["paths"]["/api/v1/brief"] = _get(
+    "本月要点 / the month in sentences: changes on last month and on the same month last year, the largest "
+    "change, the ends among the peers, overdue cases; each sentence with its numbers and links",
+    [_query("region", _CODE, required=True), _query("period", _MONTH),
+     _query("lang", {"type": "string", "enum": list(LANGUAGES), "default": LANGUAGES[0]})],
+    _json("the brief", "Brief"), _SCOPED)

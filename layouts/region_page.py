@@ -12,7 +12,7 @@ from dash import dash_table, dcc, html
 
 from data.definitions import codes, metrics
 from data.definitions.messages import language, localized, t
-from data.read import cube, profile
+from data.read import brief, cube, profile
 from data.read.views import map_data, map_view
 from data.store.storage import NotFound, Storage
 from layouts import figures, ids, map_page, profile_tables, shell
@@ -47,6 +47,7 @@ def layout(storage: Storage, access, code: str | None = None, metric: str | None
     compare = profile.comparison(storage, access, place)
     sections = [
         header(place, lang),
+        brief_section(storage, access, place, lang),
         section(t("profile_key_figures", lang), "key_figures", [
             table("key_figures", profile.key_figures(storage, access, place, compare), lang)]),
         monitoring_section(storage, access, place["code"], lang),
@@ -74,6 +75,7 @@ def header(place: dict, lang: str) -> html.Div:
         html.Div([html.H2(f"{place['name']}{t('profile_title', lang)}"), *badges, html.P(partners, className="note")]),
         html.Div(className="no-print", children=[
             html.Button(t("print", lang), id=ids.PROFILE_PRINT, className="button"),
+            *report_links(place["code"], lang),
             dcc.Link(t("back_to_map", lang), className="button secondary",
                      href=shell.href("/", region=place["code"], lang=lang))]),
     ])
@@ -103,7 +105,9 @@ def table(name: str, frame: pd.DataFrame, lang: str, page_size: int = 15) -> htm
         downloads(name, lang),
         dash_table.DataTable(
             id={"type": ids.PROFILE_TABLE, "table": name}, data=rows, columns=columns, sort_action="native",
-            page_size=page_size, style_table={"overflowX": "auto"},
+            # every row, latest period first, in a box that scrolls on the screen and prints whole (no pager)
+            page_action="none", sort_by=_latest_first(name, frame, columns),
+            style_table={"overflowX": "auto", "overflowY": "auto", "maxHeight": f"{page_size * 34 + 40}px"},
             style_cell={"fontFamily": "WenQuanYi Micro Hei, sans-serif", "fontSize": 13, "padding": "4px 8px",
                         "textAlign": "left", "whiteSpace": "normal", "height": "auto"},
             style_header={"fontWeight": "bold", "backgroundColor": "#eef2f6"},
@@ -217,3 +221,33 @@ def map_section(storage: Storage, access, place: dict, metric: str, lang: str) -
                   figure=figures.map_figure(view.units, data, view.geojson_url, lang)),
         html.P(map_page.caption(view, data, lang), id=ids.PROFILE_MAP_CAPTION, className="caption"),
     ])
+
+
+def report_links(code: str, lang: str) -> list:
+    """The profile as one file to hand over (dashboard/report_routes.py, layouts/report.py)."""
+    return [html.A(text, href=shell.href(f"{path(code)}/report.{fmt}", lang=lang), id=f"profile-report-{fmt}",
+                   className="button secondary", download="")
+            for fmt, text in (("pdf", t("report_pdf", lang)), ("xlsx", t("report_xlsx", lang)))]
+
+
+def _latest_first(name: str, frame: pd.DataFrame, columns: list[dict]) -> list[dict]:
+    """A series table (one row per period) shows its latest period first (the page, the print and the report
+    alike)."""
+    period = profile_tables.bilingual("col_period")
+    if name not in ("monitoring", "employment"):
+        return []
+    found = [c["id"] for c, header in zip(columns, frame.columns) if header == period]
+    return [{"column_id": found[0], "direction": "desc"}] if found else []
+
+
+def brief_section(storage: Storage, access, place: dict, lang: str) -> html.Section:
+    """The month in sentences (data/read/brief.py), at the top of the profile: each sentence links to the chart
+    or list behind it; the rules of "largest" and "the ends among the peers" beneath."""
+    found = brief.brief(storage, access, place["code"], None, lang)
+    items = [html.Li([sentence["text"], *[html.Span([" ", dcc.Link(
+        t("brief_link_map" if link["kind"] == "map" else "brief_link_monitoring", lang), href=link["url"],
+        className="brief-link no-print")]) for link in sentence["links"]]], className=f"brief-{sentence['kind']}")
+             for sentence in found["sentences"]]
+    return section(t("brief_title", lang).format(period=found["period"]), "brief", [
+        html.Ul(items, className="facts brief"),
+        html.P(f"{found['rules']['largest']} {found['rules']['unusual']}", className="note")])
