@@ -58,8 +58,10 @@ def main() -> None:
 @click.option("--seed", type=int, default=20260101, show_default=True)
 @click.option("--if-absent", is_flag=True, help="Do nothing when the database already holds data.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
-    """Create the schema and load regions, boundaries and demo data."""
+@click.option("--no-demo", is_flag=True,
+              help="A real deployment: the country down to counties only, no demo data and no demo accounts.")
+def init(scale: str, seed: int, if_absent: bool, quiet: bool, no_demo: bool) -> None:
+    """Create the schema and load regions, boundaries and demo data (or, with --no-demo, the country only)."""
     from data.compute.build import build as build_cube
     from data.demo.load import load_demo
     from data.demo.regions import load_regions
@@ -73,6 +75,15 @@ def init(scale: str, seed: int, if_absent: bool, quiet: bool) -> None:
     started = time.perf_counter()
     migrate(storage.engine)
     operator = _operator_access()
+    if no_demo:
+        from geo.country import load_country
+
+        load_country(storage, operator)
+        counts = storage.counts_by_level(operator)
+        click.echo(f"loaded the country in {time.perf_counter() - started:.1f}s: "
+                   + ", ".join(f"{level} {counts.get(level, 0)}" for level in LEVELS)
+                   + "; next: import each county's code list (README, Onboarding a real county)")
+        return
     regions = load_regions(storage, operator, scale, seed, progress=not quiet)
     rows = load_demo(storage, operator, regions, scale, seed, progress=not quiet)
     built = build_cube(storage, operator, progress=not quiet)

@@ -221,10 +221,10 @@ def test_data_page_shows_every_table_for_a_county(page, base_url, shots):
     page.wait_for_selector("#data-preview td")
     cards = page.inner_text("#data-counts")
     for name in ("农户", "家庭成员", "监测对象", "帮扶措施", "收入", "刚性支出", "务工就业", "产业项目", "衔接资金",
-                 "东西部协作", "驻村工作队"):
+                 "东西部协作", "驻村工作队", "防止返贫监测标准", "灾害和突发事件"):
         assert name in cards
     values = page.eval_on_selector_all("#data-counts .count-value", "cs => cs.map(c => c.innerText)")
-    assert len(values) == 11 and all(int(v.replace(",", "")) > 0 for v in values)
+    assert len(values) == 13 and all(int(v.replace(",", "")) > 0 for v in values)
     text = page.inner_text("#data-preview")
     assert "监测对象类别" in text and ("脱贫不稳定户" in text or "边缘易致贫户" in text or "突发严重困难户" in text)
     page.screenshot(path=str(shots / "data-county-monitoring.png"))

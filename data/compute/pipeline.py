@@ -174,6 +174,8 @@ def monitoring_measures(households: pd.DataFrame, monitoring: pd.DataFrame, assi
     # first measure gives the month it was first assisted and the days that took.
     measures = assistance.assign(started=pd.to_datetime(assistance["started_on"]).astype("datetime64[ns]"))
     measures = measures.dropna(subset=["started"])
+    # a county without any measure yet has an empty frame whose key dtype differs: merge_asof refuses that
+    measures["household_id"] = measures["household_id"].astype(cases["household_id"].dtype)
     measures = pd.merge_asof(measures.sort_values("started"), cases.sort_values("identified_at"),
                              left_on="started", right_on="identified_at", by="household_id", direction="backward")
     first = (measures.dropna(subset=["identified_at"])

@@ -14,9 +14,9 @@ from tqdm import tqdm
 from data.definitions.access import Access
 from data.definitions.reference import REFERENCE_DIR
 from data.demo.scales import SCALES, Scale, select_counties
-from data.store.schema import regions as regions_table
 from data.store.storage import Storage
-from geo import packaged, subdivide
+from geo import subdivide
+from geo.country import store_country
 from geo.hierarchy import Region, build_real_hierarchy
 
 NBS_FILE = REFERENCE_DIR / "nbs" / "units_2023.csv.gz"
@@ -95,21 +95,10 @@ def load_regions(storage: Storage, access: Access, scale: str, seed: int, progre
     regions = dict(build_real_hierarchy())
     in_scope = select_counties(regions, scale, seed)
     invented = add_units(regions, in_scope, scale, np.random.default_rng(seed), progress)
-    records = [r.to_row() for r in regions.values()]
-    if "urban_rural" not in regions_table.c:  # a schema without the column (before migration 0008)
-        for record in records:
-            record.pop("urban_rural", None)
     settings = SCALES[scale]
-    storage.replace_regions(
-        access,
-        records=records,
-        outlines=[r.outline_row(layer) for r in regions.values() for layer in r.outlines],
-        lines=[{"name": name, "source": packaged.SOURCE, "geometry": geometry}
-               for name, geometry in packaged.load_boundary_lines()],
-        facts={"scale": scale, "seed": str(seed), "counties_in_scope": json.dumps(in_scope),
-               "boundary_source": packaged.SOURCE, "units_source": NBS_SOURCE,
-               "units_invented_counties": json.dumps(invented),
-               "units_per_township": "all" if settings.real_units is None else
-               f"first {settings.real_villages} 村民委员会, then 社区 up to {settings.real_units}"},
-    )
+    store_country(storage, access, regions, {
+        "scale": scale, "seed": str(seed), "counties_in_scope": json.dumps(in_scope), "units_source": NBS_SOURCE,
+        "units_invented_counties": json.dumps(invented),
+        "units_per_township": "all" if settings.real_units is None else
+        f"first {settings.real_villages} 村民委员会, then 社区 up to {settings.real_units}"})
     return regions
