@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, dcc, no_update
 
-from data.definitions import codes, tiers
+from data.definitions import codes
 from data.definitions.messages import language
 from data.ingest import spreadsheet
 from data.read.views import map_data, map_view, periods, trend_lines
@@ -38,7 +38,7 @@ def ranking_file(storage: Storage, access, state, metric, period, tier, fmt: str
         return None
     lang = language(shell.text(state.get("lang")))
     metric = map_page.chosen_metric(metric)
-    data = map_data(storage, access, view, metric, shell.text(period), tiers.get(tier).code)
+    data = map_data(storage, access, view, metric, shell.text(period), map_page.chosen_tier(view, tier))
     name = f"{view.code or 'nation'}-{metric}-{data.period or 'none'}-ranking.{fmt}"
     return dcc.send_bytes(spreadsheet.table_bytes(map_page.ranking_frame(data, lang), fmt, "ranking"), name)
 
@@ -58,7 +58,7 @@ def register(app, reading) -> None:
             return no_update
         metric = map_page.chosen_metric(metric)
         period = periods(storage, metric, shell.text(period))[1]
-        target = {**map_page.link_state(view, metric, period, tiers.get(tier).code, shell.text(order),
+        target = {**map_page.link_state(view, metric, period, map_page.chosen_tier(view, tier), shell.text(order),
                                         shell.text(show)), "region": code}
         return shell.href(PATH, **target, lang=language(shell.text(state.get("lang"))))
 
@@ -83,7 +83,7 @@ def register(app, reading) -> None:
         if view is None:
             return (no_update,) * 9
         lang = language(shell.text(state.get("lang")))
-        metric, tier = map_page.chosen_metric(metric), tiers.get(tier).code
+        metric, tier = map_page.chosen_metric(metric), map_page.chosen_tier(view, tier)
         order, show = figures.rank_order(shell.text(order)), figures.rank_show(shell.text(show))
         data = map_data(storage, access, view, metric, shell.text(period), tier)
         link_state = map_page.link_state(view, metric, data.period, tier, order, show)
@@ -113,7 +113,7 @@ def register(app, reading) -> None:
         if view is None:
             return (no_update,) * 3
         lang = language(shell.text(state.get("lang")))
-        metric, tier = map_page.chosen_metric(metric), tiers.get(tier).code
+        metric, tier = map_page.chosen_metric(metric), map_page.chosen_tier(view, tier)
         order, show = figures.rank_order(shell.text(order)), figures.rank_show(shell.text(show))
         data = map_data(storage, access, view, metric, shell.text(period), tier)
         link_state = map_page.link_state(view, metric, data.period, tier, order, show)

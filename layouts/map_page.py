@@ -47,8 +47,18 @@ def period_options(periods: list[str]) -> list[dict]:
     return [{"label": p, "value": p} for p in reversed(periods)]
 
 
-def tier_options(storage: Storage, access, lang: str) -> list[dict]:
-    """The tiers with the number of their counties the caller may see."""
+def chosen_tier(view, tier) -> str:
+    """The tier a view applies: on a map of villages all or rural only; elsewhere a county tier."""
+    if view.layer == "village":
+        return tiers.RURAL if shell.text(tier) == tiers.RURAL else tiers.ALL
+    return tiers.get(tier).code
+
+
+def tier_options(storage: Storage, access, lang: str, view=None) -> list[dict]:
+    """The tiers with the number of their counties the caller may see (on a map of villages: all or rural)."""
+    if view is not None and view.layer == "village":
+        return [{"label": t("villages_all", lang), "value": tiers.ALL},
+                {"label": t("villages_rural", lang), "value": tiers.RURAL, "title": t("villages_rural_tip", lang)}]
     options = []
     for tier in tiers.TIERS:
         members = membership.counties(storage, access, tier.code)
@@ -76,12 +86,12 @@ def layout(storage: Storage, access, region: str | None = None, metric: str | No
     lang = language(shell.text(lang))
     region, period = home_region(access, shell.text(region)), shell.text(period)
     metric = chosen_metric(metric)
-    tier = tiers.get(tier).code
     order, show = figures.rank_order(shell.text(order)), figures.rank_show(shell.text(show))
     try:
         view = map_view(storage, access, region)
     except (codes.InvalidCode, NotFound):
         return shell.not_found(access, lang, PATH, region)
+    tier = chosen_tier(view, tier)
     try:
         known, shown = periods(storage, metric, period)
     except cube.NotBuilt as error:
@@ -101,7 +111,7 @@ def layout(storage: Storage, access, region: str | None = None, metric: str | No
                          options=period_options(known), className="period-choice"),
             html.Label(t("tier", lang), htmlFor=ids.TIER),
             dcc.Dropdown(id=ids.TIER, value=tier, clearable=False, searchable=False, className="tier-choice",
-                         options=tier_options(storage, access, lang), disabled=not view.tiered),
+                         options=tier_options(storage, access, lang, view), disabled=not view.tiered),
             profile_link(view, lang),
         ]),
         html.P(notice, className="notice") if notice else None,

@@ -51,13 +51,14 @@ def _region_requests(region: str, figures_of: str | None = None) -> list[str]:
             f"/api/v1/series?metric={METRIC}&region={figures_of}&format=csv",
             f"/geo/{BELOW[len(region)]}.geojson?parent={region}",
             *[f"/api/v1/monitoring/{route}?region={region}" for route in ("warnings", "board", "checks", "sample")],
-            f"/api/v1/monitoring/whatif?region={region}&threshold=9000"]
+            f"/api/v1/monitoring/whatif?region={region}&threshold=9000", f"/api/v1/brief?region={region}"]
 
 
 UNSCOPED = ["/api/v1/metrics", "/api/v1/templates/households.xlsx", "/api/v1/regions?level=county",
             f"/api/v1/values?metric={METRIC}&level=county", "/geo/county.geojson", "/geo/lines.geojson"]
 COVERED_RULES = {"/api/v1/regions", "/api/v1/regions/<code>", "/api/v1/values", "/api/v1/series", "/api/v1/metrics",
                  "/api/v1/templates/<table>.xlsx", "/api/v1/openapi.json", "/geo/<layer>.geojson", "/geo/lines.geojson",
+                 "/api/v1/brief",
                  *[f"/api/v1/monitoring/{route}" for route in ("warnings", "board", "checks", "whatif", "sample")]}
 
 

@@ -246,3 +246,26 @@ def test_the_ranking_state_comes_from_the_link(app, as_user):
         plain = str(map_page.layout(*reading(app.storage), region="52", order=["x"], show=5))
     assert "value='worst'" in page and "value='bottom10'" in page and "（后 " in page
     assert "value='best'" in plain and "value='all'" in plain
+
+
+def test_a_map_of_villages_can_show_rural_villages_only(tiny_storage):
+    """Communities (社区) hold no household records; the rural filter greys them and leaves them out of the
+    ranking, by the urban-rural code where known, else by the statistical code rule (issue 16)."""
+    from data.definitions import codes, tiers
+    from layouts import map_page
+
+    view = map_view(tiny_storage, ADMIN, "522728107000")  # 龙坪镇: two 社区 and its 村
+    assert view.layer == "village" and view.tiered
+    communities = {u["code"] for u in view.units if not codes.rural_village(u["code"], u.get("urban_rural"))}
+    assert communities and len(communities) < len(view.units)
+    everything = map_data(tiny_storage, ADMIN, view, "monitored_households", None, tiers.ALL)
+    assert all(r["in_tier"] for r in everything.rows)
+    rural = map_data(tiny_storage, ADMIN, view, "monitored_households", None, tiers.RURAL)
+    assert {r["code"] for r in rural.rows if not r["in_tier"]} == communities
+    assert all(r["value"] is None for r in rural.rows if r["code"] in communities)
+    assert map_page.chosen_tier(view, "rural") == tiers.RURAL and map_page.chosen_tier(view, "national_key") == tiers.ALL
+    county = map_view(tiny_storage, ADMIN, "522728")
+    assert map_page.chosen_tier(county, "rural") == tiers.ALL
+    assert [o["value"] for o in map_page.tier_options(tiny_storage, ADMIN, "en", view)] == [tiers.ALL, tiers.RURAL]
+    assert codes.rural_village("522728107200") and not codes.rural_village("522728107001")
+    assert codes.rural_village("522728107001", "220") and not codes.rural_village("522728107200", "111")

@@ -38,3 +38,16 @@ def from_adcode(adcode: str) -> str:
     if not _CODE_RE.match(adcode) or len(adcode) != 6:
         raise InvalidCode(f"not a 6-digit adcode: {adcode!r}")
     return adcode + "000000"
+
+
+# The NBS coding rule (统计用区划代码编制规则): the last three digits of a village-level code are 001–199 for a
+# 居民委员会 (community), 200–399 for a 村民委员会 (village), 400 and above for units like 虚拟社区 of a
+# development zone. Where a unit has no 城乡分类代码 (urban-rural code), the rule tells a rural village.
+VILLAGE_COMMITTEE = range(200, 400)
+
+
+def rural_village(code: str, urban_rural: str | None = None) -> bool:
+    """A rural village: 城乡分类代码 2xx (乡中心区, 村庄) where known, else a 村民委员会 by its code."""
+    if urban_rural:
+        return urban_rural.startswith("2")
+    return int(code[9:]) in VILLAGE_COMMITTEE

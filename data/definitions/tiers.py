@@ -13,6 +13,8 @@ from data.definitions import reference
 from data.definitions.reference import REFERENCE_DIR
 
 ALL = "all"
+# Not a county tier: on a map of villages, only the rural ones (村民委员会; communities grey, out of the ranking).
+RURAL = "rural"
 
 
 @dataclass(frozen=True)

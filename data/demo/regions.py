@@ -12,6 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from data.definitions.access import Access
+from data.definitions.codes import rural_village
 from data.definitions.reference import REFERENCE_DIR
 from data.demo.scales import SCALES, Scale, select_counties
 from data.store.storage import Storage
@@ -21,20 +22,8 @@ from geo.hierarchy import Region, build_real_hierarchy
 
 NBS_FILE = REFERENCE_DIR / "nbs" / "units_2023.csv.gz"
 NBS_SOURCE = "国家统计局《2023年统计用区划代码和城乡划分代码》(data/reference/nbs/units_2023.csv.gz; SOURCES.md)"
-# The NBS coding rule (统计用区划代码编制规则): the last three digits of a village-level code are 001–199 for a
-# 居民委员会 (community), 200–399 for a 村民委员会 (village), 400 and above for units like 虚拟社区 of a
-# development zone. Where the code list carries no 城乡分类代码, the rule tells a rural village.
-VILLAGE_COMMITTEE = range(200, 400)
 
 CountyUnits = tuple[list[subdivide.Given], dict[str, list[subdivide.Given]]]
-
-
-def rural_village(code: str, urban_rural: str | None = None) -> bool:
-    """A rural village (where the demo places households): 城乡分类代码 2xx where known, else a 村民委员会 by
-    its code (``VILLAGE_COMMITTEE``)."""
-    if urban_rural:
-        return urban_rural.startswith("2")
-    return int(code[9:]) in VILLAGE_COMMITTEE
 
 
 @functools.cache

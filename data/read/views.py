@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data.definitions import metrics, tiers
+from data.definitions import codes, metrics, tiers
 from data.definitions.access import Access, OutOfScope
 from data.read import cube
 from data.read.peers import Peers, peers
@@ -46,7 +46,7 @@ class MapView:
     @property
     def tiered(self) -> bool:
         """Whether the tier applies: counties are drawn, or the selected region is a county (its peers)."""
-        return self.layer == "county" or bool(self.region and self.region["level"] == "county")
+        return self.layer in ("county", "village") or bool(self.region and self.region["level"] == "county")
 
 
 def map_view(storage: Storage, access: Access, code: str | None) -> MapView:
@@ -101,7 +101,11 @@ def map_data(storage: Storage, access: Access, view: MapView, metric: str, perio
     """The metric for the view's units in ``period`` (see :func:`periods`); on a county layer, counties outside
     ``tier`` are left out. A metric without data (or newer than the built cube) gives units without values."""
     chosen = tiers.get(tier)
-    members = membership.counties(storage, access, chosen.code) if view.layer == "county" else None
+    if view.layer == "village":  # the one filter of villages: rural ones only (codes.rural_village)
+        members = frozenset(u["code"] for u in view.units if codes.rural_village(u["code"], u.get("urban_rural"))) \
+            if tier == tiers.RURAL else None
+    else:
+        members = membership.counties(storage, access, chosen.code) if view.layer == "county" else None
     period = periods(storage, metric, period)[1]
     try:
         if period is None:
