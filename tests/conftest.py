@@ -94,6 +94,12 @@ def copy_database(source_url: str, folder, name: str = "copy.db"):
     return _postgres_database(template=sa.engine.make_url(source_url).database)
 
 
+def copy_of(storage: Storage, folder) -> tuple[str, callable]:
+    """A writable copy of ``storage``'s database (its sessions closed first, as a template copy needs)."""
+    close_sessions(storage)
+    return copy_database(storage.engine.url.render_as_string(hide_password=False), folder)
+
+
 def close_sessions(storage: Storage) -> None:
     """Close the pooled connections to ``storage``'s database (its own and the build's partition engines)."""
     from data.compute import build as build_module

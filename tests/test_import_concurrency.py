@@ -7,7 +7,6 @@ it writes, on both backends, so that its record of previous values (for ``rollba
 """
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from dataclasses import replace
@@ -16,31 +15,16 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data.compute import build
 from data.definitions.access import system_access
 from data.ingest.importer import import_file, rollback
 from data.store import accounts, audit, records
 from data.store.schema import data_tables
 from data.store.storage import Storage, make_engine
-from tests.conftest import ADMIN, _postgres_database, sign_in
+from tests.conftest import ADMIN, copy_of, sign_in
 
 TESTER = replace(ADMIN, user="test")
 QUICK = 2.0  # seconds: what a sign-in, a token's first use or an audited refusal may take during an import
 HOLD = 60  # seconds an import waits in its progress callback at most (a test that fails does not hang)
-
-
-def _copy(storage: Storage, folder) -> tuple[str, callable]:
-    """A copy of the session's tiny database (SQLite: the online backup; PostgreSQL: a template copy)."""
-    url = storage.engine.url.render_as_string(hide_password=False)
-    if storage.engine.dialect.name == "sqlite":
-        target = folder / "copy.db"
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(target) as copy:
-            source.backup(copy)
-        return f"sqlite:///{target}", lambda: None
-    for engine in (storage.engine, build._engines.get(url)):  # a template may have no other sessions
-        if engine is not None:
-            engine.dispose()
-    return _postgres_database(template=storage.engine.url.database)
 
 
 def _employment(engine, path, periods: list[str], wage: int | None = None, households: int | None = None) -> int:
@@ -106,7 +90,7 @@ def sqlite_app(tiny_instance, tmp_path):
     from dashboard.config import Config
 
     source = Storage(make_engine(tiny_instance.database_url))
-    url, _ = _copy(source, tmp_path)
+    url, _ = copy_of(source, tmp_path)
     source.engine.dispose()
     return create_app(Config(instance_dir=tmp_path, database_url=url, mode="demo", login_rate_limit="1000 per minute"))
 
@@ -138,7 +122,7 @@ def test_sign_in_token_use_and_audited_refusals_go_through_during_an_import(sqli
 
 
 def test_an_import_checks_again_when_the_rows_it_read_changed_before_it_wrote(tiny_storage, tmp_path):
-    url, drop = _copy(tiny_storage, tmp_path)
+    url, drop = copy_of(tiny_storage, tmp_path)
     storage = Storage(make_engine(url))
     try:
         first = tmp_path / "first.csv"

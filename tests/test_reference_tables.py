@@ -9,14 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from data.compute import build as build_module
 from data.compute.build import PENDING, thresholds_frame
 from data.definitions import contract
 from data.definitions.access import OutOfScope
@@ -27,7 +25,7 @@ from data.read import cube, monitoring
 from data.store import records
 from data.store.schema import cube as cube_table
 from layouts import monitoring_page
-from tests.conftest import ADMIN, _postgres_database, access_for, load_tiny
+from tests.conftest import ADMIN, _postgres_database, access_for, copy_of, load_tiny
 
 GUIZHOU, YUNNAN = "520000000000", "530000000000"
 LUODIAN, PINGTANG = "522728000000", "522727000000"  # 罗甸县 (in the demo's scope), 平塘县 (its neighbour)
@@ -247,20 +245,6 @@ def test_the_demo_stores_its_flood_as_events_and_its_thresholds_with_their_sourc
     assert (lines["threshold"] > 6000).all()
 
 
-def _copy(storage, folder) -> tuple[str, callable]:
-    """A writable copy of the session's tiny database (SQLite: the online backup; PostgreSQL: a template copy)."""
-    url = storage.engine.url.render_as_string(hide_password=False)
-    if storage.engine.dialect.name == "sqlite":
-        target = folder / "copy.db"
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(target) as copy:
-            source.backup(copy)
-        return f"sqlite:///{target}", lambda: None
-    for engine in (storage.engine, build_module._engines.get(url)):  # a template may have no other sessions
-        if engine is not None:
-            engine.dispose()
-    return _postgres_database(template=storage.engine.url.database)
-
-
 def _yearly(storage, metric, code, year):
     return next(p["value"] for p in cube.series(storage, ADMIN, metric, code)["series"] if p["period"] == year)
 
@@ -268,7 +252,7 @@ def _yearly(storage, metric, code, year):
 def test_an_imported_threshold_is_the_line_the_build_uses_for_that_province_and_year(tiny_storage, tmp_path):
     from data.store.storage import Storage, make_engine
 
-    url, drop = _copy(tiny_storage, tmp_path)
+    url, drop = copy_of(tiny_storage, tmp_path)
     storage = Storage(make_engine(url))
     try:
         year, county = "2025", "522728"
