@@ -45,7 +45,7 @@ def _key_figures(frame: pd.DataFrame) -> pd.DataFrame:
         bilingual("col_unit"): frame["unit"], bilingual("col_period"): frame["period"],
         bilingual("col_value"): frame["value"], bilingual("col_change"): frame["change"],
         f"{compare.parent['name'] if compare.parent else '—'} / {t('col_parent', 'en')}": frame["parent"],
-        peers_header(compare.peers): frame["peers_median"], bilingual("col_rank"): frame["rank"],
+        peers_header(compare.peers): frame["peers_median"], bilingual("profile_col_rank"): frame["rank"],
         bilingual("col_ranked"): frame["ranked"],
     })
 

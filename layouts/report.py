@@ -5,7 +5,9 @@ Assembled here, for the caller, from the same read services, figures and table l
 (data/read/profile.py, layouts/figures.py, layouts/profile_tables.py): a cover (region, period, data
 version, generation time), the key figures against the parent, the peers' median and the rank, each
 chart (the plotly figure's data, drawn by data/ingest/report.py), each table whole with the latest
-periods first, the units of the region with their values, and the definition of every metric used.
+periods first, the units of the region on a map (their stored outlines as vector polygons in the colour
+classes of the profile map's metric, with a legend) and with their values, and the definition of every metric
+used. The month's brief (data/read/brief.py) is the first page after the cover.
 Written as PDF or XLSX by data/ingest/report.py.
 """
 from __future__ import annotations
@@ -14,18 +16,20 @@ import datetime as dt
 
 import pandas as pd
 
-from data.definitions import metrics
+from data.definitions import labels, metrics
 from data.definitions.messages import language, localized, t
 from data.ingest import report as document_files
-from data.ingest.report import Chart, Document, Section, Series, Table, periods_of
-from data.read import cube, profile
+from data.ingest.report import Chart, Document, MapChart, Section, Series, Shape, Table, periods_of
+from data.read import brief, cube, profile
 from data.read.views import map_data, map_view
 from layouts import figures, profile_tables, region_page
 
 FORMATS = {"pdf": "application/pdf",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 MAP_METRIC = region_page.DEFAULT_MAP_METRIC
-CHART_UNITS_AT_MOST = 40  # more units than this: the map section is its table only
+MAP_CLASSES = 5  # equal intervals over the web map's colour range (figures.colour_settings)
+MAP_NAMED = 3  # units named on the map at each end of the ranking
+RDBU = [[0, "#b2182b"], [0.25, "#ef8a62"], [0.5, "#f7f7f7"], [0.75, "#67a9cf"], [1, "#2166ac"]]  # plotly's RdBu
 
 
 def path(code: str, fmt: str) -> str:
@@ -89,8 +93,10 @@ def document(storage, access, code: str, lang: str | None = None, now: dt.dateti
 
     key = profile.key_figures(storage, access, place, compare)
     use(key["metric"])
-    sections = [Section("key_figures", t("profile_key_figures", lang),
-                        [table("key_figures", key, lang)])]
+    month_brief = brief.brief(storage, access, place["code"], None, lang)
+    use(s["metric"] for s in month_brief["sentences"] if s["metric"])
+    sections = [_brief(month_brief, lang),
+                Section("key_figures", t("profile_key_figures", lang), [table("key_figures", key, lang)])]
     sections.append(_monitoring(storage, access, place["code"], lang, use))
     sections.append(_employment(storage, access, place["code"], lang, use))
     sections.append(_projects(storage, access, place["code"], lang))
@@ -99,7 +105,7 @@ def document(storage, access, code: str, lang: str | None = None, now: dt.dateti
     sections.append(_map(storage, access, place, lang, use))
     sections.append(_definitions(used, lang))
     now = now or dt.datetime.now().astimezone()
-    month = info.latest.get("monitoring") or "—"
+    month = month_brief["period"] or info.latest.get("monitoring") or "—"
     year = info.latest.get("funds") or info.latest.get("income") or "—"
     lineage = " › ".join(r["name"] for r in place["lineage"])
     cover = [(t("report_region", lang), f"{place['name']}（{place['code']}）"),
@@ -184,9 +190,115 @@ def _pairing(storage, access, place: dict, lang: str, use) -> Section:
                                                            *_facts(values, lang)])
 
 
+def _brief(found: dict, lang: str) -> Section:
+    """The month in sentences (data/read/brief.py) as the report's first page: each sentence as the profile
+    and ``/api/v1/brief`` write it, with its numbers; the rules beneath."""
+    rules = f"{found['rules']['largest']} {found['rules']['unusual']}"
+    return Section("brief", t("brief_title", lang).format(period=found["period"] or "—"),
+                   [f"{document_files.BULLET}{s['text']}" for s in found["sentences"]] + [rules])
+
+
+def _hex(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def scale_colour(scale, x: float) -> str:
+    """The colour at ``x`` (0–1) of a plotly colour scale (stops ``[[position, "#rrggbb"], …]`` or "RdBu")."""
+    stops = RDBU if isinstance(scale, str) else scale
+    x = min(max(x, 0.0), 1.0)
+    for (p0, c0), (p1, c1) in zip(stops, stops[1:]):
+        if x <= p1:
+            share = 0.0 if p1 == p0 else (x - p0) / (p1 - p0)
+            return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(_hex(c0), _hex(c1)))
+    return stops[-1][1]
+
+
+def map_classes(metric, values: list) -> list[tuple[float, float, str]]:
+    """Equal-interval classes (low, high, colour) over the colour range the web map uses for these values
+    (figures.colour_settings: its scale, by the metric's direction), widened to the values' own extremes."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return []
+    settings = figures.colour_settings(metric, present)
+    low, high = min(settings["zmin"], min(present)), max(settings["zmax"], max(present))
+    inner_low, inner_high = settings["zmin"], settings["zmax"]
+    if len(set(present)) == 1:
+        return [(present[0], present[0], scale_colour(settings["colorscale"], 0.5))]
+    step = (inner_high - inner_low) / MAP_CLASSES
+    cuts = [low] + [inner_low + step * i for i in range(1, MAP_CLASSES)] + [high]
+    reverse = settings["reversescale"]
+    return [(cuts[i], cuts[i + 1], scale_colour(settings["colorscale"],
+                                                 1 - (i + 0.5) / MAP_CLASSES if reverse else (i + 0.5) / MAP_CLASSES))
+            for i in range(MAP_CLASSES)]
+
+
+def class_colour(classes: list[tuple[float, float, str]], value) -> str:
+    if value is None:
+        return figures.NO_DATA
+    for _, high, colour in classes:
+        if value <= high:
+            return colour
+    return classes[-1][2]
+
+
+def _rings(geometry: dict) -> list[list[tuple[float, float]]]:
+    """The outer ring of each polygon of a GeoJSON Polygon or MultiPolygon."""
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else \
+        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else []
+    return [[(float(x), float(y)) for x, y, *_ in polygon[0]] for polygon in polygons if polygon]
+
+
+def _number(value, metric, lang: str) -> str:
+    return f"{value:,.{figures.shown_decimals(metric)}f}"
+
+
+def value_text(value, metric, lang: str) -> str:
+    """A unit's value with its unit, singular or plural as the number shown asks (1 household, 2 households)."""
+    if value is None or metric.unit not in labels.UNIT_TEXTS or metric.unit == "%":
+        return figures.format_value(value, metric, lang)
+    shown = _number(value, metric, lang)
+    return f"{shown} {labels.unit_text(metric.unit, float(shown.replace(',', '')), lang)}"
+
+
+def map_chart(view, data, outlines: list[dict], lang: str) -> MapChart:
+    """The choropleth of a map view's units: outlines (profile.map_outlines) coloured by their class of the
+    map data's values, the legend, and the units at each end of the ranking named on the map and beneath."""
+    metric = data.metric
+    rows = {r["code"]: r for r in data.rows}
+    classes = map_classes(metric, data.values)
+    ranked = sorted((r for r in data.rows if r.get("rank") is not None), key=lambda r: (r["rank"], r["code"]))
+    first = ranked[:MAP_NAMED] if len(ranked) >= 2 else []
+    last = [r for r in ranked[::-1][:MAP_NAMED] if r not in first][::-1] if len(ranked) >= 2 else []
+    named = {r["code"] for r in first + last}
+    names = dict(zip([u["code"] for u in view.units], figures.unit_names(view.units, lang)))
+    shapes = [Shape(o["code"], names.get(o["code"], o["name"]), _rings(o["geometry"]),
+                    class_colour(classes, rows.get(o["code"], {}).get("value")),
+                    label=o["name"] if o["code"] in named else "") for o in outlines]
+    legend = [(f"{_number(low, metric, lang)} – {_number(high, metric, lang)}", colour)
+              for low, high, colour in classes]
+    if any(rows.get(s.code, {}).get("value") is None for s in shapes):
+        legend.append((t("no_data", lang), figures.NO_DATA))
+
+    def listed(found):
+        return t("report_map_separator", lang).join(t("report_map_unit", lang).format(
+            rank=r["rank"], name=r["name"], value=value_text(r["value"], metric, lang))
+            for r in found)
+
+    order = "rank_best_first" if metric.direction in ("higher_better", "higher_worse") else "rank_highest_first"
+    notes = [t("report_map_first", lang).format(order=t(order, lang), units=listed(first)),
+             t("report_map_last", lang).format(units=listed(last))] if first else []
+    if any(o["illustrative"] for o in outlines):
+        notes.append(t("report_map_illustrative", lang))
+    title = t("report_map_title", lang).format(metric=figures.label(metric, lang), period=data.period or "—",
+                                               level=t(f"level_{view.layer}", lang))
+    return MapChart(title=title, shapes=shapes, classes=legend, notes=notes, no_data=t("no_data_here", lang),
+                    legend_title=t("report_map_legend", lang).format(
+                        metric=figures.label(metric, lang), unit=figures.unit(metric, lang), period=data.period or "—"))
+
+
 def _map(storage, access, place: dict, lang: str, use) -> Section:
-    """The map's units with the value of the profile map's metric, best ranked first (the choropleth
-    itself is not drawn in the document)."""
+    """The profile map's metric over the region's units: the choropleth of their stored outlines (read for
+    the caller through profile.map_outlines, as the map page's /geo layer), then the units ranked."""
     view = map_view(storage, access, place["code"])
     data = map_data(storage, access, view, MAP_METRIC, None, None)
     use([MAP_METRIC])
@@ -198,15 +310,8 @@ def _map(storage, access, place: dict, lang: str, use) -> Section:
         t("ranking_col_name", lang): [r["name"] for r in rows],
         f"{figures.label(metric, lang)}（{figures.unit(metric, lang)}）": [r.get("value") for r in rows],
     })
-    title = t("report_map_title", lang).format(metric=figures.label(metric, lang), period=data.period or "—",
-                                               level=t(f"level_{view.layer}", lang))
-    blocks: list = []
-    if len(rows) <= CHART_UNITS_AT_MOST:
-        present = [r for r in rows if r.get("value") is not None][::-1]
-        blocks.append(Chart(title=title, horizontal=True, no_data=t("no_data_here", lang),
-                            series=[Series("", [r["name"] for r in present], [float(r["value"]) for r in present])]))
-    blocks.append(Table(frame, title="" if blocks else title, no_data=t("no_data_here", lang)))
-    return Section("map", t("profile_map", lang), blocks)
+    drawn = map_chart(view, data, profile.map_outlines(storage, access, view), lang)
+    return Section("map", t("profile_map", lang), [drawn, Table(frame, no_data=t("no_data_here", lang))])
 
 
 def _definitions(used: list[str], lang: str) -> Section:

@@ -287,3 +287,24 @@ def test_the_route_is_described_with_the_catalogs_closed_sets(client):
     assert [name for name, p in parameters.items() if p["required"]] == ["region"]
     assert parameters["lang"]["schema"]["enum"] == list(LANGUAGES) and parameters["lang"]["schema"]["default"] == "zh"
     assert "pattern" in parameters["period"]["schema"] and "403" in operation["responses"]
+
+
+def test_one_is_singular_in_english():
+    """"1 household", "1 person", "1 day" (issue 17 part 5): the English unit of a count of one is the catalog's
+    singular; other counts, decimals, changes and Chinese keep the unit as it is."""
+    households, people, days = (metrics.get(c) for c in ("monitored_households", "labourers_employed",
+                                                         "median_days_to_assistance"))
+    assert brief.number_text(1, households, "en") == "1 household"
+    assert brief.number_text(-1, households, "en", change=True) == "1 household"
+    assert brief.number_text(1, people, "en") == "1 person" and brief.number_text(1, days, "en") == "1 day"
+    assert brief.number_text(2, households, "en") == "2 households" and brief.number_text(0, days, "en") == "0 days"
+    assert brief.number_text(1, households, "zh") == "1 户"
+    assert brief.number_text(1.5, days, "en") == f"{1.5:.{days.decimals}f} days"
+
+
+def test_no_english_brief_says_one_of_a_plural(api):
+    plural = re.compile(r"(?<![\d.,])1 (households|people|days|projects|teams|enterprises)\b")
+    for region in (COUNTY, TOWNSHIP):
+        for period in ("2025-11", "2026-02", "2026-06", "2026-10"):
+            for sentence in api.get(f"/api/v1/brief?region={region}&period={period}&lang=en")["sentences"]:
+                assert not plural.search(sentence["text"]), sentence["text"]

@@ -32,7 +32,7 @@ def test_a_county_is_compared_with_its_province_and_its_tier_in_the_province(tin
     for row in frame.to_dict("records"):
         assert row["本地区 / value"] == own[row["metric"]]["value"]
         assert row["贵州省 / parent"] == province[row["metric"]]["value"]
-    ranks = frame["排名（由高到低）/ rank (highest first)"].dropna()
+    ranks = frame["排名（最好在前）/ rank (best first)"].dropna()
     assert len(ranks) and (ranks <= frame["参与排名 / ranked"][ranks.index]).all()
 
 
@@ -62,7 +62,9 @@ def test_the_county_leader_sees_her_province_her_peers_and_her_rank(tiny_storage
             continue
         compared += 1
         assert row["ranked"] == 2 and row["rank"] in (1, 2)  # "k of n", n ≥ 2
-        assert row["rank"] == 1 + sum(v > values[0] for v in values[1:])
+        better = (lambda v: v < values[0]) if profile.metrics.get(row["metric"]).direction == "higher_worse" else \
+            (lambda v: v > values[0])
+        assert row["rank"] == 1 + sum(better(v) for v in values[1:])  # 1 = the best by the metric's direction
         assert row["peers_median"] == cube.median_of(values, profile.metrics.get(row["metric"]))
     assert compared >= 10
 
@@ -139,3 +141,36 @@ def _check_downloads(tiny_storage, access, county):
 def test_an_unknown_region_is_not_found(tiny_storage):
     with pytest.raises(NotFound):
         profile.region(tiny_storage, ADMIN, "529999")
+
+
+def test_ranks_follow_the_metrics_direction(tiny_storage):
+    """Rank 1 is the best by the metric's direction (issue 17 part 3): for days from identification to the first
+    measure ("higher is worse") the fastest region, for the employment rate the highest; every rank of the key
+    figures is recomputed here from the peers' values, for a county (its tier's counties of the province) and
+    a township (its siblings), in the latest month and in every month where the county's peers differ in days."""
+    county = profile.region(tiny_storage, ADMIN, "522728000000")
+    compare = profile.comparison(tiny_storage, ADMIN, county)
+    months = [p["period"] for p in cube.series(tiny_storage, ADMIN, "median_days_to_assistance", county["code"])["series"]]
+    differing = [m for m in months if len({r["value"] for r in cube.unit_values(
+        tiny_storage, ADMIN, "median_days_to_assistance", compare.peers.units(), m)["rows"] if r["value"] is not None}) > 1]
+    assert differing  # the tiny data has months in which the two national key counties differ
+    checked, days_ranked = set(), 0
+    for code, at in [("522728000000", None), ("522728107000", None)] + [("522728000000", m) for m in differing[-3:]]:
+        place = profile.region(tiny_storage, ADMIN, code)
+        compare = profile.comparison(tiny_storage, ADMIN, place)
+        frame = profile.key_figures(tiny_storage, ADMIN, place, compare, at)
+        units = compare.peers.units()
+        for row in frame.to_dict("records"):
+            if row["rank"] is None or row["rank"] != row["rank"]:
+                continue
+            metric = profile.metrics.get(row["metric"])
+            rows = cube.unit_values(tiny_storage, ADMIN, row["metric"], units, row["period"])["rows"]
+            values = [r["value"] for r in rows if r["value"] is not None]
+            better = [v for v in values if (v < row["value"] if metric.direction == "higher_worse" else v > row["value"])]
+            assert row["rank"] == 1 + len(better), (code, at, row)
+            if len(set(values)) > 1:
+                checked.add(metric.direction)
+            if row["metric"] == "median_days_to_assistance" and len(set(values)) > 1:
+                assert (row["rank"] == 1) == (row["value"] == min(values))  # rank 1: the fastest
+                days_ranked += 1
+    assert checked == {"higher_worse", "higher_better"} and days_ranked >= 1

@@ -4,7 +4,8 @@
 Both are drawn from one :class:`Document` that layouts/report.py assembles from the profile's read
 services: a cover (region, period, data version, generation time), then sections of paragraphs, charts
 (:class:`Chart`: the data of a profile figure, drawn here with fpdf2's lines and rectangles — no
-browser, no network) and whole tables (labelled frames, every row, no pager). The PDF numbers its pages
+browser, no network), maps (:class:`MapChart`: the units' stored outlines as vector polygons in their class
+colours, with a legend — no tile server) and whole tables (labelled frames, every row, no pager). The PDF numbers its pages
 "第 k 页 / 共 n 页" (``Document.page_label``).
 
 The Chinese font is the one the checklist embeds (data/ingest/checklist.py, ``make fonts``); parsing the
@@ -63,6 +64,34 @@ class Chart:
 
 
 @dataclass
+class Shape:
+    """One unit of a map: its outer rings (lon, lat; a unit drawn inside another covers it, the larger drawn
+    first), its class colour and, for the units named on the map, a label."""
+
+    code: str
+    name: str
+    rings: list[list[tuple[float, float]]]
+    colour: str
+    label: str = ""
+
+
+@dataclass
+class MapChart:
+    """A choropleth: the units' outlines as vector polygons in their class colours, a legend of the classes
+    (text, colour) and notes beneath it (the units at the ends of the ranking, the outlines' kind)."""
+
+    title: str
+    shapes: list[Shape]
+    classes: list[tuple[str, str]]
+    legend_title: str = ""
+    notes: list[str] = field(default_factory=list)
+    no_data: str = ""
+
+    def empty(self) -> bool:
+        return not any(ring for shape in self.shapes for ring in shape.rings)
+
+
+@dataclass
 class Table:
     frame: pd.DataFrame  # labelled: its headers are what is printed
     title: str = ""
@@ -74,7 +103,7 @@ class Table:
 class Section:
     key: str
     title: str
-    blocks: list  # str (a paragraph), Chart or Table
+    blocks: list  # str (a paragraph), Chart, MapChart or Table
 
 
 @dataclass
@@ -240,13 +269,27 @@ def to_pdf(document: Document) -> bytes:
         for block in section.blocks:
             if isinstance(block, Chart):
                 _chart(pdf, block)
+            elif isinstance(block, MapChart):
+                _map(pdf, block)
             elif isinstance(block, Table):
                 _table(pdf, block)
             else:
-                pdf.set_font(FAMILY, size=9)
-                pdf.multi_cell(0, 5, str(block), new_x="LMARGIN", new_y="NEXT")
-                pdf.ln(1)
+                _paragraph(pdf, str(block))
     return bytes(pdf.output())
+
+
+BULLET = "• "
+
+
+def _paragraph(pdf, text: str) -> None:
+    """A paragraph; one that starts with :data:`BULLET` hangs its lines beside the bullet."""
+    pdf.set_font(FAMILY, size=9)
+    if text.startswith(BULLET):
+        pdf.cell(4, 5, BULLET.strip())
+        pdf.multi_cell(TEXT_WIDTH - 4, 5, text[len(BULLET):], new_x="LMARGIN", new_y="NEXT")
+    else:
+        pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
 
 
 def _cover(pdf, document: Document) -> None:
@@ -489,6 +532,106 @@ def _plot(pdf, chart: Chart, top: float, height: float) -> None:
         x += pdf.get_string_width(name) + 8
 
 
+MAP_HEIGHT = 150.0  # mm at most for the map itself (the legend and notes beneath it)
+MAP_STEP = 0.25  # mm: a ring's points closer than this to the last one kept are left out (invisible at print)
+
+
+def _ring_area(ring: list[tuple[float, float]]) -> float:
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]))) / 2
+
+
+def _ring_centre(ring: list[tuple[float, float]]) -> tuple[float, float]:
+    """The centroid of a ring (its vertices' mean if it has no area)."""
+    area, cx, cy = 0.0, 0.0, 0.0
+    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]):
+        cross = x0 * y1 - x1 * y0
+        area, cx, cy = area + cross, cx + (x0 + x1) * cross, cy + (y0 + y1) * cross
+    if abs(area) < 1e-12:
+        return sum(x for x, _ in ring) / len(ring), sum(y for _, y in ring) / len(ring)
+    return cx / (3 * area), cy / (3 * area)
+
+
+def _projected(chart: MapChart, width: float, height: float) -> tuple[list, float]:
+    """Each shape's rings in mm from the map's top left (an equirectangular projection at the map's middle
+    latitude, fitted into width × height), the larger shapes first; and the map's height."""
+    points = [pt for shape in chart.shapes for ring in shape.rings for pt in ring]
+    west, east = min(x for x, _ in points), max(x for x, _ in points)
+    south, north = min(y for _, y in points), max(y for _, y in points)
+    squeeze = math.cos(math.radians((south + north) / 2))
+    span_x, span_y = max((east - west) * squeeze, 1e-9), max(north - south, 1e-9)
+    scale = min(width / span_x, height / span_y)
+    left = (width - span_x * scale) / 2
+    drawn = []
+    for shape in chart.shapes:
+        rings = []
+        for ring in shape.rings:
+            kept: list[tuple[float, float]] = []
+            for lon, lat in ring:
+                point = (left + (lon - west) * squeeze * scale, (north - lat) * scale)
+                if not kept or abs(point[0] - kept[-1][0]) + abs(point[1] - kept[-1][1]) >= MAP_STEP:
+                    kept.append(point)
+            if len(kept) >= 3:
+                rings.append(kept)
+        drawn.append((shape, rings))
+    drawn.sort(key=lambda item: -sum(_ring_area(r) for r in item[1]))
+    return drawn, span_y * scale
+
+
+def _map(pdf, chart: MapChart) -> None:
+    """The choropleth as filled vector polygons (white borders), the extremes' names on their units, the
+    legend of the classes and the notes beneath."""
+    per_row = max(min(len(chart.classes), 6), 1)
+    legend_rows = math.ceil(len(chart.classes) / per_row) if chart.classes else 0
+    _ensure_room(pdf, 60)
+    pdf.set_font(FAMILY, "B", 9.5)
+    pdf.multi_cell(0, 6, chart.title, new_x="LMARGIN", new_y="NEXT")
+    if chart.empty():
+        pdf.set_font(FAMILY, size=9)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(0, 6, chart.no_data, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(*INK)
+        return
+    room = pdf.h - 18 - pdf.get_y() - 8 - 6 * legend_rows - 5 * len(chart.notes)
+    if room < 80:  # too little left on this page for a readable map
+        pdf.add_page()
+        room = pdf.h - 18 - pdf.get_y() - 8 - 6 * legend_rows - 5 * len(chart.notes)
+    drawn, height = _projected(chart, TEXT_WIDTH, min(MAP_HEIGHT, room))
+    top = pdf.get_y() + 2
+    pdf.set_draw_color(255, 255, 255)
+    pdf.set_line_width(0.15)
+    for shape, rings in drawn:
+        pdf.set_fill_color(*_rgb(shape.colour))
+        for ring in rings:
+            pdf.polygon([(MARGIN + x, top + y) for x, y in ring], style="DF")
+    pdf.set_font(FAMILY, size=6)
+    pdf.set_text_color(*INK)
+    for shape, rings in drawn:
+        if shape.label and rings:
+            x, y = _ring_centre(max(rings, key=_ring_area))
+            width = pdf.get_string_width(shape.label) + 1.2
+            pdf.set_fill_color(255, 255, 255)
+            pdf.set_xy(MARGIN + x - width / 2, top + y - 1.6)
+            pdf.cell(width, 3.2, shape.label, align="C", fill=True)
+    pdf.set_y(top + height + 3)
+    pdf.set_font(FAMILY, "B", 8)
+    if chart.legend_title:
+        pdf.cell(0, 5, chart.legend_title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, size=7.5)
+    column = TEXT_WIDTH / per_row
+    for i, (text, colour) in enumerate(chart.classes):
+        x, y = MARGIN + (i % per_row) * column, pdf.get_y() + (i // per_row) * 6
+        pdf.set_fill_color(*_rgb(colour))
+        pdf.set_draw_color(*GRID)
+        pdf.rect(x, y + 1, 5, 3.4, style="DF")
+        pdf.set_xy(x + 6, y)
+        pdf.cell(column - 7, 5.4, text)
+    pdf.set_xy(MARGIN, pdf.get_y() + 6 * legend_rows + 1)
+    pdf.set_font(FAMILY, size=8)
+    for note in chart.notes:
+        pdf.multi_cell(0, 4.6, note, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+
+
 # -- XLSX -----------------------------------------------------------------------------------------------
 def chart_frame(chart: Chart) -> pd.DataFrame:
     """A chart's numbers as a table: one row per category or period, one column per series."""
@@ -522,6 +665,14 @@ def to_xlsx(document: Document) -> bytes:
                     spreadsheet.append(sheet, [block.no_data])
                 else:
                     spreadsheet.write_frame(sheet, chart_frame(block))
+            elif isinstance(block, MapChart):  # its legend and notes (the units' values are the table beside it)
+                spreadsheet.append(sheet, [block.title])[0].font = Font(bold=True)
+                if block.legend_title:
+                    spreadsheet.append(sheet, [block.legend_title])
+                for text, colour in block.classes:
+                    spreadsheet.append(sheet, [text, colour])
+                for note in block.notes:
+                    spreadsheet.append(sheet, [note])
             elif isinstance(block, Table):
                 if block.title:
                     spreadsheet.append(sheet, [block.title])[0].font = Font(bold=True)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import statistics
 from urllib.parse import urlencode
 
-from data.definitions import metrics
+from data.definitions import labels, metrics
 from data.definitions.access import Access, check
 from data.definitions.messages import LANGUAGES, language, localized, t
 from data.read import cube, monitoring, profile
@@ -49,12 +49,16 @@ LINKS = ("map", "monitoring")
 
 # -- numbers and links --------------------------------------------------------------------------------
 def number_text(value: float, metric: metrics.Metric, lang: str, change: bool = False) -> str:
-    """A value written with the metric's decimals and unit (a change of a percentage in points); the sign is
-    the sentence's words, not the number's."""
+    """A value written with the metric's decimals and unit (a change of a percentage in points; the unit's
+    singular for a count of one, by data/definitions/labels.unit_text); the sign is the sentence's words, not
+    the number's."""
     text = f"{abs(value) if change else value:,.{metric.decimals}f}"
     if metric.unit == "%":
         return f"{text}{t('signed_points', lang)}" if change else f"{text}%"
-    return f"{text} {localized(metric, lang, zh='unit', en='unit_en')}"
+    # singular or plural as the number shown asks (1 household, 2 households; 户): the catalogs' unit forms
+    unit = labels.unit_text(metric.unit, float(text.replace(",", "")), lang) if metric.unit in labels.UNIT_TEXTS \
+        else localized(metric, lang, zh="unit", en="unit_en")
+    return f"{text} {unit}"
 
 
 def relative_text(relative: float) -> str:

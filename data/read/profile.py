@@ -3,10 +3,12 @@
 Figures come from the cube (:mod:`data.read.cube`); the project list and the funds by use come from the
 region's own records. Each table is a DataFrame keyed by codes (metric codes, contract column names,
 enumeration codes); layouts/profile_tables.py attaches the labels, for the page and the downloads alike,
-so what is printed, shown and downloaded cannot differ.
+so what is printed, shown and downloaded cannot differ. The outlines of the profile map's units, for the
+report's map, are read here too (:func:`map_outlines`).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -67,19 +69,22 @@ def comparison(storage: Storage, access: Access, place: dict) -> Comparison:
 KEY_FIGURE_COLUMNS = ("metric", "unit", "period", "value", "change", "parent", "peers_median", "rank", "ranked")
 
 
-def key_figures(storage: Storage, access: Access, place: dict, compare: Comparison) -> pd.DataFrame:
+def key_figures(storage: Storage, access: Access, place: dict, compare: Comparison,
+                at: str | None = None) -> pd.DataFrame:
     """The headline figures: value, change on the previous period, the parent's value, the peers' median
-    and the rank among the peers (1 = highest). The comparison travels in ``frame.attrs["comparison"]``."""
-    own = cube.key_figures(storage, access, place["code"])
+    and the rank among the peers (1 = the best by the metric's direction: the lowest where higher is worse,
+    as the map's ranking), in the periods ``at`` names (see ``cube.period_near``; the latest of each if None).
+    The comparison travels in ``frame.attrs["comparison"]``."""
+    own = cube.key_figures(storage, access, place["code"], at)
     parent_code = compare.parent["code"] if compare.parent else None
-    parent = {f["metric"]: f for f in cube.key_figures(storage, access, None if parent_code == NATION else parent_code)} \
-        if compare.parent else {}
+    parent = {f["metric"]: f for f in cube.key_figures(storage, access, None if parent_code == NATION else parent_code,
+                                                       at)} if compare.parent else {}
     peer_units = compare.peers.units()
     rows = []
     for figure in own:
         found = cube.unit_values(storage, access, figure["metric"], peer_units, figure["period"])["rows"] \
             if figure["period"] else []
-        ranked = cube.rank(found)
+        ranked = cube.rank(found, metrics.get(figure["metric"]).direction)  # 1 = the best by its direction
         rank = next((r.get("rank") for r in found if r["code"] == place["code"]), None)
         rows.append({
             "metric": figure["metric"], "unit": figure["unit"], "period": figure["period"], "value": figure["value"],
@@ -171,6 +176,16 @@ def latest_values(storage: Storage, access: Access, code: str, metric_codes: tup
         value = cube.unit_values(storage, access, metric_code, unit, period)["rows"][0]["value"] if period else None
         out.append({"metric": metric, "period": period, "value": value})
     return out
+
+
+def map_outlines(storage: Storage, access: Access, view) -> list[dict]:
+    """The outlines of a map view's units (``data.read.views.map_view``) as the map page receives them from
+    ``/geo/<layer>.geojson`` (dashboard/geo_routes.py: the same stored, simplified outlines, fine below the
+    national layer, only units within the caller's scope), read here for a document drawn without HTTP:
+    code, name, ``geometry`` (a GeoJSON Polygon or MultiPolygon, parsed) and ``illustrative``."""
+    rows = storage.outlines(access, view.layer, view.parent, fine=view.parent is not None, flagged=True)
+    return [{"code": code, "name": name, "geometry": json.loads(geometry), "illustrative": illustrative}
+            for code, name, geometry, illustrative in rows if geometry]
 
 
 def _key_figures_of(storage: Storage, access: Access, code: str) -> pd.DataFrame:
