@@ -12,7 +12,7 @@ renders them (their region, the right they need), callbacks for the right their 
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import dash
 from flask import (
@@ -38,7 +38,7 @@ from dashboard.config import Config
 from dashboard.errors import api_error
 from data.definitions import codes
 from data.definitions.access import Access, NotAllowed, OutOfScope
-from data.definitions.messages import language, t
+from data.definitions.messages import LANGUAGES, language, t
 from data.store import accounts, audit
 from data.store.accounts import LoginRefused
 from data.store.storage import NotFound, Snapshot, Storage
@@ -81,6 +81,26 @@ def safe_next(target: str | None) -> str:
         return "/"
     parts = urlsplit(target)
     return "/" if parts.scheme or parts.netloc or target.startswith("//") else target
+
+
+def language_param(value) -> dict[str, str]:
+    """``{"lang": "en"}`` for a language other than the default, else nothing (links leave Chinese out)."""
+    lang = language(value)
+    return {} if lang == LANGUAGES[0] else {"lang": lang}
+
+
+def language_of(target: str | None) -> str | None:
+    """The ``lang`` a link's query names (the page a sign-in leads back to), or None."""
+    if not isinstance(target, str):
+        return None
+    return next((value for key, value in parse_qsl(urlsplit(target).query) if key == "lang"), None)
+
+
+def keeping_language(target: str, lang: str) -> str:
+    """``target`` (a safe path) in the sign-in page's language: ``lang=en`` added unless it names one."""
+    if language_of(target) is not None or not language_param(lang):
+        return target
+    return target + ("&" if urlsplit(target).query else "?") + urlencode(language_param(lang))
 
 
 def _is_machine(path: str) -> bool:
@@ -176,7 +196,8 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
         if not current_user.is_authenticated:
             if _is_machine(path):
                 return api_error(401, "请先登录 / sign in first, or send Authorization: Bearer <token>")
-            return redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}))
+            return redirect("/login?" + urlencode({"next": request.full_path.rstrip("?"),
+                                                   **language_param(request.args.get("lang"))}))
         if request.method not in ("GET", "HEAD", "OPTIONS") and current_user.session_id is not None:
             csrf.protect()
         access = current_access()
@@ -229,7 +250,7 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
     @server.route("/login", methods=["GET", "POST"])
     @limiter.limit(config.login_rate_limit, methods=["POST"])
     def login():
-        lang = language(request.args.get("lang"))
+        lang = language(request.args.get("lang") or language_of(request.args.get("next")))
         form = LoginForm()
         message = None
         if request.method == "GET":
@@ -248,7 +269,7 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
                 session.permanent = True
                 login_user(SignedIn(access, session_id))
                 record(storage, "login", access=access)
-                return redirect(safe_next(form.next.data))
+                return redirect(keeping_language(safe_next(form.next.data), lang))
         else:
             message = t("login_incomplete" if "csrf_token" not in form.errors else "login_expired", lang)
         return _login_page(lang, form, message)  # 200 with the message: the form is simply shown again
@@ -273,7 +294,8 @@ def init(app: dash.Dash, storage: Storage, config: Config, callback_rights: dict
             record(storage, "logout", access=access)
         logout_user()
         session.clear()
-        response = redirect("/login")
+        query = urlencode(language_param(request.args.get("lang")))  # the sign-in page in the page's language
+        response = redirect(f"/login?{query}" if query else "/login")
         response.delete_cookie(CSRF_COOKIE)
         return response
 

@@ -35,7 +35,9 @@ def user_rows(storage: Storage, access, lang: str) -> list[dict]:
         state += [t("user_locked", lang)] if user["locked"] else []
         state += [t("user_demo", lang)] if user["demo"] else []
         rows.append({"name": user["name"], "role": localized(role, lang),
-                     "regions": "，".join(f"{r['name']}（{r['code']}）" for r in user["regions"]) or t("whole_country", lang),
+                     "regions": t("list_separator", lang).join(
+                         t("label_with_note", lang).format(name=r["name"], note=r["code"]) for r in user["regions"])
+                     or t("whole_country", lang),
                      "state": " ".join(state), "tokens": user["tokens"],
                      "last_login": f"{user['last_login']:%Y-%m-%d %H:%M}" if user["last_login"] else "—"})
     return rows

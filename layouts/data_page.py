@@ -1,7 +1,8 @@
 """The data page (``/data``): what the database holds for a region, table by table.
 
 Row counts of every interchange table within the selected region (the caller's own region by default),
-and rows of one table as stored (personal data masked), with Chinese headers and official terms:
+and rows of one table as stored (personal data masked), with the contract's headers and official terms in the
+page's language (data/definitions/labels.py):
 the first rows, or for an evaluator the first rows of the fixed sample's households (the page states its
 rate, ``policy.SAMPLE_RATE``), or for an East–West office no household rows at all (data/store/records.py
 decides, and audits every view of household rows).
@@ -9,11 +10,10 @@ decides, and audits every view of household rows).
 """
 from __future__ import annotations
 
-import pandas as pd
 from dash import dash_table, dcc, html
 
-from data.definitions import codes, contract, policy
-from data.definitions.messages import language, localized, t
+from data.definitions import codes, contract, labels, policy
+from data.definitions.messages import language, t
 from data.read.views import region_prefix
 from data.store import records
 from data.store.storage import NotFound, Storage
@@ -40,26 +40,26 @@ def layout(storage: Storage, access, table: str | None = None, region: str | Non
     shown = records.listing(storage, access, table, state["region"], PREVIEW_ROWS)  # audited there
     cards = [dcc.Link(className="count-card" + (" selected" if name == table else ""),
                       href=shell.href(PATH, **{**state, "table": name, "lang": lang}), children=[
-                          html.Div(localized(contract.TABLES[name], lang, en="name"), className="count-name"),
+                          html.Div(labels.table_label(name, lang), className="count-name"),
                           html.Div(f"{counts[name]:,}", className="count-value")])
              for name in contract.LOAD_ORDER]
     frame = shown.frame
     spec = contract.TABLES[table]
-    for column in spec.columns:
-        if column.kind in ("enum", "enums") and lang == "zh":
+    for column in spec.columns:  # enumerations and yes/no by their terms, in the page's language
+        if column.kind in ("enum", "enums", "bool") and column.name in frame:
             frame[column.name] = frame[column.name].map(
-                lambda v, c=column.name: v if pd.isna(v) else "；".join(
-                    contract.label_zh(table, c, part) for part in str(v).split(";")))
+                lambda v, c=column.name: labels.cell_label(table, c, v, lang)).astype(object)
     content = html.Div(className="data-page", children=[
         html.Div(cards, id=ids.DATA_COUNTS, className="count-cards"),
-        html.H2(f"{localized(spec, lang, en='name')}：{t('first_rows', lang)} {len(frame)} / {counts[table]:,}"),
+        html.H2(t("label_named_text", lang).format(name=labels.table_label(table, lang),
+                                                   text=f"{t('first_rows', lang)} {len(frame)} / {counts[table]:,}")),
         html.P(t("masked_note", lang), className="note"),
         html.P(t("households_sample", lang).format(n=len(frame), rate=f"{policy.SAMPLE_RATE:.0%}"), className="notice")
         if shown.mode == "sample" else None,
         html.P(t("households_hidden", lang), className="notice") if shown.mode == "hidden" else None,
         dash_table.DataTable(
             id=ids.DATA_PREVIEW, data=frame.astype(object).where(frame.notna(), "").to_dict("records"),
-            columns=[{"name": localized(c, lang, en="name"), "id": c.name} for c in spec.columns],
+            columns=[{"name": labels.field_label(table, c.name, lang), "id": c.name} for c in spec.columns],
             sort_action="native", page_size=20, style_table={"overflowX": "auto"},
             style_cell={"fontFamily": "WenQuanYi Micro Hei, sans-serif", "fontSize": 13, "padding": "4px 8px",
                         "textAlign": "left"},

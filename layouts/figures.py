@@ -20,8 +20,7 @@ import math
 import plotly.graph_objects as go
 from dash import Patch
 
-from data.definitions import policy
-from data.definitions.contract import label_zh
+from data.definitions import labels, policy
 from data.definitions.messages import localized, t
 from data.definitions.metrics import CATALOG as METRICS
 from data.definitions.metrics import HORIZON, Metric
@@ -29,6 +28,10 @@ from data.definitions.metrics import UNITS as UNITS_EN
 from data.read.views import MapData, TrendLine
 
 MAP_HEIGHT = 620
+# The legend lies below the map, in a band of its own (never over a unit, at any width: issue 17.7).
+LEGEND_SHARE = 0.16  # of the figure's height, under the map's plot area
+LEGEND_BELOW = {"orientation": "h", "thickness": 12, "len": 0.6, "lenmode": "fraction", "x": 0.5, "xanchor": "center",
+                "y": 0, "yanchor": "bottom", "outlinewidth": 0}
 NO_DATA = "#c9cfd6"
 OUTSIDE_TIER = "#eef1f4"
 FONT = {"family": "WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"}
@@ -58,7 +61,9 @@ def format_value(value: float | None, metric: Metric, lang: str = "zh", signed: 
     if value is None:
         return "—"
     text = f"{value:{'+' if signed else ''},.{shown_decimals(metric)}f}"
-    return f"{text} {unit(metric, lang)}" if metric.unit != "%" else f"{text}{t('signed_points', lang) if signed else '%'}"
+    if metric.unit == "%":
+        return f"{text}{t('signed_points', lang) if signed else '%'}"
+    return f"{text} {labels.unit_text(metric.unit, round(value, shown_decimals(metric)), lang)}"  # 1 household
 
 
 def _percentile(ordered: list[float], share: float) -> float:
@@ -120,7 +125,8 @@ def _base(data: MapData, lang: str) -> dict:
     if not _tiered(data):
         colour, hover = NO_DATA, t("no_data", lang)
     else:
-        colour, hover = OUTSIDE_TIER, f"{t('outside_tier', lang)}：{localized(data.tier, lang)}"
+        colour, hover = OUTSIDE_TIER, t("label_named_text", lang).format(name=t("outside_tier", lang),
+                                                                         text=localized(data.tier, lang))
     return {"colorscale": [[0, colour], [1, colour]], "hovertemplate": f"<b>%{{text}}</b><br>{hover}<extra></extra>"}
 
 
@@ -132,7 +138,8 @@ def _members(data: MapData, names: list[str]) -> dict:
 
 
 def unit_names(units: list[dict], lang: str) -> list[str]:
-    return [u["name"] + (f"（{t('illustrative', lang)}）" if u.get("illustrative") else "") for u in units]
+    return [t("label_with_note", lang).format(name=u["name"], note=t("illustrative", lang)) if u.get("illustrative")
+            else u["name"] for u in units]
 
 
 def map_figure(units: list[dict], data: MapData, geojson_url: str, lang: str,
@@ -151,8 +158,7 @@ def map_figure(units: list[dict], data: MapData, geojson_url: str, lang: str,
         {**shape, "colorscale": [[0, NO_DATA], [1, NO_DATA]], **_members(data, names),
          "hovertemplate": f"<b>%{{text}}</b><br>{t('no_data', lang)}<extra></extra>"},
         {**shape, "showscale": True, "locations": codes, "text": names, "hovertemplate": _hovertemplate(data, lang),
-         "colorbar": {"title": {"text": legend_title(data, lang), "side": "top"}, "thickness": 14,
-                      "len": 0.45, "x": 0.99, "y": 0.25, "outlinewidth": 0},
+         "colorbar": LEGEND_BELOW | {"title": {"text": legend_title(data, lang), "side": "top"}},
          **_data_arrays(data), **colour_settings(data.metric, data.values)},
     ]
     if lines:
@@ -161,7 +167,7 @@ def map_figure(units: list[dict], data: MapData, geojson_url: str, lang: str,
                        "showlegend": False, "line": {"width": 1, "color": "#555"}})
     return {"data": traces, "layout": {
         "geo": {"visible": False, "fitbounds": "locations", "projection": {"type": "mercator"}, "resolution": 110,
-                "bgcolor": "rgba(0,0,0,0)"},
+                "bgcolor": "rgba(0,0,0,0)", "domain": {"x": [0, 1], "y": [LEGEND_SHARE, 1]}},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": MAP_HEIGHT, "paper_bgcolor": "rgba(0,0,0,0)",
         "clickmode": "event", "font": FONT}}
 
@@ -322,10 +328,11 @@ def trend_figure(lines: list[TrendLine], metric: Metric, period: str | None, lan
             mode="lines+markers", line={"color": SERIES_COLOURS[line.key], "width": 3 if line.key == "region" else 1.5,
                                         "dash": "dot" if line.key == "peers" else "solid"},
             marker={"size": 4}, connectgaps=False,
-            hovertemplate=f"{name}：%{{y:,.{shown_decimals(metric)}f}} {unit(metric, lang)}<extra>%{{customdata}}</extra>"))
+            hovertemplate=t("hover_value", lang).format(
+                label=name, value=f"%{{y:,.{shown_decimals(metric)}f}} {unit(metric, lang)}") + "<extra>%{customdata}</extra>"))
     if metric.target is not None:
         figure.add_hline(y=metric.target, line={"dash": "dash", "color": "#555", "width": 1},
-                         annotation_text=metric.target_note or str(metric.target))
+                         annotation_text=labels.target_note(metric, lang) or str(metric.target))
     if period:
         figure.add_vline(x=period_date(period), line={"color": "#8e1b1b", "width": 1, "dash": "dot"})
     figure.update_layout(
@@ -368,8 +375,9 @@ def breakdown_figure(values, title: str, unit_zh: str, lang: str, strip: str = "
                               orientation="h", marker={"color": "#8e1b1b"}, text=[f"{v:,.0f}" for _, v in present],
                               textposition="auto", insidetextfont={"color": "#ffffff"},
                               outsidetextfont={"color": "#1f2d3d"},
-                              hovertemplate=f"%{{y}}：%{{x:,.0f}} {localized((unit_zh, UNITS_EN.get(unit_zh, unit_zh)), lang)}"
-                                            "<extra></extra>"))
+                              hovertemplate=t("hover_value", lang).format(
+                                  label="%{y}", value=f"%{{x:,.0f}} {localized((unit_zh, UNITS_EN.get(unit_zh, unit_zh)), lang)}")
+                              + "<extra></extra>"))
     _small_layout(figure, title, height=max(200, 70 + 24 * len(present)))
     if not present or not any(v for _, v in present):
         _say_no_data(figure, lang)
@@ -431,10 +439,12 @@ def funds_figure(frame, lang: str) -> go.Figure:
     if len(frame):
         year = frame["year"].max()
         latest = frame[frame["year"] == year]
-        uses = [label_zh("funds", "use", v) for v in latest["use"]]
+        uses = [labels.value_label("funds", "use", v, lang) for v in latest["use"]]
         for column, colour in (("allocated", "#9ecae1"), ("spent", "#1f5fa8")):
             figure.add_trace(go.Bar(x=uses, y=latest[column] / 1e4, name=t(f"funds_{column}", lang),
-                                    marker={"color": colour}, hovertemplate="%{x}：%{y:,.1f} 万元<extra></extra>"))
+                                    marker={"color": colour}, hovertemplate=t("hover_value", lang).format(
+                                        label="%{x}", value=f"%{{y:,.1f}} {t('label_unit_ten_thousand_yuan', lang)}")
+                                    + "<extra></extra>"))
         title = t("funds_title", lang).format(year=year)
     else:
         title = t("funds_title_empty", lang)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import dcc, html
 
-from data.definitions import codes, metrics, tiers
+from data.definitions import codes, labels, metrics, reference, tiers
 from data.definitions.messages import language, localized, t
 from data.read import cube
 from data.read.views import (
@@ -38,7 +38,8 @@ def metric_options(lang: str) -> list[dict]:
     for theme, names in metrics.THEMES.items():
         group = [m for m in SHOWN if m.theme == theme]
         if group:
-            options.append({"label": f"【{localized(names, lang)}】", "value": f"theme:{theme}", "disabled": True})
+            options.append({"label": t("label_theme_heading", lang).format(theme=localized(names, lang)),
+                            "value": f"theme:{theme}", "disabled": True})
             options += [{"label": figures.label(m, lang), "value": m.code} for m in group]
     return options
 
@@ -63,7 +64,7 @@ def tier_options(storage: Storage, access, lang: str, view=None) -> list[dict]:
     for tier in tiers.TIERS:
         members = membership.counties(storage, access, tier.code)
         name = localized(tier, lang)
-        option = {"label": name if members is None else f"{name}（{len(members)}）",
+        option = {"label": name if members is None else t("label_tier_count", lang).format(name=name, n=len(members)),
                   "value": tier.code, "disabled": members is not None and not members}
         gap = membership.list_gap(storage, access, tier.code)
         if gap:  # the shipped reference list is partial: say so, with its counts
@@ -134,7 +135,7 @@ def layout(storage: Storage, access, region: str | None = None, metric: str | No
             html.P(t("click_to_drill", lang), className="hint"),
             html.P(metric_definition(data.metric, lang), id=ids.METRIC_NOTE, className="note"),
             html.P(t("boundary_note", lang), className="note"),
-            html.P(t("flag_note", lang), className="note"),
+            html.P(flag_note(lang), className="note"),
         ]),
         dcc.Store(id=ids.MAP_STATE, data={"region": view.code, "lang": lang}),
     ])
@@ -210,10 +211,19 @@ def caption(view: MapView, data, lang: str) -> str:
     return text + (t("caption_pale", lang).format(tier=tier, in_tier=in_tier) if pale else "")
 
 
+def flag_note(lang: str) -> str:
+    """Where the tier lists come from, by the sources' names (the notice, the provinces' lists), with the
+    counts of the shipped list (data/definitions/reference.py), never a file's path."""
+    confirmed = sum(1 for county in reference.key_counties() if county.confirmed)
+    return t("flag_note", lang).format(confirmed=confirmed, total=reference.KEY_COUNTY_TOTAL,
+                                       poverty_total=reference.POVERTY_COUNTY_TOTAL)
+
+
 def metric_definition(metric: metrics.Metric, lang: str) -> str:
     definition = localized(metric, lang, zh="definition_zh", en="definition_en")
-    target = f" {metric.target_note}" if metric.target_note else ""
-    return f"{figures.label(metric, lang)}：{definition}{target}"
+    note = labels.target_note(metric, lang)
+    return t("label_named_text", lang).format(name=figures.label(metric, lang),
+                                              text=f"{definition} {note}" if note else definition)
 
 
 def kpi_cards(storage: Storage, access, view: MapView, period: str, lang: str) -> list:

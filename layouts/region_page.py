@@ -70,7 +70,9 @@ def crumb_path(region: str | None) -> str:
 
 def header(place: dict, lang: str) -> html.Div:
     badges = [html.Span(localized(tier, lang), className="badge") for tier in place["tiers"]]
-    partners = (f"{t('paired_with', lang)}：{'、'.join(place['partners'])}" if place["partners"] else "")
+    partners = (t("label_named_text", lang).format(name=t("paired_with", lang),
+                                                   text=t("list_separator", lang).join(place["partners"]))
+                if place["partners"] else "")
     return html.Div(className="profile-header", children=[
         html.Div([html.H2(f"{place['name']}{t('profile_title', lang)}"), *badges, html.P(partners, className="note")]),
         html.Div(className="no-print", children=[
@@ -132,6 +134,11 @@ def _cell(value):
     return value.item() if hasattr(value, "item") else value
 
 
+def titled(key: str, note: str, lang: str) -> str:
+    """A chart's title with its period: 按类别（2026-10） / by category (2026-10)."""
+    return t("label_with_note", lang).format(name=t(key, lang), note=note)
+
+
 def graph(figure, name: str) -> dcc.Graph:
     return dcc.Graph(id=f"profile-{name}", figure=figure, config=GRAPH_CONFIG, className="profile-graph")
 
@@ -144,10 +151,10 @@ def monitoring_section(storage: Storage, access, code: str, lang: str) -> html.S
     recent = t("last_12_months", lang)
     return section(t("profile_monitoring", lang), "monitoring", [
         html.Div(className="grid-3", children=[
-            graph(figures.breakdown_figure(latest, f"{t('by_category', lang)}（{period or '—'}）", "户", lang), "category"),
-            graph(figures.breakdown_figure(risks, f"{t('by_risk', lang)}（{recent}）", "户", lang, strip=RISK_PREFIX),
+            graph(figures.breakdown_figure(latest, titled("by_category", period or "—", lang), "户", lang), "category"),
+            graph(figures.breakdown_figure(risks, titled("by_risk", recent, lang), "户", lang, strip=RISK_PREFIX),
                   "risk"),
-            graph(figures.breakdown_figure(channels, f"{t('by_channel', lang)}（{recent}）", "户", lang,
+            graph(figures.breakdown_figure(channels, titled("by_channel", recent, lang), "户", lang,
                                            strip=RISK_PREFIX), "channel"),
         ]),
         html.Div(className="grid-2", children=[
@@ -165,9 +172,9 @@ def employment_section(storage: Storage, access, code: str, lang: str) -> html.S
     return section(t("profile_employment", lang), "employment", [
         graph(figures.employment_figure(monthly, lang), "employment-series"),
         html.Div(className="grid-2", children=[
-            graph(figures.breakdown_figure(locations, f"{t('by_location', lang)}（{period or '—'}）", "人", lang,
+            graph(figures.breakdown_figure(locations, titled("by_location", period or "—", lang), "人", lang,
                                            strip=EMPLOYED_PREFIX), "locations"),
-            graph(figures.breakdown_figure(modes, f"{t('by_mode', lang)}（{period or '—'}）", "人", lang,
+            graph(figures.breakdown_figure(modes, titled("by_mode", period or "—", lang), "人", lang,
                                            strip=EMPLOYED_PREFIX), "modes"),
         ]),
         table("employment", monthly, lang, page_size=12),
@@ -204,9 +211,10 @@ def pairing_section(storage: Storage, access, place: dict, lang: str) -> html.Se
                                    profile.COLLABORATION_METRICS + profile.TEAM_METRICS)
     items = [html.Li(f"{figures.label(v['metric'], lang)}（{v['period'] or '—'}）："
                      f"{figures.format_value(v['value'], v['metric'], lang)}") for v in values]
-    partners = "、".join(place["partners"]) or t("none", lang)
+    partners = t("list_separator", lang).join(place["partners"]) or t("none", lang)
     return section(t("profile_pairing", lang), "pairing", [
-        html.P(f"{t('paired_with', lang)}：{partners}"), html.Ul(items, className="facts columns")])
+        html.P(t("label_named_text", lang).format(name=t("paired_with", lang), text=partners)),
+        html.Ul(items, className="facts columns")])
 
 
 def map_section(storage: Storage, access, place: dict, metric: str, lang: str) -> html.Section:

@@ -1,12 +1,12 @@
 """The frame every page shares: header with title, navigation, language switch and region breadcrumb."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from dash import dcc, html
 from flask_wtf.csrf import generate_csrf
 
-from data.definitions.messages import localized, other_language, t
+from data.definitions.messages import language, localized, other_language, t
 from layouts import ids
 
 
@@ -79,7 +79,7 @@ def user_box(access, lang: str) -> html.Div:
     role = localized(access.role, lang)
     return html.Div(className="user-box", id=ids.USER_BOX, children=[
         html.Span(t("user_role", lang).format(user=access.user, role=role)),
-        html.Form(action="/logout", method="post", children=[
+        html.Form(action=href("/logout", lang=lang), method="post", children=[
             dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
             html.Button(t("logout", lang), type="submit", id=ids.LOGOUT)])])
 
@@ -88,7 +88,10 @@ def frame(access, children, lang: str, path: str, lineage: list[dict], state: di
     """A page: header (navigation for what the role may open), breadcrumb and the page's own content."""
     nav = [dcc.Link(t("nav_map", lang), href=href("/", region=state.get("region"), lang=lang)),
            dcc.Link(t("nav_monitoring", lang), href=href("/monitoring", region=state.get("region"), lang=lang)),
-           dcc.Link(t("nav_data", lang), href=href("/data", region=state.get("region"), lang=lang))]
+           dcc.Link(t("nav_data", lang), href=href("/data", region=state.get("region"), lang=lang)),
+           dcc.Link(t("assess_nav", lang), href=href("/assessment", lang=lang))]
+    if access.role.levels is None or {"province", "city", "county"} & set(access.role.levels):  # the paired levels
+        nav.append(dcc.Link(t("collab_nav", lang), href=href("/collaboration", lang=lang), id="nav-collaboration"))
     if access.role.can_import:
         nav.append(dcc.Link(t("nav_upload", lang), href=href("/upload", lang=lang)))
     if access.role.can_admin:
@@ -104,3 +107,38 @@ def frame(access, children, lang: str, path: str, lineage: list[dict], state: di
         html.Div(crumbs(access, lang, path, lineage, state, crumb_path), id=ids.BREADCRUMB, className="breadcrumb"),
         html.Main(children),
     ])
+
+
+# -- the browser tab's title in the page's language (issue 17.7) ------------------------------------------
+TITLES = {"map": "nav_map", "region": "profile_title", "monitoring": "nav_monitoring", "data": "nav_data",
+          "upload": "nav_upload", "admin": "nav_admin"}  # page (dash.page_registry) → msgid of its name
+
+
+def request_language() -> str:
+    """The language of the page being opened: ``?lang=`` of the address, or of the search the pages callback
+    sends (``_pages_location.search``); Chinese otherwise."""
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return language(None)
+    lang = request.args.get("lang")
+    body = request.get_json(silent=True) if request.method == "POST" else None
+    for item in (body or {}).get("inputs", []) if isinstance(body, dict) else []:
+        if isinstance(item, dict) and item.get("property") == "search" and isinstance(item.get("value"), str):
+            lang = dict(parse_qsl(item["value"].lstrip("?"))).get("lang", lang)
+    return language(lang)
+
+
+def page_title(msgid: str | None):
+    """A page's title as Dash asks for it (a function: the page's name and the app's, in the page's language)."""
+    def title(**_path_variables) -> str:
+        lang = request_language()
+        return f"{t(msgid, lang)} · {t('app_title', lang)}" if msgid else t("app_title", lang)
+    return title
+
+
+def localized_titles(registry) -> None:
+    """Every registered page titled in the language it is opened in (a page not named in :data:`TITLES`: the
+    app's title)."""
+    for name, entry in registry.items():
+        entry["title"] = page_title(TITLES.get(name))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dash import dash_table, dcc, html
 
-from data.definitions import contract
+from data.definitions import contract, labels
 from data.definitions.messages import language, t
 from data.ingest import limits
 from data.ingest import mapping as column_mapping
@@ -28,8 +28,10 @@ PROBLEM_COLUMNS = ("row", "column", "value", "reason_zh", "reason_en")
 
 
 def table_label(table: str, lang: str) -> str:
-    spec = column_mapping.spec_for(table)
-    return t("table_label", lang).format(name=spec.zh, table=table)
+    """A table to import, by its name in ``lang`` and its name in files (农户（households） / Households (households))."""
+    name = (t("label_table_person_level", lang) if table == column_mapping.PERSON_LEVEL
+            else labels.table_label(table, lang))
+    return t("table_label", lang).format(name=name, table=table)
 
 
 def layout(storage: Storage, access, table: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
@@ -117,5 +119,7 @@ def mapping_dropdown(table: str, lang: str) -> dict:
     """The columns a source header can be mapped to, for the table's dropdown."""
     spec = column_mapping.spec_for(table)
     options = [{"label": t("mapping_ignore", lang), "value": IGNORE}] + [
-        {"label": f"{c.zh} ({c.name})", "value": c.name} for c in spec.columns]
+        {"label": t("label_with_note", lang).format(
+            name=labels.field_label(column_mapping.part_of(table, c.name), c.name, lang), note=c.name), "value": c.name}
+        for c in spec.columns]
     return {"column": {"options": options, "clearable": False}}

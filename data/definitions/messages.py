@@ -92,6 +92,26 @@ def t(key: str, lang: str = "zh") -> str:
     return TEXTS[language(lang)][key]
 
 
+# -- plurals (helper E, issue 17.7): "1 household", "2 households"; Chinese has one form ------------------
+PLURAL_ORDER = ("zero", "one", "two", "few", "many", "other")  # CLDR's order of plural categories
+
+
+def plural(text: str, n, lang: str) -> str:
+    """The form of ``text`` (a catalog text with one form per plural category of the language, separated by
+    ``|`` in CLDR's order: English ``household|households``; Chinese ``户``, one form) for the number ``n``,
+    by the language's plural rule (CLDR, from Babel). Call it on ``t(...)``: ``plural(t("label_unit_households",
+    lang), 1, lang)`` → ``household``; the number is given as shown (rounded: 1.0 shown as "1" is one)."""
+    from babel import Locale
+
+    forms = text.split("|")
+    if len(forms) == 1:
+        return text
+    locale = Locale.parse(LOCALES[language(lang)])
+    categories = [c for c in PLURAL_ORDER if c in locale.plural_form.tags or c == "other"]
+    number = int(n) if isinstance(n, float) and n.is_integer() else n
+    return forms[min(categories.index(locale.plural_form(abs(number))), len(forms) - 1)]
+
+
 def localized(obj, lang: str, zh: str = "zh", en: str = "en") -> str:
     """A data object's own name in ``lang``: its ``en`` or ``zh`` field (an attribute, or a key of a mapping;
     ``zh=``/``en=`` name other fields), or one of a ``(zh, en)`` pair."""
