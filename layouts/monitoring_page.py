@@ -1,13 +1,18 @@
 """The monitoring page (``/monitoring``): early warnings, the identification-to-assistance board, the
 matching and exit checks, the threshold what-if and the field sample, for one region.
 
-Everything is rendered from the URL (``region``, ``period``, ``min_score``, ``threshold``, ``size``,
-``seed``, ``lang``), so a copied link opens the same view; the controls rewrite the URL
-(callbacks/monitoring_callbacks.py). The map colours the units by the share of households warned
-(the cube, at the default cut); the list, board and checks are computed for the region
-(data/monitoring.py) and show household rows as the role allows (an evaluator: the fixed sample's, at
-``policy.SAMPLE_RATE``, and a field sample of at most ``policy.FIELD_SAMPLE_CAP``; the notes say so).
-Viewing household rows is audited. A region without household data says so in each section.
+A load renders every section once, from the URL (``region``, ``period``, ``min_score``, ``threshold``,
+``size``, ``seed``, ``lang``), so a copied link opens the same view. After that each control updates only
+what depends on it (callbacks/monitoring_callbacks.py, each with the builders of this module): the month the
+map's colours (a ``Patch``), the trend's marker, the note on why and the list; the warning cut the list and
+the score note; the threshold the what-if's result (text, map colours, table); size and seed the sample. The
+controls keep the URL in step in the browser (``history.replaceState``); a click on the map opens the unit's
+page. The map colours the units by the share of households warned (the cube, at the default cut); the list,
+board and checks are computed for the region (data/read/monitoring.py) and show household rows as the role
+allows (an evaluator: the fixed sample's, at ``policy.SAMPLE_RATE``, and a field sample of at most
+``policy.FIELD_SAMPLE_CAP``; the notes say so). Viewing household rows is audited. A region without
+household data says so in each section. Every number a text states is formatted from the constant the
+computation uses (risk.COMPONENTS, data/definitions/policy.py).
 """
 from __future__ import annotations
 
@@ -23,6 +28,15 @@ from data.store.storage import NotFound, Storage
 from layouts import figures, ids, map_page, shell
 
 PATH = "/monitoring"
+# Ids of this page's own components (the others: layouts/ids.py)
+SCORE_NOTE = "mon-score-note"
+DRIVERS = "mon-drivers"
+SAMPLE_BODY = "mon-sample-body"
+# The page's own location: a click on the map opens the unit's page through it. (A callback whose output is
+# outside the page, like the app's ``url``, fires whenever the page is inserted, prevent_initial_call or not:
+# before issue 17 that rendered the page two or three times a load.)
+GO = "mon-go"
+LINK_STATE = ("period", "min_score", "threshold", "size", "seed")  # what the controls keep in the URL
 MAP_METRIC = "warning_share"
 WHATIF_START = 8000  # yuan: where the what-if starts in a region without a stored line
 TABLE_STYLE = dict(sort_action="native", page_size=15, style_table={"overflowX": "auto"},
@@ -64,15 +78,14 @@ def layout(storage: Storage, access, region: str | None = None, period: str | No
     threshold = _number(threshold, None, *monitoring.WHATIF_RANGE)
     size = _number(size, None, 1, monitoring.SAMPLE_MAX, integer=True)
     seed = _number(seed, 1, 0, 2 ** 32 - 1, integer=True)
-    state = state_of(view.code, period, min_score, threshold, size, seed)
+    state = {**state_of(view.code, period, min_score, threshold, size, seed), "lang": lang}
     data = map_data(storage, access, view, MAP_METRIC, period, tiers.ALL)
     controls = html.Div(className="controls", children=[
         html.Label(t("mon_month", lang), htmlFor=ids.MON_PERIOD),
         dcc.Dropdown(id=ids.MON_PERIOD, value=period, clearable=False, searchable=False,
                      options=map_page.period_options(known), className="period-choice"),
-        html.Label(t("mon_warning_cut", lang), htmlFor=ids.MON_MIN_SCORE),
-        dcc.Input(id=ids.MON_MIN_SCORE, type="number", min=0, max=100, step=5, value=min_score, debounce=True),
-        dcc.Store(id=ids.MON_STATE, data={**state, "lang": lang}),
+        _field(t("mon_warning_cut", lang), dcc.Input(id=ids.MON_MIN_SCORE, type="number", min=0, max=100, step=5,
+                                                     value=min_score, debounce=True)),
     ])
     sections = [html.H2(t("mon_title", lang)), controls,
                 warning_section(storage, view, data, access, period, min_score, lang),
@@ -83,8 +96,14 @@ def layout(storage: Storage, access, region: str | None = None, period: str | No
         sections += [board_section(storage, view, access, lang), checks_section(storage, view, access, lang),
                      whatif_section(storage, view, access, threshold, lang),
                      sample_section(storage, view, access, size, seed, lang)]
+    sections += [dcc.Store(id=ids.MON_STATE, data=state), dcc.Location(id=GO, refresh="callback-nav")]
     return shell.frame(access, html.Div(className="monitoring-page", children=sections), lang, PATH, view.lineage,
                        {"region": view.code})
+
+
+def _field(label: str, control) -> html.Div:
+    """A label and its number input side by side (assets/monitoring.css sets the input's width)."""
+    return html.Div(className="mon-field", children=[html.Label(label, htmlFor=control.id), control])
 
 
 def _table(table_id: str, rows: list[dict], columns: list[tuple[str, str]], lang: str):
@@ -99,12 +118,18 @@ def _mode_note(mode: str, lang: str):
 
 
 # -- early warning -----------------------------------------------------------------------------------
+WARNING_COLUMNS = [("township", N_("mon_col_township")), ("village", N_("mon_col_village")),
+                   ("household_id", N_("mon_col_household")), ("head_name", N_("mon_col_head")),
+                   ("score", N_("mon_col_score")), ("change", N_("mon_col_change")),
+                   ("category", N_("mon_col_likely_category")), ("drivers", N_("mon_col_drivers"))]
+
+
 def warning_section(storage, view, data: MapData, access, period: str, min_score: float, lang: str) -> html.Div:
-    trend = cube.series(storage, access, "warning_households", view.code)["series"]
+    trend = warning_trend(storage, view, access)
     under_way = monitoring.events(storage, access, view.code, period)  # the events table, for the caller
     children = [
         html.H3(t("mon_warning", lang)),
-        html.P(t("mon_score_note", lang).format(cut=policy.WARNING_CUT), className="note"),
+        html.P(score_note(lang, min_score if view.code is not None else None), id=SCORE_NOTE, className="note"),
         html.Div(className="map-row", children=[
             html.Div(className="map-column", children=[
                 dcc.Graph(id=ids.MON_MAP, className="map", figure=figures.map_figure(view.units, data, view.geojson_url, lang),
@@ -118,20 +143,39 @@ def warning_section(storage, view, data: MapData, access, period: str, min_score
         ]),
     ]
     if view.code is not None:
-        warned = monitoring.warnings(storage, access, view.code, period=period, min_score=min_score)
+        summary, drivers, rows, mode = warning_list(storage, view, access, period, min_score, lang)
         children += [
-            html.P(t("mon_summary", lang).format(period=period, scored=f"{warned['scored_households']:,}",
-                                                 count=f"{warned['count']:,}", cut=f"{min_score:g}",
-                                                 new=f"{warned['new']:,}"), id=ids.MON_SUMMARY, className="kpi-line"),
-            why_list(warned, lang),
-            _mode_note(warned["mode"], lang),
-            _table(ids.MON_WARNINGS, [_warning_row(r, lang) for r in warned["households"]],
-                   [("township", N_("mon_col_township")), ("village", N_("mon_col_village")),
-                    ("household_id", N_("mon_col_household")), ("head_name", N_("mon_col_head")), ("score", N_("mon_col_score")),
-                    ("change", N_("mon_col_change")), ("category", N_("mon_col_likely_category")),
-                    ("drivers", N_("mon_col_drivers"))], lang),
+            html.P(summary, id=ids.MON_SUMMARY, className="kpi-line"),
+            html.P(drivers, id=DRIVERS, className="note"),
+            _mode_note(mode, lang),
+            _table(ids.MON_WARNINGS, rows, WARNING_COLUMNS, lang),
         ]
     return html.Div(className="card", children=children)
+
+
+def warning_list(storage, view, access, period: str, min_score: float, lang: str) -> tuple[str, str, list[dict], str]:
+    """What the month and the cut decide: the summary line, the drivers in words, the list's rows and the
+    role's household mode."""
+    warned = monitoring.warnings(storage, access, view.code, period=period, min_score=min_score)
+    summary = t("mon_summary", lang).format(period=period, scored=f"{warned['scored_households']:,}",
+                                            count=f"{warned['count']:,}", cut=f"{min_score:g}",
+                                            new=f"{warned['new']:,}")
+    return summary, drivers_text(warned, lang), [_warning_row(r, lang) for r in warned["households"]], warned["mode"]
+
+
+def warning_trend(storage, view, access) -> list[dict]:
+    """Households warned month by month (the cube, at the default cut)."""
+    return cube.series(storage, access, "warning_households", view.code)["series"]
+
+
+def score_note(lang: str, min_score: float | None = None) -> str:
+    """How the score is made, each rule with the points the score gives it (``risk.COMPONENTS``), and the cut
+    of the map (``policy.WARNING_CUT``) and, when it differs, of the list (``min_score``)."""
+    text = t("mon_score_rule", lang).format(count=len(risk.COMPONENTS), **{c.code: c.points for c in risk.COMPONENTS})
+    text += t("mon_score_map", lang).format(cut=policy.WARNING_CUT)
+    if min_score is not None and min_score != policy.WARNING_CUT:
+        text += t("mon_score_list_cut", lang).format(chosen=f"{min_score:g}")
+    return text
 
 
 def _warning_row(row: dict, lang: str) -> dict:
@@ -143,16 +187,16 @@ def _warning_row(row: dict, lang: str) -> dict:
             "drivers": "；".join(localized(d, lang) for d in row["drivers"])}
 
 
-def why_list(warned: dict, lang: str) -> html.Div:
-    """What drives this month's warnings: households by the risk type of their drivers."""
+def drivers_text(warned: dict, lang: str) -> str:
+    """What drives this month's warnings: households by the risk type of their drivers ("" without any)."""
     counts = pd.Series([r for row in warned["households"] for r in row["risk_types"]]).value_counts()
     if counts.empty:
-        return html.Div()
+        return ""
+
     def label(risk_type: str) -> str:  # the score's own words for a driver, else the contract's (its code in English)
         return localized(risk.RISK_LABELS.get(risk_type) or (
             contract.label_zh("monitoring", "risk_types", risk_type), risk_type.replace("_", " ")), lang)
-    return html.P(t("mon_drivers", lang)
-                  + "、".join(f"{label(r)} {n}" for r, n in counts.items()), className="note")
+    return t("mon_drivers", lang) + t("list_separator", lang).join(f"{label(r)} {n}" for r, n in counts.items())
 
 
 def rise_note(events: list[dict], period: str, trend: list[dict], lang: str) -> str:
@@ -201,13 +245,17 @@ CASE_COLUMNS = [("village", N_("mon_col_village")), ("household_id", N_("mon_col
                 ("eliminated_on", N_("mon_col_eliminated_on")), ("measures_zh", N_("mon_col_measures"))]
 
 
+def board_note(result: dict, lang: str) -> str:
+    """The board's counts and the targets it counted with (``result["targets"]``: :func:`monitoring.targets`)."""
+    return t("mon_board_note", lang).format(cases=result["cases"], as_of=result["as_of"], overdue=result["overdue"],
+                                            **result["targets"])
+
+
 def board_section(storage, view, access, lang: str) -> html.Div:
     result = monitoring.board(storage, access, view.code)
     return html.Div(className="card", children=[
         html.H3(t("mon_board", lang)),
-        html.P(t("mon_board_note", lang).format(cases=result["cases"], as_of=result["as_of"], overdue=result["overdue"],
-                                                identification_days=policy.IDENTIFICATION_TARGET_DAYS,
-                                                measure_days=policy.MEASURE_TARGET_DAYS), className="note"),
+        html.P(board_note(result, lang), className="note"),
         _table(ids.MON_BOARD, result["townships"], [
             ("name", N_("mon_col_township")), ("cases", N_("mon_col_cases")),
             ("median_days_to_identify", N_("mon_col_median_days_to_identify")),
@@ -242,34 +290,48 @@ def checks_section(storage, view, access, lang: str) -> html.Div:
 
 
 def whatif_section(storage, view, access, threshold, lang: str) -> html.Div:
+    """The what-if: the threshold's input, then its result (:func:`whatif_result`), which the threshold
+    alone updates."""
     try:
-        result = monitoring.whatif(storage, access, view.code, threshold)  # default: the stored line
+        result = whatif_result(storage, view, access, threshold)
     except monitoring.NoData:
         return html.Div(className="card", children=[html.H3(t("mon_whatif", lang)),
                                                     html.P(t("mon_whatif_no_data", lang), className="notice")])
-    except monitoring.BadRequest:
-        if threshold is not None:
-            raise
-        result = monitoring.whatif(storage, access, view.code, WHATIF_START)  # no line stored here
-    threshold = result["threshold"]
-    units = [{"code": c["code"], "name": c["name"]} for c in result["children"]]
+    drawn = bool(view.units and result["children"])
     return html.Div(className="card", children=[
         html.H3(t("mon_whatif", lang)),
-        html.Label(t("mon_whatif_input", lang), htmlFor=ids.MON_THRESHOLD),
-        dcc.Input(id=ids.MON_THRESHOLD, type="number", min=monitoring.WHATIF_RANGE[0], max=monitoring.WHATIF_RANGE[1],
-                  step=10, value=threshold, debounce=True),
-        html.P(t("mon_whatif_note", lang).format(
-            year=result["year"], threshold=f"{threshold:,.0f}", households=f"{result['households']:,}",
-            people=f"{result['people']:,}", stored=f"{result['stored_threshold'] or 0:,.0f}",
-            households_now=f"{result['households_now']:,}", people_now=f"{result['people_now']:,}"),
-            id=ids.MON_WHATIF_SUMMARY, className="kpi-line"),
-        dcc.Graph(id=ids.MON_WHATIF_MAP, className="map", config={**map_page.GRAPH_CONFIG, "topojsonURL": "/assets/topojson/"},
-                  figure=figures.map_figure(view.units, whatif_map_data(view, result), view.geojson_url, lang))
-        if units and view.units else None,
+        _field(t("mon_whatif_input", lang), dcc.Input(
+            id=ids.MON_THRESHOLD, type="number", min=monitoring.WHATIF_RANGE[0], max=monitoring.WHATIF_RANGE[1],
+            step=10, value=result["threshold"], debounce=True)),
+        html.P(whatif_summary(result, lang), id=ids.MON_WHATIF_SUMMARY, className="kpi-line"),
+        dcc.Graph(id=ids.MON_WHATIF_MAP, className="map",
+                  config={**map_page.GRAPH_CONFIG, "topojsonURL": "/assets/topojson/"},
+                  figure=figures.map_figure(view.units, whatif_map_data(view, result), view.geojson_url, lang)
+                  if drawn else {}, style=None if drawn else {"display": "none"}),
         _table(ids.MON_WHATIF, result["children"], [("name", N_("mon_col_region")), ("households", N_("mon_col_households_under")),
                                                     ("people", N_("mon_col_people")), ("households_now", N_("mon_col_households_now")),
                                                     ("people_now", N_("mon_col_people_now"))], lang),
     ])
+
+
+def whatif_result(storage, view, access, threshold) -> dict:
+    """:func:`monitoring.whatif` at ``threshold`` (None: the stored line, or :data:`WHATIF_START` in a region
+    without one)."""
+    try:
+        return monitoring.whatif(storage, access, view.code, threshold)  # default: the stored line
+    except monitoring.NoData:
+        raise
+    except monitoring.BadRequest:
+        if threshold is not None:
+            raise
+        return monitoring.whatif(storage, access, view.code, WHATIF_START)  # no line stored here
+
+
+def whatif_summary(result: dict, lang: str) -> str:
+    return t("mon_whatif_note", lang).format(
+        year=result["year"], threshold=f"{result['threshold']:,.0f}", households=f"{result['households']:,}",
+        people=f"{result['people']:,}", stored=f"{result['stored_threshold'] or 0:,.0f}",
+        households_now=f"{result['households_now']:,}", people_now=f"{result['people_now']:,}")
 
 
 def whatif_map_data(view, result: dict) -> MapData:
@@ -277,29 +339,39 @@ def whatif_map_data(view, result: dict) -> MapData:
     found = {c["code"]: c["households"] for c in result["children"]}
     rows = [{"code": u["code"], "name": u["name"], "level": u["level"], "value": found.get(u["code"]), "change": None,
              "rank": None, "in_tier": True} for u in view.units]
-    with_data = cube.rank(rows)
-    return MapData(metrics.get("households_below_threshold"), str(result["year"]), None, tiers.get(None), rows, with_data)
+    metric = metrics.get("households_below_threshold")
+    with_data = cube.rank(rows, metric.direction)  # rank 1: the fewest households under the line
+    return MapData(metric, str(result["year"]), None, tiers.get(None), rows, with_data)
 
 
-def sample_section(storage, view, access, size: int, seed: int, lang: str) -> html.Div:
+def sample_section(storage, view, access, size: int | None, seed: int, lang: str) -> html.Div:
+    """The field sample: size and seed, then the sample (:func:`sample_body`), which they alone update."""
+    cap = monitoring.size_cap(access)
+    body, drawn = sample_body(storage, view, access, size, seed, lang)
+    return html.Div(className="card", children=[
+        html.H3(t("mon_sample", lang)),
+        html.Div(className="controls", children=[
+            _field(t("mon_sample_size", lang), dcc.Input(id=ids.MON_SIZE, type="number", min=1,
+                                                         max=cap or monitoring.SAMPLE_MAX, step=1, value=drawn,
+                                                         debounce=True)),
+            _field(t("mon_sample_seed", lang), dcc.Input(id=ids.MON_SEED, type="number", min=0, step=1, value=seed,
+                                                         debounce=True))]),
+        html.Div(body, id=SAMPLE_BODY),
+    ])
+
+
+def sample_body(storage, view, access, size: int | None, seed: int, lang: str) -> tuple[list, int]:
+    """The sample of ``size`` households drawn with ``seed`` (notes, downloads, table), and the size drawn."""
     cap = monitoring.size_cap(access)
     try:
         result = monitoring.field_sample(storage, access, view.code, size, seed)
     except monitoring.BadRequest as error:
-        result, problem = None, html.P(str(error), className="notice")
-    shown = result["size"] if result and result["size"] else min(size or monitoring.SAMPLE_DEFAULT,
-                                                                  cap or monitoring.SAMPLE_MAX)
-    children = [html.H3(t("mon_sample", lang)),
-                html.Label(t("mon_sample_size", lang), htmlFor=ids.MON_SIZE),
-                dcc.Input(id=ids.MON_SIZE, type="number", min=1, max=cap or monitoring.SAMPLE_MAX, step=1,
-                          value=shown, debounce=True),
-                html.Label(t("mon_sample_seed", lang), htmlFor=ids.MON_SEED),
-                dcc.Input(id=ids.MON_SEED, type="number", min=0, step=1, value=seed, debounce=True)]
-    if result is None:
-        return html.Div(className="card", children=children + [problem])
+        return [html.P(str(error), className="notice")], min(size or monitoring.SAMPLE_DEFAULT,
+                                                             cap or monitoring.SAMPLE_MAX)
+    drawn = result["size"] or min(size or monitoring.SAMPLE_DEFAULT, cap or monitoring.SAMPLE_MAX)
     base = f"/api/v1/monitoring/sample?region={view.code}&size={max(result['size'], 1)}&seed={seed}"
     notice = result["design"]["notice"]
-    return html.Div(className="card", children=children + [
+    return [
         html.P(t("mon_sample_note", lang).format(strata=len(result["strata"]), population=result["population"],
                                                  size=result["size"]), className="note"),
         html.P(localized(result["design"]["text"], lang), className="note"),
@@ -311,4 +383,4 @@ def sample_section(storage, view, access, size: int, seed: int, lang: str) -> ht
             html.A(t("mon_sample_pdf", lang), href=base + "&format=pdf", id=ids.MON_SAMPLE_PDF)]),
         _table(ids.MON_SAMPLE, result["households"], [("township", N_("mon_col_township"))] + CASE_COLUMNS[:5]
                + [("risk_status_zh", N_("mon_col_risk_status"))], lang),
-    ])
+    ], drawn

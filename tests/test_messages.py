@@ -219,3 +219,169 @@ def test_the_warning_trend_title_states_the_warning_cut(monkeypatch, cut):
     titles = {lang: figures.warning_trend_figure([], None, lang).layout.title.text for lang in LANGUAGES}
     assert titles == {"zh": f"预警户数（评分≥{cut}）", "en": f"Households warned (score ≥ {cut})"}
     assert t("warning_trend", "zh").format(cut=policy.WARNING_CUT) == f"预警户数（评分≥{policy.WARNING_CUT}）"
+
+
+# -- (e) the monitoring page's score weights and targets (issue 17 part 4) ------------------------------
+def _strings(component) -> list[str]:
+    """Every text of a layout as Dash serialises it (the page callback's JSON), in document order."""
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, list):
+        return [s for child in component for s in _strings(child)]
+    if isinstance(component, dict):
+        props = component.get("props", component)
+        return _strings(props.get("children")) if isinstance(props, dict) and "children" in props else []
+    return []
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\d+", text.replace(",", ""))]
+
+
+def _score_numbers(cut: int, chosen: float | None = None) -> list[int]:
+    """The numbers the score text states, in order: the score's range, the number of rules, each rule's
+    points (data/compute/risk.COMPONENTS), the cap ("above 100 counts as 100"), the map's cut and, when it
+    differs, the list's cut."""
+    from data.compute import risk
+
+    return [0, 100, len(risk.COMPONENTS), *(c.points for c in risk.COMPONENTS), 100, 100, cut,
+            *([int(chosen)] if chosen is not None and chosen != cut else [])]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_monitoring_page_states_the_score_weights_and_targets_it_computes_with(client, lang):
+    """Rendered by the app for the tiny county: the score text's points are risk.COMPONENTS' (rigid
+    expenses 45, not 25), its cut the warning cut; the board's targets are the ones the board counted with."""
+    import json
+
+    from data.compute import risk
+    from tests.test_access import _page
+
+    page = _page(client, "/monitoring", f"?region=522728&lang={lang}")
+    assert page.status_code == 200
+    texts = _strings(json.loads(page.data)["response"]["_pages_content"]["children"])
+    opening = "风险评分" if lang == "zh" else "The risk score"
+    score = next(s for s in texts if s.startswith(opening))
+    assert _numbers(score) == _score_numbers(policy.WARNING_CUT), score
+    expenses = next(c for c in risk.COMPONENTS if c.code == "expenses")
+    assert str(expenses.points) in score
+    board = next(s for s in texts if ("超期" in s if lang == "zh" else " overdue: " in s))
+    assert _numbers(board)[-2:] == [policy.IDENTIFICATION_TARGET_DAYS, policy.MEASURE_TARGET_DAYS], board
+
+
+def test_the_score_rule_names_every_component_of_the_score():
+    """One placeholder a component (and the count): a component added to the score without a word in the
+    text, or a text naming a component the score lacks, fails here."""
+    from data.compute import risk
+
+    for lang in LANGUAGES:
+        assert _placeholders(t("mon_score_rule", lang)) == {"count", *(c.code for c in risk.COMPONENTS)}, lang
+
+
+@pytest.mark.parametrize("points, cut, chosen, targets", [
+    (None, policy.WARNING_CUT, None, None),
+    ((31, 17, 25, 11, 9, 13, 7), 65, 40, (21, 23)),  # other weights, cuts and targets: the texts follow them
+])
+def test_the_monitoring_texts_are_formatted_from_the_constants(monkeypatch, points, cut, chosen, targets):
+    import dataclasses
+    import datetime as dt
+
+    import pandas as pd
+
+    from data.compute import risk
+    from data.read import monitoring
+    from layouts import monitoring_page
+
+    if points:
+        components = tuple(dataclasses.replace(c, points=p) for c, p in zip(risk.COMPONENTS, points))
+        monkeypatch.setattr(risk, "COMPONENTS", components)
+        monkeypatch.setattr(risk, "POINTS", {c.code: c.points for c in components})
+    monkeypatch.setattr(policy, "WARNING_CUT", cut)
+    if targets:
+        monkeypatch.setattr(policy, "IDENTIFICATION_TARGET_DAYS", targets[0])
+        monkeypatch.setattr(policy, "MEASURE_TARGET_DAYS", targets[1])
+    for lang in LANGUAGES:
+        assert _numbers(monitoring_page.score_note(lang, chosen)) == _score_numbers(cut, chosen), lang
+        assert _numbers(monitoring_page.score_note(lang, cut)) == _score_numbers(cut), lang  # the default cut
+    # The board counts with the targets its text states: a case 22 days from signal to identification, its
+    # first measure 22 days after that, is overdue against a target below 22 days and on time against one above.
+    case = pd.DataFrame([("h1", "marginal", "2025-03-01", "2025-03-10", "2025-03-23", "illness", "not_eliminated", None)],
+                        columns=["household_id", "category", "signal_on", "verified_on", "identified_on", "risk_types",
+                                 "risk_status", "eliminated_on"])
+    frame = monitoring.timeline(case, pd.DataFrame([("h1", "health", "2025-04-14")], columns=["household_id", "measure",
+                                                                                                "started_on"]),
+                                pd.DataFrame({"household_id": ["h1"], "village_code": ["522728101001"],
+                                              "head_name": ["张*"], "labour_count": [1]}), dt.date(2025, 6, 30))
+    identification, measure = monitoring.targets()["identification_days"], monitoring.targets()["measure_days"]
+    assert (identification, measure) == (policy.IDENTIFICATION_TARGET_DAYS, policy.MEASURE_TARGET_DAYS)
+    assert bool(frame["overdue_identification"].iloc[0]) == (22 > identification)
+    assert bool(frame["overdue_measure"].iloc[0]) == (22 > measure)
+    result = {"cases": 1, "as_of": "2025-06-30", "overdue": int(frame["overdue"].sum()), "targets": monitoring.targets()}
+    for lang in LANGUAGES:
+        assert _numbers(monitoring_page.board_note(result, lang))[-2:] == [identification, measure], lang
+
+
+# -- English complete (issue 17 part 7, helper E): the contract's labels, units in the plural, targets in words --
+CJK_TEXT = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
+
+
+def test_every_table_field_and_value_of_the_contract_has_both_labels():
+    """data/definitions/labels.py: the Chinese catalog says what the contract says; English is written."""
+    from data.definitions import contract, labels
+
+    for table in contract.INTERCHANGE:
+        spec = contract.spec_of(table)
+        named = [(f"label_table_{table}", spec.zh)]
+        for column in spec.all_columns:
+            named.append((f"label_field_{table}_{column.name}", column.zh))
+            named += [(f"label_value_{table}_{column.name}_{v}", contract.label_zh(table, column.name, v))
+                      for v in column.values]
+        for msgid, chinese in named:
+            assert msgid in labels.MSGIDS, f"{msgid}: add it to labels.MSGIDS and to both catalogs"
+            assert messages.TEXTS["zh"].get(msgid) == chinese, (msgid, messages.TEXTS["zh"].get(msgid), chinese)
+            english = messages.TEXTS["en"].get(msgid)
+            assert english and not CJK_TEXT.search(english), (msgid, english)
+    assert labels.value_label("monitoring", "category", "marginal", "en") == "marginal household at risk of poverty"
+    assert labels.cell_label("monitoring", "risk_types", "illness;disaster", "en") == "illness, disaster"
+    assert labels.cell_label("monitoring", "risk_types", "illness;disaster", "zh") == "因病、因灾"
+    assert labels.cell_label("households", "former_poor", True, "en") == "yes"
+    assert labels.field_label("households", "head_name", "en") == "Head of household"
+
+
+def test_units_say_one_household_and_two_households():
+    from data.definitions import labels, metrics
+    from layouts import figures
+
+    for unit in metrics.UNITS:
+        assert labels.unit_text(unit, 1, "zh") == labels.unit_text(unit, 2, "zh") == unit
+        one, two = labels.unit_text(unit, 1, "en"), labels.unit_text(unit, 2, "en")
+        assert two == metrics.UNITS[unit] or (unit, two) == ("元/人", "yuan per person"), (unit, two)
+        assert not CJK_TEXT.search(one) and "|" not in one + two
+    households = metrics.get("monitored_households")
+    assert [figures.format_value(v, households, "en") for v in (1, 2, 0, 1.0)] == [
+        "1 household", "2 households", "0 households", "1 household"]
+    assert figures.format_value(1, households, "en", signed=True) == "+1 household"
+    assert figures.format_value(1, households, "zh") == "1 户"
+    assert figures.format_value(1, metrics.get("labourers_employed"), "en") == "1 person"
+    assert messages.plural("household|households", 1, "en") == "household"
+    assert messages.plural("household|households", 21, "en") == "households"
+    assert messages.plural("户", 1, "zh") == "户"
+
+
+def test_the_targets_in_words_are_the_metric_catalogs_in_both_languages():
+    from data.definitions import labels, metrics
+
+    noted = [m for m in metrics.CATALOG.values() if m.target_note]
+    assert {m.code for m in noted} == set(labels.TARGET_NOTES)
+    for metric in noted:
+        assert labels.target_note(metric, "zh") == metric.target_note, metric.code
+        english = labels.target_note(metric, "en")
+        assert english and not CJK_TEXT.search(english.replace("“", "").replace("”", "")), english
+    days = metrics.get("median_days_to_assistance")
+    assert f"within {policy.MEASURE_TARGET_DAYS} days" in labels.target_note(days, "en")
+
+
+def test_no_english_text_is_written_in_chinese():
+    """Every English catalog text is English; the language switch alone names Chinese in Chinese."""
+    chinese = {msgid: text for msgid, text in messages.TEXTS["en"].items() if CJK_TEXT.search(text)}
+    assert chinese == {"switch_language": "中文"}, chinese

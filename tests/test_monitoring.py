@@ -204,3 +204,168 @@ def test_the_page_of_a_region_without_households_says_there_is_no_data(client):
         page = _page(client, "/monitoring", search)
         assert page.status_code == 200, page.data[:300]
         assert t("mon_whatif_no_data", "zh") in json.dumps(page.get_json(), ensure_ascii=False)
+
+
+# -- the read service's reads and caches (issue 17 part 6) ------------------------------------------------
+def _count_queries(storage):
+    import sqlalchemy as sa
+
+    counted = []
+    sa.event.listen(storage.engine, "before_cursor_execute", lambda *args, **kwargs: counted.append(1))
+    return counted
+
+
+def test_what_the_page_reads_is_read_once_per_data_version(tiny_storage, monkeypatch):
+    """The sections share one read of each table and the scores of a month: asked again, the services answer
+    the same without a query of household rows; a new records version reads again."""
+    monitoring.clear_caches()
+    county = ADMIN
+    first = [monitoring.warnings(tiny_storage, county, COUNTY, period="2025-08", min_score=40),
+             monitoring.board(tiny_storage, county, COUNTY), monitoring.checks(tiny_storage, county, COUNTY),
+             monitoring.whatif(tiny_storage, county, COUNTY, 9000), monitoring.field_sample(tiny_storage, county, COUNTY, 20, 3)]
+    statements: list[str] = []
+    import sqlalchemy as sa
+
+    def seen(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+    sa.event.listen(tiny_storage.engine, "before_cursor_execute", seen)
+    try:
+        again = [monitoring.warnings(tiny_storage, county, COUNTY, period="2025-08", min_score=40),
+                 monitoring.board(tiny_storage, county, COUNTY), monitoring.checks(tiny_storage, county, COUNTY),
+                 monitoring.whatif(tiny_storage, county, COUNTY, 9500), monitoring.field_sample(tiny_storage, county, COUNTY, 20, 3)]
+        household_reads = [s for s in statements if any(f"FROM {t}" in s for t in ("households", "income", "members",
+                                                                                  "monitoring", "assistance", "employment"))]
+        assert household_reads == []
+        assert again[:3] == first[:3] and again[4] == first[4]
+        assert again[3]["households"] >= first[3]["households"]  # a higher line: no fewer households under it
+        facts = tiny_storage.facts()
+        monkeypatch.setattr(type(tiny_storage), "facts", lambda self: {**facts, "records_version": "a new import"})
+        assert monitoring.board(tiny_storage, county, COUNTY) == first[1]
+        assert any("FROM monitoring" in s for s in statements)  # read again for the new version
+    finally:
+        sa.event.remove(tiny_storage.engine, "before_cursor_execute", seen)
+        monitoring.clear_caches()
+
+
+def test_the_scores_read_only_the_expenses_that_still_count(tiny_storage):
+    """The month's scores read the expenses of the last risk.EXPENSE_GONE_MONTHS only: the same scores as
+    from every expense up to the month."""
+    import sqlalchemy as sa
+
+    from data.compute.build import thresholds_frame
+    from data.store.schema import data_tables
+
+    monitoring.clear_caches()
+    known = monitoring.months(tiny_storage)
+    prefix = COUNTY
+    for period in (known[-1], "2025-08", known[1]):
+        scored = monitoring._scored(tiny_storage, prefix, period).frame
+        month = known.index(period)
+        window = known[max(0, month - risk.EMPLOYMENT_MONTHS):month + 1]
+        with tiny_storage.engine.connect() as connection:
+            tables = {name: monitoring._read(connection, name, prefix, columns) for name, columns in (
+                ("households", ("household_id", "village_code", "size", "labour_count", "former_poor")),
+                ("members", ("household_id", "health")), ("income", ("household_id", "year", "per_capita_net_income", "transfer")))}
+            tables["expenses"] = monitoring._read(connection, "expenses", prefix, ("household_id", "period", "kind", "amount_yuan"),
+                                                  data_tables["expenses"].c.period <= period)
+            tables["employment"] = monitoring._read(connection, "employment", prefix, ("person_id", "household_id", "period",
+                                                                                       "employed"),
+                                                    data_tables["employment"].c.period.in_(window))
+            limits = thresholds_frame(connection)
+            provinces = pd.Series(dict(connection.execute(sa.text(
+                "SELECT code, province_code FROM regions WHERE level = 'village'")).all()), dtype=object)
+        prepared = risk.prepare(tables, provinces, limits, tuple(known))
+        everything = risk.points(risk.features(prepared, month))["score"]
+        assert scored["score"].reindex(everything.index).tolist() == everything.tolist(), period
+        if month:
+            before = risk.points(risk.features(prepared, month - 1))["score"]
+            assert scored["previous"].reindex(before.index).tolist() == before.tolist(), period
+    monitoring.clear_caches()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["522728101000", "522728102000", "522728103000"]),
+                          st.one_of(st.none(), st.integers(0, 120)), st.one_of(st.none(), st.integers(0, 90)),
+                          st.booleans(), st.booleans()), min_size=0, max_size=40))
+def test_the_township_board_is_each_townships_quantiles(cases):
+    """The board computed for all townships at once equals each township's own quantiles (numpy's
+    inverted CDF) and counts."""
+    frame = pd.DataFrame(cases, columns=["township_code", "days_to_identify", "days_to_measure",
+                                         "overdue_identification", "overdue_measure"])
+    frame[["days_to_identify", "days_to_measure"]] = frame[["days_to_identify", "days_to_measure"]].astype(float)
+    expected = [{"code": township, "name": township, "cases": len(group),
+                 "median_days_to_identify": monitoring._quantile(group["days_to_identify"], 0.5),
+                 "p90_days_to_identify": monitoring._quantile(group["days_to_identify"], 0.9),
+                 "median_days_to_measure": monitoring._quantile(group["days_to_measure"], 0.5),
+                 "p90_days_to_measure": monitoring._quantile(group["days_to_measure"], 0.9),
+                 "overdue_identification": int(group["overdue_identification"].sum()),
+                 "overdue_measure": int(group["overdue_measure"].sum())} for township, group in frame.groupby("township_code")]
+    assert monitoring.township_board(frame, {}) == expected
+
+
+def test_a_cases_measures_are_its_distinct_measures_in_order():
+    joined = pd.DataFrame({"index": [2, 0, 2, 2, 0], "measure": ["health", "dibao", "education", "health", "dibao"]})
+    assert monitoring._measure_lists(joined, 4) == [["dibao"], [], ["education", "health"], []]
+    assert monitoring._measure_lists(joined.iloc[0:0], 2) == [[], []]
+
+
+def test_the_what_if_map_ranks_by_the_metrics_direction(tiny_storage):
+    """Households under the line: more is worse, so rank 1 is the unit with the fewest."""
+    from data.read.views import map_view
+    from layouts import monitoring_page
+
+    view = map_view(tiny_storage, ADMIN, COUNTY)
+    result = monitoring.whatif(tiny_storage, ADMIN, COUNTY, 12000)
+    data = monitoring_page.whatif_map_data(view, result)
+    ranked = sorted((r for r in data.rows if r["value"] is not None), key=lambda r: r["rank"])
+    assert data.metric.direction == "higher_worse" and len(ranked) > 2
+    assert ranked[0]["value"] == min(r["value"] for r in ranked) and ranked[-1]["value"] == max(r["value"] for r in ranked)
+
+
+def test_each_control_answers_with_its_own_section_only_within_the_scope(app):
+    """The callbacks of the page's controls (callbacks/monitoring_callbacks.py): each writes its section's
+    outputs only; a value out of range changes nothing; a region outside the caller's scope is refused."""
+    from tests.test_access import _callback
+
+    county = sign_in(app.server.test_client(), "demo_county")
+    state = {"mon-state": {"region": COUNTY.ljust(12, "0"), "lang": "zh"}}
+    cut = _callback(county, "..mon-summary.children", {"mon-period": "2025-08", "mon-min-score": 40}, state, changed=1)
+    answer = cut.get_json()["response"]
+    assert cut.status_code == 200 and set(answer) == {"mon-summary", "mon-drivers", "mon-warnings", "mon-score-note"}
+    assert "≥40" in answer["mon-summary"]["children"] and answer["mon-warnings"]["data"]
+    month = _callback(county, "..mon-map.figure", {"mon-period": "2025-07"}, state).get_json()["response"]
+    assert set(month) == {"mon-map", "mon-trend", "mon-why"}
+    assert month["mon-trend"]["figure"]["__dash_patch_update"] and month["mon-map"]["figure"]["__dash_patch_update"]
+    whatif = _callback(county, "..mon-whatif-summary.children", {"mon-threshold": 9000}, state).get_json()["response"]
+    assert set(whatif) == {"mon-whatif-summary", "mon-whatif-map", "mon-whatif"} and "9,000" in json.dumps(whatif)
+    sample = _callback(county, "mon-sample-body.children", {"mon-size": 12, "mon-seed": 3}, state)
+    assert sample.status_code == 200 and "size=12" in sample.get_data(as_text=True)
+    def unchanged(response) -> bool:
+        return response.status_code == 204 or (response.status_code == 200 and not response.get_json().get("response"))
+    assert unchanged(_callback(county, "..mon-whatif-summary.children", {"mon-threshold": 10}, state))
+    assert unchanged(_callback(county, "..mon-summary.children", {"mon-period": "1999-01", "mon-min-score": 40}, state))
+    assert unchanged(_callback(county, "mon-sample-body.children", {"mon-size": 0, "mon-seed": 3}, state))
+    outside = {"mon-state": {"region": "522732000000", "lang": "zh"}}
+    for output, inputs in (("..mon-summary.children", {"mon-period": "2025-08", "mon-min-score": 40}),
+                           ("..mon-whatif-summary.children", {"mon-threshold": 9000}),
+                           ("mon-sample-body.children", {"mon-size": 12, "mon-seed": 3}),
+                           ("..mon-map.figure", {"mon-period": "2025-07"})):
+        assert _callback(county, output, inputs, outside).status_code == 403, output
+
+
+def test_a_regions_rows_are_read_by_a_range_of_codes_the_index_serves(tiny_storage):
+    """The range condition finds exactly the rows whose village code starts with the prefix (LIKE's rows)."""
+    import sqlalchemy as sa
+
+    from data.store.schema import data_tables
+
+    households = data_tables["households"]
+    with tiny_storage.engine.connect() as connection:
+        villages = sorted(v for (v,) in connection.execute(sa.select(households.c.village_code).distinct()))
+        for prefix in ("52", "5227", COUNTY, villages[0][:9], villages[-1], "529", "11"):
+            by_range = monitoring._read(connection, "income", prefix, ("household_id", "year"))
+            by_like = connection.execute(sa.select(sa.func.count()).select_from(data_tables["income"].join(
+                households, data_tables["income"].c.household_id == households.c.household_id)).where(
+                households.c.village_code.like(prefix + "%"))).scalar()
+            assert len(by_range) == by_like, prefix
+        assert len(monitoring._read(connection, "households", COUNTY, ("household_id",))) > 0

@@ -11,6 +11,8 @@ only, at most ``policy.FIELD_SAMPLE_CAP`` households.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,13 +24,7 @@ from data.compute.build import thresholds_frame
 from data.definitions import codes, metrics, policy
 from data.definitions.access import Access, check
 from data.definitions.contract import label_zh
-from data.definitions.policy import (
-    IDENTIFICATION_TARGET_DAYS,
-    MEASURE_TARGET_DAYS,
-    STABLE_DAYS,
-    STABLE_MONTHS,
-    WARNING_CUT,
-)
+from data.definitions.policy import WARNING_CUT
 from data.read import cube
 from data.store import audit, records
 from data.store.schema import data_tables, regions
@@ -37,6 +33,9 @@ from data.store.storage import Storage
 LIST_LIMIT = 500
 WHATIF_RANGE = (1000, 50000)
 SAMPLE_MAX = design.MAXIMUM  # households at most in one field sample
+# A case's measures are those that started from this many days before its identification (help often starts
+# while a case is being verified): a window of the board's, not the target of policy.MEASURE_TARGET_DAYS.
+MEASURES_BEFORE_DAYS = 30
 
 # Measures that answer each risk type (the policy pairing of docs/domain.md: illness → health and medical
 # help, no labour → the safety net, labour capacity → industry and employment).
@@ -75,19 +74,115 @@ def months(storage: Storage) -> list[str]:
         return []
 
 
+def _starts_with(column, prefix: str):
+    """``column`` starts with ``prefix`` (a code prefix: digits), as a range of values, which an index of the
+    column serves (SQLite's LIKE is served by none: a county's employment read the whole table)."""
+    return sa.and_(column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+
+
 def _read(connection, table: str, prefix: str, columns: tuple[str, ...], where=None) -> pd.DataFrame:
+    """The rows of a household table within the region (records.region_filter's join and rule)."""
     stored = data_tables[table]
     source, condition = records.region_filter(table, prefix)
+    if prefix:
+        village = (stored if table == "households" else data_tables["households"]).c.village_code
+        condition = _starts_with(village, prefix)  # the same rows as region_filter's condition, found by the index
     if where is not None:
         condition = sa.and_(condition, where)
     query = sa.select(*[stored.c[c] for c in columns]).select_from(source).where(condition)
     return pd.DataFrame([tuple(r) for r in connection.execute(query)], columns=list(columns))
 
 
-def _names(connection, prefix: str) -> dict[str, str]:
-    rows = connection.execute(sa.select(regions.c.code, regions.c.name)
-                              .where(regions.c.code.startswith(prefix), regions.c.level.in_(("township", "village"))))
-    return dict(rows.all())
+# -- what the services read, once per data version ---------------------------------------------------
+# The records of a region, its names and the scores of a month are read or computed once per data and
+# records version of a database (every import and rollback writes a new records version: data/ingest/
+# importer.py) and kept in this process, the most recently used first: the sections of the monitoring page,
+# its controls and the API share them. Household rows are filtered by the caller's access after, never here.
+CACHE_ENTRIES = 64
+_cache: OrderedDict[tuple, object] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def clear_caches() -> None:
+    """Forget what was read (the benchmark's cold runs; tests)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _cached(storage: Storage, key: tuple, make):
+    """``make()``, once per data and records version of ``storage``'s database and ``key``."""
+    facts = storage.facts()
+    full = (storage.engine.url.render_as_string(hide_password=True), facts.get("data_version"),
+            facts.get("records_version"), *key)
+    with _cache_lock:
+        if full in _cache:
+            _cache.move_to_end(full)
+            return _cache[full]
+    value = make()
+    with _cache_lock:
+        _cache[full] = value
+        while len(_cache) > CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    return value
+
+
+TABLE_COLUMNS = {  # what the services read of each household table
+    "households": ("household_id", "village_code", "size", "labour_count", "former_poor", "head_name"),
+    "income": ("household_id", "year", "per_capita_net_income", "transfer"),
+    "monitoring": ("household_id", "category", "signal_on", "verified_on", "identified_on", "risk_types",
+                   "risk_status", "eliminated_on"),
+    "assistance": ("household_id", "measure", "started_on"),
+    "members": ("household_id", "health"),
+}
+
+
+def _table(storage: Storage, table: str, prefix: str) -> pd.DataFrame:
+    """The rows of a household table in the region (:data:`TABLE_COLUMNS`; members: only those whose health
+    the score counts), cached (:func:`_cached`); never changed by a caller."""
+    def read():
+        where = data_tables["members"].c.health.in_(sorted(risk.HEALTH_POINTS)) if table == "members" else None
+        with storage.engine.connect() as connection:
+            frame = _read(connection, table, prefix, TABLE_COLUMNS[table], where)
+        if table == "income":
+            frame["year"] = frame["year"].astype(int)
+        return frame
+    return _cached(storage, ("table", table, prefix), read)
+
+
+def _names(storage: Storage, prefix: str) -> dict[str, str]:
+    """The names of the townships and villages in the region, by code (cached)."""
+    def read():
+        with storage.engine.connect() as connection:
+            return dict(connection.execute(sa.select(regions.c.code, regions.c.name).where(
+                _starts_with(regions.c.code, prefix), regions.c.level.in_(("township", "village")))).all())
+    return _cached(storage, ("names", prefix), read)
+
+
+def _lines(storage: Storage) -> pd.DataFrame:
+    """The provinces' monitoring lines (province_code, year, yuan), cached."""
+    def read():
+        with storage.engine.connect() as connection:
+            return thresholds_frame(connection)
+    return _cached(storage, ("lines",), read)
+
+
+def _province_of(storage: Storage, code: str) -> str | None:
+    """The province code of a region (cached)."""
+    def read():
+        with storage.engine.connect() as connection:
+            return connection.execute(sa.select(regions.c.province_code).where(regions.c.code == code)).scalar()
+    return _cached(storage, ("province", code), read)
+
+
+def _provinces(storage: Storage, prefix: str) -> pd.Series:
+    """The province code of each village with households in the region (cached)."""
+    def read():
+        households = data_tables["households"]
+        with storage.engine.connect() as connection:
+            return pd.Series(dict(connection.execute(sa.select(regions.c.code, regions.c.province_code).where(
+                regions.c.code.in_(sa.select(households.c.village_code).distinct().where(
+                    _starts_with(households.c.village_code, prefix))))).all()), dtype=object)
+    return _cached(storage, ("provinces", prefix), read)
 
 
 @dataclass
@@ -99,9 +194,6 @@ class Scored:
     names: dict[str, str]
 
 
-_cache: dict[tuple, Scored] = {}
-
-
 def _scored(storage: Storage, prefix: str, period: str | None) -> Scored:
     """Score every household under ``prefix`` at ``period`` (default: the latest month), cached per data and
     records version (an imported threshold changes the scores)."""
@@ -111,32 +203,25 @@ def _scored(storage: Storage, prefix: str, period: str | None) -> Scored:
     period = period or known[-1]
     if period not in known:
         raise BadRequest(f"月份须在 {known[0]} 至 {known[-1]} 之间 / period must be a month from {known[0]} to {known[-1]}")
-    facts = storage.facts()  # every import and rollback writes a new records version (data/ingest/importer.py)
-    key = (facts.get("data_version"), facts.get("records_version"), prefix, period)
-    if key in _cache:
-        return _cache[key]
+    return _cached(storage, ("scored", prefix, period), lambda: _score(storage, prefix, period, known))
+
+
+def _score(storage: Storage, prefix: str, period: str, known: list[str]) -> Scored:
     month = known.index(period)
     window = known[max(0, month - risk.EMPLOYMENT_MONTHS):month + 1]
-    households_table = data_tables["households"]
+    # Expenses count for the score of month M while they are younger than risk.EXPENSE_GONE_MONTHS: the
+    # month's and the month before's scores need no older ones.
+    oldest = known[max(0, month - risk.EXPENSE_GONE_MONTHS)]
+    expenses, employment = data_tables["expenses"], data_tables["employment"]
     with storage.engine.connect() as connection:
         tables = {
-            "households": _read(connection, "households", prefix, ("household_id", "village_code", "size",
-                                                                   "labour_count", "former_poor", "head_name")),
-            "members": _read(connection, "members", prefix, ("household_id", "health")),
-            "income": _read(connection, "income", prefix, ("household_id", "year", "per_capita_net_income", "transfer")),
             "expenses": _read(connection, "expenses", prefix, ("household_id", "period", "kind", "amount_yuan"),
-                              data_tables["expenses"].c.period <= period),
+                              sa.and_(expenses.c.period <= period, expenses.c.period >= oldest)),
             "employment": _read(connection, "employment", prefix, ("person_id", "household_id", "period", "employed"),
-                                data_tables["employment"].c.period.in_(window)),
-            "monitoring": _read(connection, "monitoring", prefix, ("household_id", "identified_on", "risk_status",
-                                                                   "eliminated_on")),
+                                employment.c.period.in_(window)),
         }
-        provinces = dict(connection.execute(sa.select(regions.c.code, regions.c.province_code).where(
-            regions.c.code.in_(sa.select(households_table.c.village_code).distinct().where(
-                households_table.c.village_code.startswith(prefix))))).all())
-        limits = thresholds_frame(connection)
-        names = _names(connection, prefix)
-    prepared = risk.prepare(tables, pd.Series(provinces, dtype=object), limits, tuple(known))
+    tables.update({name: _table(storage, name, prefix) for name in ("households", "members", "income", "monitoring")})
+    prepared = risk.prepare(tables, _provinces(storage, prefix), _lines(storage), tuple(known))
     under, _ = risk.monitoring_status(prepared.households.index, tables["monitoring"], tuple(known))
     now = risk.features(prepared, month)
     frame = now.join(risk.points(now))
@@ -148,11 +233,7 @@ def _scored(storage: Storage, prefix: str, period: str | None) -> Scored:
     frame["township_code"] = township_of(households["village_code"])
     frame["former_poor"] = households["former_poor"]
     frame["head_name"] = tables["households"].set_index("household_id")["head_name"]
-    result = Scored(frame, period, names)
-    if len(_cache) > 32:
-        _cache.clear()
-    _cache[key] = result
-    return result
+    return Scored(frame, period, _names(storage, prefix))
 
 
 HOUSEHOLD_LISTS = ("households", "overdue_cases", "mismatches", "exits")
@@ -210,22 +291,23 @@ def _warnings(storage: Storage, access: Access, code: str, period: str | None = 
 
 # -- the identification-to-assistance board ---------------------------------------------------------
 def _cases(storage: Storage, prefix: str, as_of: dt.date) -> pd.DataFrame:
-    """The region's cases with their timelines (:func:`timeline`)."""
-    with storage.engine.connect() as connection:
-        monitoring = _read(connection, "monitoring", prefix, ("household_id", "category", "signal_on", "verified_on",
-                                                              "identified_on", "risk_types", "risk_status",
-                                                              "eliminated_on"))
-        assistance = _read(connection, "assistance", prefix, ("household_id", "measure", "started_on"))
-        households = _read(connection, "households", prefix, ("household_id", "village_code", "head_name",
-                                                              "labour_count"))
-    return timeline(monitoring, assistance, households, as_of)
+    """The region's cases with their timelines (:func:`timeline`), cached; never changed by a caller."""
+    return _cached(storage, ("cases", prefix, as_of, *targets().values()), lambda: timeline(
+        _table(storage, "monitoring", prefix), _table(storage, "assistance", prefix),
+        _table(storage, "households", prefix)[["household_id", "village_code", "head_name", "labour_count"]], as_of))
+
+
+def targets() -> dict[str, int]:
+    """The board's targets in days, as it counts with them (data/definitions/policy.py): from the first
+    signal to identification, and from identification to the first measure."""
+    return {"identification_days": policy.IDENTIFICATION_TARGET_DAYS, "measure_days": policy.MEASURE_TARGET_DAYS}
 
 
 def timeline(monitoring: pd.DataFrame, assistance: pd.DataFrame, households: pd.DataFrame,
              as_of: dt.date) -> pd.DataFrame:
     """Each case with its timeline (signal, verified, identified, first measure, eliminated), the days
-    between, and whether it is overdue at ``as_of``. A case's measures are those that started from
-    30 days before its identification until the household's next case."""
+    between, and whether it is overdue at ``as_of`` (against :func:`targets`). A case's measures are those
+    that started from :data:`MEASURES_BEFORE_DAYS` before its identification until the household's next case."""
     monitoring, assistance = monitoring.copy(), assistance.copy()
     for column in ("signal_on", "verified_on", "identified_on", "eliminated_on"):
         monitoring[column] = pd.to_datetime(monitoring[column])
@@ -234,38 +316,63 @@ def timeline(monitoring: pd.DataFrame, assistance: pd.DataFrame, households: pd.
     frame = frame.sort_values(["household_id", "identified_on"]).reset_index(drop=True)
     frame["next_case"] = frame.groupby("household_id")["identified_on"].shift(-1)
     joined = frame.reset_index().merge(assistance, on="household_id")
-    joined = joined[(joined["started_on"] >= joined["identified_on"] - pd.Timedelta(days=MEASURE_TARGET_DAYS))
+    joined = joined[(joined["started_on"] >= joined["identified_on"] - pd.Timedelta(days=MEASURES_BEFORE_DAYS))
                     & (joined["next_case"].isna() | (joined["started_on"] < joined["next_case"]))]
     frame["first_measure_on"] = joined.groupby("index")["started_on"].min()
-    frame["measures"] = joined.groupby("index")["measure"].agg(lambda m: sorted(set(m)))
-    frame["measures"] = frame["measures"].apply(lambda m: m if isinstance(m, list) else [])
+    frame["measures"] = _measure_lists(joined, len(frame))
     end = pd.Timestamp(as_of)
     frame["days_to_identify"] = (frame["identified_on"] - frame["signal_on"]).dt.days
     frame["days_to_measure"] = (frame["first_measure_on"] - frame["identified_on"]).dt.days
     waiting = (end - frame["identified_on"]).dt.days
-    frame["overdue_identification"] = frame["days_to_identify"] > IDENTIFICATION_TARGET_DAYS
+    limits = targets()
+    frame["overdue_identification"] = frame["days_to_identify"] > limits["identification_days"]
     frame["overdue_measure"] = np.where(frame["first_measure_on"].notna(),
-                                        frame["days_to_measure"] > MEASURE_TARGET_DAYS, waiting > MEASURE_TARGET_DAYS)
+                                        frame["days_to_measure"] > limits["measure_days"],
+                                        waiting > limits["measure_days"])
     frame["overdue"] = frame["overdue_identification"] | frame["overdue_measure"]
     frame["township_code"] = township_of(frame["village_code"])
     frame["month"] = frame["identified_on"].dt.strftime("%Y-%m")
     return frame
 
 
+def _measure_lists(joined: pd.DataFrame, cases: int) -> list[list[str]]:
+    """The distinct measures of each case (``joined``: its rows by case number ``index``), sorted; [] for
+    a case without."""
+    distinct = joined[["index", "measure"]].drop_duplicates().sort_values(["index", "measure"], kind="stable")
+    numbers, starts = np.unique(distinct["index"].to_numpy(), return_index=True)
+    lists: list[list[str]] = [[] for _ in range(cases)]
+    for number, measures in zip(numbers, np.split(distinct["measure"].to_numpy(dtype=object), starts[1:])):
+        lists[number] = measures.tolist()
+    return lists
+
+
 def township_board(frame: pd.DataFrame, names: dict[str, str]) -> list[dict]:
     """Per township: cases, median and 90th-percentile days to identify and to the first measure, overdue counts."""
-    townships = []
-    for township, group in frame.groupby("township_code"):
-        townships.append({
-            "code": township, "name": names.get(township, township), "cases": len(group),
-            "median_days_to_identify": _quantile(group["days_to_identify"], 0.5),
-            "p90_days_to_identify": _quantile(group["days_to_identify"], 0.9),
-            "median_days_to_measure": _quantile(group["days_to_measure"], 0.5),
-            "p90_days_to_measure": _quantile(group["days_to_measure"], 0.9),
-            "overdue_identification": int(group["overdue_identification"].sum()),
-            "overdue_measure": int(group["overdue_measure"].sum()),
-        })
-    return townships
+    if frame.empty:
+        return []
+    groups = frame.groupby("township_code", sort=True)
+    table = pd.DataFrame({"cases": groups.size(),
+                          "overdue_identification": groups["overdue_identification"].sum(),
+                          "overdue_measure": groups["overdue_measure"].sum()})
+    for column in ("days_to_identify", "days_to_measure"):
+        for name, share in (("median", 0.5), ("p90", 0.9)):
+            table[f"{name}_{column}"] = _group_quantile(frame, "township_code", column, share)
+    return [{"code": township, "name": names.get(township, township), "cases": int(row["cases"]),
+             **{f"{name}_{column}": None if pd.isna(row[f"{name}_{column}"]) else float(row[f"{name}_{column}"])
+                for column in ("days_to_identify", "days_to_measure") for name in ("median", "p90")},
+             "overdue_identification": int(row["overdue_identification"]),
+             "overdue_measure": int(row["overdue_measure"])}
+            for township, row in table.iterrows()]
+
+
+def _group_quantile(frame: pd.DataFrame, by: str, column: str, share: float) -> pd.Series:
+    """:func:`_quantile` of ``column`` in each group of ``by`` at once (a group without values: absent)."""
+    values = frame[[by, column]].dropna().sort_values([by, column], kind="stable")
+    groups = values.groupby(by, sort=False)[column]
+    size, position = groups.transform("size").to_numpy(), groups.cumcount().to_numpy()
+    wanted = np.maximum(np.ceil(size * share).astype(int) - 1, 0)  # numpy's inverted_cdf: X(ceil(n·share))
+    chosen = values[position == wanted]
+    return chosen.set_index(by)[column].astype(float)
 
 
 def _as_of(known: list[str]) -> dt.date:
@@ -287,14 +394,13 @@ def _board(storage: Storage, access: Access, code: str) -> dict:
     frame = _cases(storage, prefix, as_of)
     if known:
         frame = frame[frame["month"] >= known[0]]
-    with storage.engine.connect() as connection:
-        names = _names(connection, prefix)
+    names = _names(storage, prefix)
     townships = township_board(frame, names)
     overdue = frame[frame["overdue"]]
     heat = overdue.groupby(["township_code", "month"]).size()
     shown, mode = records.visible(access, overdue.sort_values("identified_on", ascending=False))
     return {"region": {k: region[k] for k in ("code", "name", "level")}, "as_of": as_of.isoformat(),
-            "targets": {"identification_days": IDENTIFICATION_TARGET_DAYS, "measure_days": MEASURE_TARGET_DAYS},
+            "targets": targets(),
             "cases": len(frame), "overdue": len(overdue), "townships": townships,
             "heat": [{"township": t, "township_name": names.get(t, t), "month": m, "overdue": int(n)}
                      for (t, m), n in heat.items()],
@@ -334,17 +440,13 @@ def _checks(storage: Storage, access: Access, code: str) -> dict:
     region, prefix = _region(storage, access, code)
     known = months(storage)
     frame = _cases(storage, prefix, _as_of(known))
-    with storage.engine.connect() as connection:
-        names = _names(connection, prefix)
-        income = _read(connection, "income", prefix, ("household_id", "year", "per_capita_net_income"))
-        limits = thresholds_frame(connection)
-        province = connection.execute(sa.select(regions.c.province_code).where(regions.c.code == region["code"])).scalar()
+    names, income, limits = _names(storage, prefix), _table(storage, "income", prefix), _lines(storage)
+    province = _province_of(storage, region["code"])
     with_measures = frame[frame["measures"].map(len) > 0].copy()
     with_measures["unmatched"] = [unmatched(r, m, lc) for r, m, lc in
                                   zip(with_measures["risk_types"], with_measures["measures"], with_measures["labour_count"])]
     mismatched = with_measures[with_measures["unmatched"].map(len) > 0]
     eliminated = frame[(frame["risk_status"] == "eliminated") & frame["eliminated_on"].notna()].copy()
-    income["year"] = income["year"].astype(int)
     lines = limits.set_index(["province_code", "year"])["yuan"] if province else pd.Series(dtype=float)
     # Each exit's latest income known by the year of its elimination, against that year's line.
     known = eliminated[["household_id", "eliminated_on"]].reset_index().merge(income, on="household_id")
@@ -356,8 +458,8 @@ def _checks(storage: Storage, access: Access, code: str) -> dict:
     reasons = {case: [] for case in eliminated.index}
     for case, row in below.iterrows():
         reasons[case].append(f"{row['year']}年人均纯收入{row['per_capita_net_income']:,.0f}元，低于监测线{line[case]:,.0f}元")
-    for case, days in helped[helped < STABLE_DAYS].items():
-        reasons[case].append(f"帮扶{days}天即标注风险消除（不足{STABLE_MONTHS}个月）")
+    for case, days in helped[helped < policy.STABLE_DAYS].items():
+        reasons[case].append(f"帮扶{days}天即标注风险消除（不足{policy.STABLE_MONTHS}个月）")
     eliminated["reasons"] = pd.Series(reasons, dtype=object)
     flagged = eliminated[eliminated["reasons"].map(len) > 0]
     matched_rows, mode = records.visible(access, mismatched)
@@ -380,12 +482,9 @@ def whatif(storage: Storage, access: Access, code: str, threshold: float | None,
         raise BadRequest(f"threshold 须在 {WHATIF_RANGE[0]}–{WHATIF_RANGE[1]} 元之间 / threshold must be within "
                          f"{WHATIF_RANGE[0]}–{WHATIF_RANGE[1]} yuan")
     region, prefix = _region(storage, access, code)
-    with storage.engine.connect() as connection:
-        income = _read(connection, "income", prefix, ("household_id", "year", "per_capita_net_income"))
-        households = _read(connection, "households", prefix, ("household_id", "village_code", "size"))
-        limits = thresholds_frame(connection)
-        province = connection.execute(sa.select(regions.c.province_code).where(regions.c.code == region["code"])).scalar()
-    income["year"] = income["year"].astype(int)
+    income = _table(storage, "income", prefix)[["household_id", "year", "per_capita_net_income"]]
+    households = _table(storage, "households", prefix)[["household_id", "village_code", "size"]]
+    limits, province = _lines(storage), _province_of(storage, region["code"])
     years = sorted(income["year"].unique())
     if not years:
         raise NoData("尚无收入数据 / no income data yet")
@@ -491,8 +590,7 @@ def _field_sample(storage: Storage, access: Access, code: str, size: int | None,
         size = min(design.default_size(strata, len(frame)) if size is None else size, cap) or None  # 0: none to draw
     drawn = design.draw(frame, size, seed)
     sample = frame.loc[drawn["chosen"] if mode != "hidden" else []]
-    with storage.engine.connect() as connection:
-        names = _names(connection, prefix)
+    names = _names(storage, prefix)
     rows = [{"township": names.get(r["township_code"]), **_case_row(r, names),
              "risk_status_zh": label_zh("monitoring", "risk_status", r["risk_status"])}
             for r in sample.sort_values(["township_code", "category", "household_id"]).to_dict("records")]
