@@ -36,6 +36,7 @@ def _geography() -> pd.DataFrame:
 
 # The fixtures below give households without a labour count and employment without a person.
 SHORT = {"households": ("household_id", "village_code", "size", "former_poor"),
+         "collaboration": COLUMNS["collaboration"][:9],  # the seven quantities before issue 18's additions
          "employment": ("household_id", "period", "employed", "location", "mode", "monthly_wage")}
 
 

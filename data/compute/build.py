@@ -64,7 +64,7 @@ def periods_of(connection) -> Periods:
 
 
 YEARLY_TABLES = {"income": "income", "industry": "projects", "funds": "funds", "collaboration": "collaboration",
-                 "teams": "teams"}
+                 "teams": "teams", "targeted": "targeted_assistance"}
 
 
 def latest_periods(connection, periods: Periods) -> dict[str, str]:
@@ -89,6 +89,7 @@ def counties_with_data(connection) -> list[str]:
         sa.select(regions.c.county_code).where(regions.c.code.in_(sa.select(t["teams"].c.village_code).distinct())),
         sa.select(t["projects"].c.county_code).distinct(),
         sa.select(t["funds"].c.county_code).distinct(),
+        sa.select(t["targeted_assistance"].c.county_code).distinct(),
         sa.select(regions.c.county_code).where(regions.c.code.in_(sa.select(t["collaboration"].c.west_code))),
     ]
     found = set()
@@ -97,14 +98,19 @@ def counties_with_data(connection) -> list[str]:
     return sorted(found)
 
 
+# Tables that feed no figure of the cube: region flags, events, and who is paired with whom and what the
+# agreements promise (read as they are by the collaboration pages: data/store/collaboration.py).
+NO_FIGURES = ("regions", "events", "pairings", "collaboration_targets", "field_verification")  # field checks: issue 19
+
+
 def counties_of_records(connection, table: str, frame: pd.DataFrame) -> set[str]:
     """The counties whose cube rows the records of ``frame`` (rows of an interchange table) feed."""
-    if table in ("regions", "events") or frame.empty:  # events feed no figure: the pages read them as they are
+    if table in NO_FIGURES or frame.empty:  # the pages read these as they are
         return set()
     if table == "thresholds":  # a province's line scores every household of the province: its counties with data
         provinces = {code[:2] for code in frame["province_code"].dropna()}  # a code's first two digits: its province
         return {county for county in counties_with_data(connection) if county[:2] in provinces}
-    if table in ("projects", "funds"):
+    if table in ("projects", "funds", "targeted_assistance"):
         codes = frame["county_code"]
     elif table in ("households", "teams", "collaboration"):
         codes = frame["west_code" if table == "collaboration" else "village_code"]
@@ -146,6 +152,7 @@ COLUMNS = {
     "funds": ("county_code", "year", "use", "allocated", "spent"),
     "collaboration": ("west_code", "year", *metrics.COLLABORATION),
     "teams": ("village_code", "year", "team_size", "dispatch_level", "days_on_site"),
+    "targeted_assistance": ("county_code", "year", *metrics.TARGETED),
 }
 
 
@@ -169,7 +176,7 @@ def read_partition(connection, counties: list[str]) -> tuple[dict[str, pd.DataFr
         query = sa.select(*[table.c[c] for c in columns])
         if name == "households":
             query = query.where(table.c.village_code.in_(villages))
-        elif name in ("projects", "funds"):
+        elif name in ("projects", "funds", "targeted_assistance"):
             query = query.where(table.c.county_code.in_(counties))
         elif name == "collaboration":
             query = query.where(table.c.west_code.in_(counties))
@@ -339,7 +346,7 @@ def build(storage: Storage, access: Access, counties: list[str] | None = None, e
 
 def after_import(storage: Storage, access: Access, table: str, counties: list[str]) -> dict | None:
     """Rebuild the figures an accepted import changed (region flags feed no figure); the build summary."""
-    return None if table in ("regions", "events") else build(storage, access, counties)
+    return None if table in NO_FIGURES else build(storage, access, counties)
 
 
 def _county(storage: Storage, access: Access, code: str) -> str:

@@ -26,12 +26,16 @@ from data.definitions.metrics import (
     LOCATIONS,
     MODES,
     STATUSES,
+    TARGETED,
 )
 from data.definitions.policy import WARNING_CUT
 
 LEVEL_ORDER = ("village", "township", "county", "city", "province", "nation")  # bottom up
 PARENT_LEVELS = ("city", "province")
 INDEX = ["code", "period"]
+
+
+_NO_TARGETED = pd.DataFrame(columns=["county_code", "year", *TARGETED])  # a partition read without the table
 
 
 @dataclass(frozen=True)
@@ -263,8 +267,17 @@ def fund_measures(funds: pd.DataFrame) -> pd.DataFrame:
 
 
 def collaboration_measures(collaboration: pd.DataFrame) -> pd.DataFrame:
+    """Per region and year; a quantity a row leaves empty (a file of the seven first quantities) is no data."""
     rows = collaboration.assign(code=collaboration["west_code"], period=collaboration["year"].astype(int).astype(str))
-    return _sum_by(rows, INDEX, {f"ew_{field}": pd.to_numeric(rows[field]) for field in COLLABORATION})
+    missing = pd.Series(np.nan, index=rows.index)
+    return _sum_by(rows, INDEX, {f"ew_{field}": pd.to_numeric(rows[field]) if field in rows else missing
+                                 for field in COLLABORATION})
+
+
+def targeted_measures(targeted: pd.DataFrame) -> pd.DataFrame:
+    """Central units' targeted assistance per county and year (all units of a county together)."""
+    rows = targeted.assign(code=targeted["county_code"], period=targeted["year"].astype(int).astype(str))
+    return _sum_by(rows, INDEX, {f"ta_{field}": pd.to_numeric(rows[field]) for field in TARGETED})
 
 
 def team_measures(teams: pd.DataFrame) -> pd.DataFrame:
@@ -415,7 +428,8 @@ def partition_cube(tables: dict[str, pd.DataFrame], geography: pd.DataFrame, thr
     year = _merge_rows([
         income_measures(households, tables["income"], tables["monitoring"], geography["province_code"], thresholds),
         project_measures(tables["projects"]), fund_measures(tables["funds"]),
-        collaboration_measures(tables["collaboration"]), team_measures(tables["teams"])])
+        collaboration_measures(tables["collaboration"]), team_measures(tables["teams"]),
+        targeted_measures(tables.get("targeted_assistance", _NO_TARGETED))])
     levels = ("township", "county")
     frames = {}
     for grain, frame in (("month", month), ("year", year)):

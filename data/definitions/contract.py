@@ -35,6 +35,9 @@ class Column:
     # scientific notation, never a spreadsheet number of more than 15 digits (Excel has rounded it).
     identifier: bool = False
     length: int = 64  # the most characters of a str value (free text such as a note or a source: longer)
+    # What an empty cell means, where it is not "missing": a key column that one kind of row leaves empty
+    # (pairings: the unit of an East–West pair, the eastern region of a central unit's) is stored as this.
+    default: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,38 @@ class TableSpec:
 
 
 YEAR = dict(minimum=2000, maximum=2100)
+VERDICTS = ("true", "false", "unknown")  # a field-check answer (issue 19): empty is unknown too (not asked, not applicable)
+# The collaboration table's quantities added by issue 18 (DATA_CONTRACT.md), after the seven it had.
+_COLLABORATION_ADDED = (
+    ("social_aid", "社会帮扶资金", "money", "social donations of money and goods (社会帮扶资金/捐赠款物), yuan"),
+    ("talent_received", "西部赴东部挂职/交流", "int", "western cadres and professionals sent east"),
+    ("people_trained", "培训人数", "int", "cadres and technical staff trained"),
+    ("parks_built", "共建产业园区", "int", "industrial parks built together"),
+    ("workers_helped", "帮助农村劳动力就业", "int", "rural workers helped into jobs: to the east, in the "
+                                                 "province and elsewhere"),
+    ("former_poor", "其中脱贫人口", "int", "of the workers helped: former-poor people"),
+    ("to_east", "到东部就业", "int", "of the workers helped: into jobs in the eastern partner"),
+    ("in_province", "省内就近就业", "int", "of the workers helped: into jobs within their own province"),
+    ("consumption_bought", "采购农产品", "money", "western produce bought (消费帮扶), yuan"),
+    ("consumption_sold", "帮助销售农产品", "money", "western produce helped to sell, yuan"),
+    ("pairings_township", "乡镇结对", "int", "township pairs (乡镇结对)"),
+    ("pairings_village", "村企/村村结对", "int", "village–enterprise and village–village pairs"),
+    ("pairings_school", "学校结对", "int", "school pairs"),
+    ("pairings_hospital", "医院结对", "int", "hospital pairs"),
+)
+COLLABORATION_QUANTITIES = ("fiscal_aid", "cadres_sent", "talent_sent", "enterprises_landed", "investment",
+                            "labour_transferred", "consumption_sales", *(c[0] for c in _COLLABORATION_ADDED))
+COLLABORATION_MONEY = ("fiscal_aid", "investment", "consumption_sales", "social_aid", "consumption_bought",
+                       "consumption_sold")
+PAIRING_KINDS = ("east_west", "targeted")
+_TARGETED = (
+    ("funds_direct", "直接投入帮扶资金", "money"), ("funds_introduced", "引进帮扶资金", "money"),
+    ("cadres_seconded", "挂职干部", "int"), ("cadres_in_villages", "驻村干部", "int"),
+    ("officials_trained", "培训基层干部", "int"), ("technicians_trained", "培训技术人员", "int"),
+    ("produce_bought", "购买农产品", "money"), ("produce_sold", "帮助销售农产品", "money"),
+    ("projects", "帮扶项目数", "int"),
+)
+TARGETED_QUANTITIES = tuple(c[0] for c in _TARGETED)
 TABLES: dict[str, TableSpec] = {t.name: t for t in (
     TableSpec("households", "农户", ("household_id",), (
         Column("household_id", "户编码", "str", identifier=True),
@@ -156,6 +191,38 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
         Column("investment", "实际投资额", "money"),
         Column("labour_transferred", "劳务协作转移就业", "int"),
         Column("consumption_sales", "消费帮扶金额", "money"),
+        # Added by issue 18: optional, so that a file of the seven quantities above still imports.
+        *[Column(name, zh, kind, required=False, note=note) for name, zh, kind, note in _COLLABORATION_ADDED],
+    )),
+    # Issue 18: who is paired with whom since when, what the agreements promise, what central units do.
+    TableSpec("pairings", "结对关系", ("east_region", "west_code", "kind", "unit"), (
+        Column("east_region", "东部地区", "str", required=False, default="",
+               note="a name (广东省, 广东省佛山市) or a code, as the collaboration table writes it; empty for a "
+                    "central unit's targeted assistance"),
+        Column("west_code", "西部地区代码", "code", note="a province, prefecture or county (targeted: a county)"),
+        Column("kind", "协作类型", "enum", values=PAIRING_KINDS),
+        Column("unit", "帮扶单位", "str", required=False, default="", length=100,
+               note="targeted assistance: the central unit's name; empty for an East–West pair"),
+        # East–West pairing began in 1996 (闽宁, 沪滇): a pairing's years reach back before the records' 2000.
+        Column("start_year", "结对起始年度", "year", minimum=1990, maximum=2100),
+        Column("end_year", "结对终止年度", "year", required=False, minimum=1990, maximum=2100,
+               note="empty: still in force"),
+        Column("note", "说明", "str", required=False, length=200, note="source or remark (free text)"),
+    )),
+    TableSpec("collaboration_targets", "协作协议指标", ("east_region", "west_code", "year", "indicator"), (
+        Column("east_region", "东部地区", "str"),
+        Column("west_code", "西部地区代码", "code"),
+        Column("year", "年度", "year", **YEAR),
+        Column("indicator", "指标", "enum", values=COLLABORATION_QUANTITIES,
+               note="a quantity of the collaboration table (its English column name or Chinese header)"),
+        Column("target", "目标值", "money",
+               note="in the indicator's unit: yuan for funds, investment and sales, else people or units"),
+    )),
+    TableSpec("targeted_assistance", "定点帮扶", ("unit", "county_code", "year"), (
+        Column("unit", "帮扶单位", "str", length=100, note="the central unit's name"),
+        Column("county_code", "县代码", "code"),
+        Column("year", "年度", "year", **YEAR),
+        *[Column(name, zh, kind) for name, zh, kind in _TARGETED],
     )),
     TableSpec("teams", "驻村工作队", ("village_code", "year"), (
         Column("village_code", "村代码", "code"),
@@ -180,6 +247,19 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
         Column("kind", "类型", "enum", values=EVENT_KINDS),
         Column("started_on", "开始日期", "date"),
         Column("ended_on", "结束日期", "date", required=False, note="empty: still going on"),
+        Column("note", "说明", "str", required=False, length=200,
+               note="free text (an ID or phone number in it is stored masked)"),
+    )),
+    # Issue 19: what the field check found in each household of a sample (data/compute/verification.py).
+    TableSpec("field_verification", "实地核查结果", ("sample_id", "household_id"), (
+        Column("sample_id", "样本编码", "str", identifier=True, note="names the field check (one sample of a county)"),
+        Column("household_id", "户编码", "str", identifier=True),
+        Column("visited_on", "核查日期", "date"),
+        *[Column(name, zh, "enum", required=False, values=VERDICTS, note=note) for name, zh, note in (
+            ("correctly_identified", "识别准确", "a household in the register: rightly identified"),
+            ("should_be_monitored", "应纳未纳", "a household outside the register that should be monitored (漏评)"),
+            ("wrongly_exited", "错误退出", "a household whose risk was eliminated: wrongly exited (错退)"),
+            ("satisfied", "群众认可", "the household approves of the assistance work (认可度)"))],
         Column("note", "说明", "str", required=False, length=200,
                note="free text (an ID or phone number in it is stored masked)"),
     )),
@@ -210,7 +290,8 @@ def spec_of(name: str) -> TableSpec:
 
 # Import order: a table's references are loaded before it.
 INTERCHANGE = ("regions", "households", "members", "monitoring", "assistance", "income", "expenses", "employment",
-               "projects", "funds", "collaboration", "teams", "thresholds", "events")
+               "projects", "funds", "collaboration", "pairings", "collaboration_targets", "targeted_assistance",
+               "teams", "thresholds", "events", "field_verification")
 LOAD_ORDER = INTERCHANGE[1:]
 
 # The official Chinese term of every enumerated value (reference/glossary.csv where it has one). Imports
@@ -248,8 +329,13 @@ LABELS_BY_COLUMN_ZH = {
     ("regions", "level"): {"province": "省", "city": "市", "county": "县", "township": "乡", "village": "村"},
     ("regions", "urban_rural"): {"111": "主城区", "112": "城乡结合区", "121": "镇中心区", "122": "镇乡结合区",
                                  "123": "特殊区域", "210": "乡中心区", "220": "村庄"},
+    ("pairings", "kind"): {"east_west": "东西部协作", "targeted": "定点帮扶"},
+    # An agreement's indicator is a collaboration column: its header is the term (in_province: 省内就近就业).
+    ("collaboration_targets", "indicator"): {q: TABLES["collaboration"].column(q).zh for q in COLLABORATION_QUANTITIES},
     ("events", "kind"): {"flood": "洪涝灾害", "drought": "干旱灾害", "earthquake": "地震灾害", "landslide": "滑坡灾害",
                          "epidemic": "疫情", "other": "其他"},
+    **{("field_verification", c): {"true": "是", "false": "否", "unknown": "不详"}
+       for c in ("correctly_identified", "should_be_monitored", "wrongly_exited", "satisfied")},
 }
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from data.definitions.contract import RISK_TYPES, TABLES, label_zh
 from data.definitions.policy import (
+    IDENTIFICATION_TARGET_DAYS,
     INDUSTRY_SHARE_LINE,
     MEASURE_TARGET_DAYS,
     WARNING_CUT,
@@ -28,18 +29,20 @@ from data.definitions.policy import (
 THEMES = {"monitoring": ("监测帮扶", "Monitoring"), "warning": ("监测预警", "Early warning"), "income": ("收入", "Income"),
           "employment": ("务工就业", "Employment"), "industry": ("产业帮扶", "Industry"),
           "funds": ("衔接资金", "Connection funds"), "collaboration": ("东西部协作", "East–West collaboration"),
-          "teams": ("驻村帮扶", "Village teams")}
+          "teams": ("驻村帮扶", "Village teams"), "targeted": ("定点帮扶", "Targeted assistance")}
 UNITS = {"户": "households", "人": "people", "元": "yuan", "%": "%", "天": "days", "个": "projects",
-         "支": "teams", "家": "enterprises", "元/人": "yuan per person", "百分点": "points"}
+         "支": "teams", "家": "enterprises", "元/人": "yuan per person", "百分点": "points",
+         "处": "parks", "对": "pairs"}
 # Records each theme is computed from, and the finest level at which it exists.
 SOURCES = {"monitoring": (("households", "monitoring", "assistance"), "village"),
            "warning": (("households", "members", "income", "expenses", "employment", "monitoring"), "village"),
            "income": (("households", "income", "monitoring"), "village"),
            "employment": (("households", "employment"), "village"),
            "industry": (("projects",), "county"), "funds": (("funds",), "county"),
-           "collaboration": (("collaboration",), "county"), "teams": (("teams",), "village")}
+           "collaboration": (("collaboration",), "county"), "teams": (("teams",), "village"),
+           "targeted": (("targeted_assistance",), "county")}
 GRAIN = {"monitoring": "month", "warning": "month", "employment": "month", "income": "year", "industry": "year", "funds": "year",
-         "collaboration": "year", "teams": "year"}
+         "collaboration": "year", "teams": "year", "targeted": "year"}
 KINDS = ("count", "sum", "ratio", "growth", "quantile")
 # Enumerations the metrics break down by, as the data contract declares them.
 CATEGORIES = TABLES["monitoring"].column("category").values
@@ -108,7 +111,7 @@ def _m(code, zh, en, theme, kind, unit, definition_zh, definition_en, **more) ->
 
 
 WORSE, BETTER = "higher_worse", "higher_better"
-MONITORED = "identified on or before the end of the month (a case stays a 监测对象 after its risk is eliminated)"
+MONITORED = "identified on or before the end of the month (a case stays monitored after its risk is eliminated)"
 _monitoring = [
     _m("monitored_households", "监测对象户数", "Monitored households", "monitoring", "count", "户",
        "截至月末已识别纳入监测的户数（含风险已消除户）", f"Households {MONITORED}.", direction=WORSE),
@@ -157,7 +160,7 @@ _monitoring = [
        "(the lower middle value when the count is even).",
        quantile=0.5, distribution="days_to_assistance", direction=WORSE, target=MEASURE_TARGET_DAYS,
        target_note=f"识别后{MEASURE_TARGET_DAYS}天内落实首项帮扶措施（与超期看板同一口径）；"
-                   "“从发现到帮扶约半个月” [T15]; “识别认定时间缩短到15天以内” [T11]"),
+                   f"“从发现到帮扶约半个月” [T15]; “识别认定时间缩短到{IDENTIFICATION_TARGET_DAYS}天以内” [T11]"),
     _m("p90_days_to_assistance", "识别到帮扶天数（90分位）", "Days from identification to first measure (90th pct.)",
        "monitoring", "quantile", "天", "同上，第90百分位数", "As above, the 90th percentile.",
        quantile=0.9, distribution="days_to_assistance", direction=WORSE),
@@ -298,7 +301,7 @@ _industry = [
     _m("project_jobs", "项目带动就业人数", "Jobs created by projects", "industry", "sum", "人", "项目带动就业人数合计",
        "Jobs created by the projects.", direction=BETTER),
     _m("project_households_linked", "联农带农户数", "Households linked to projects", "industry", "sum", "户",
-       "项目联农带农户数合计", "Households linked to the projects (联农带农).", direction=BETTER),
+       "项目联农带农户数合计", "Households linked to the projects' benefits (farmer-linking).", direction=BETTER),
     _m("project_output", "项目产值", "Output value of projects", "industry", "sum", "元", "项目产值合计",
        "Output value of the projects.", direction=BETTER),
 ]
@@ -325,13 +328,48 @@ _COLLABORATION_EN = {"fiscal_aid": ("Fiscal aid", "元"), "cadres_sent": ("Cadre
                      "talent_sent": ("Technical talent sent", "人"),
                      "enterprises_landed": ("Enterprises landed", "家"), "investment": ("Investment landed", "元"),
                      "labour_transferred": ("Labour transferred into jobs", "人"),
-                     "consumption_sales": ("Consumption assistance sales", "元")}
+                     "consumption_sales": ("Consumption assistance sales", "元"),
+                     # issue 18
+                     "social_aid": ("Social assistance funds", "元"),
+                     "talent_received": ("Western cadres and talent received in the east", "人"),
+                     "people_trained": ("People trained", "人"), "parks_built": ("Industrial parks built together", "处"),
+                     "workers_helped": ("Rural workers helped into jobs", "人"),
+                     "former_poor": ("Of which former-poor people", "人"),
+                     "to_east": ("Workers into jobs in the east", "人"),
+                     "in_province": ("Workers into jobs in their own province", "人"),
+                     "consumption_bought": ("Western produce bought", "元"),
+                     "consumption_sold": ("Western produce helped to sell", "元"),
+                     "pairings_township": ("Township pairs", "对"), "pairings_village": ("Village–enterprise and village pairs", "对"),
+                     "pairings_school": ("School pairs", "对"), "pairings_hospital": ("Hospital pairs", "对")}
 _collaboration = [
-    _m(f"ew_{field}", zh, en, "collaboration", "count" if unit in ("人", "家") else "sum", unit,
-       f"东西部协作：{zh}（结对到地市的记录计入地市及以上）",
-       f"East–West collaboration: {en.lower()} (pairs with a prefecture count from the prefecture up).",
-       direction=BETTER)
-    for field, zh, (en, unit) in ((f, TABLES["collaboration"].column(f).zh, _COLLABORATION_EN[f]) for f in COLLABORATION)]
+    *[_m(f"ew_{field}", zh, en, "collaboration", "count" if unit in ("人", "家") else "sum", unit,
+         f"东西部协作：{zh}（结对到地市的记录计入地市及以上）",
+         f"East–West collaboration: {en[0].lower() + en[1:]} (pairs with a prefecture count from the prefecture up).",
+         direction=BETTER)
+      for field, zh, (en, unit) in ((f, TABLES["collaboration"].column(f).zh, _COLLABORATION_EN[f]) for f in COLLABORATION)],
+    _m("ew_former_poor_share", "协作帮助就业中脱贫人口占比", "Share of former-poor people among workers helped",
+       "collaboration", "ratio", "%", "其中脱贫人口 ÷ 帮助农村劳动力就业",
+       "Of which former-poor people ÷ rural workers helped into jobs.", numerator=("ew_former_poor",),
+       denominator=("ew_workers_helped",), factor=100, direction=BETTER),
+    _m("ew_to_east_share", "协作帮助就业中到东部就业占比", "Share of workers helped into jobs in the east",
+       "collaboration", "ratio", "%", "到东部就业 ÷ 帮助农村劳动力就业",
+       "Workers into jobs in the east ÷ rural workers helped into jobs.", numerator=("ew_to_east",),
+       denominator=("ew_workers_helped",), factor=100),
+]
+
+# Central units' targeted assistance (定点帮扶, issue 18): the contract's quantities, per county and year.
+TARGETED = tuple(c.name for c in TABLES["targeted_assistance"].columns if c.kind in ("int", "money"))
+_TARGETED_EN = {"funds_direct": ("Funds put in directly", "元"), "funds_introduced": ("Funds brought in", "元"),
+                "cadres_seconded": ("Cadres seconded", "人"), "cadres_in_villages": ("Cadres stationed in villages", "人"),
+                "officials_trained": ("Grassroots cadres trained", "人"),
+                "technicians_trained": ("Technical staff trained", "人"),
+                "produce_bought": ("Produce bought", "元"), "produce_sold": ("Produce helped to sell", "元"),
+                "projects": ("Assistance projects", "个")}
+_targeted = [
+    _m(f"ta_{field}", f"定点帮扶：{zh}", f"Targeted assistance: {en[0].lower() + en[1:]}", "targeted",
+       "count" if unit == "人" else "sum", unit, f"中央单位定点帮扶：{zh}（各帮扶单位合计）",
+       f"Central units' targeted assistance: {en[0].lower() + en[1:]} (all units together).", direction=BETTER)
+    for field, zh, (en, unit) in ((f, TABLES["targeted_assistance"].column(f).zh, _TARGETED_EN[f]) for f in TARGETED)]
 
 _teams = [
     _m("village_teams", "驻村工作队数", "Village-resident teams", "teams", "count", "支", "当年有驻村工作队的村数",
@@ -348,7 +386,8 @@ _teams = [
 ]
 
 CATALOG: dict[str, Metric] = {m.code: m for m in
-                              (*_monitoring, *_warning, *_income, *_employment, *_industry, *_funds, *_collaboration, *_teams)}
+                              (*_monitoring, *_warning, *_income, *_employment, *_industry, *_funds, *_collaboration, *_teams,
+                               *_targeted)}
 DISTRIBUTIONS = {"days_to_assistance": "monitoring"}  # histograms the pipeline keeps, by theme
 
 

@@ -20,7 +20,13 @@ Calibration targets, from data/reference/thresholds.md, are checked by tests/tes
   counties in July–August 2025 raising 因灾 identifications;
 * projects with a realistic mix of statuses, connection funds with an industry share around the
   55–60 % policy line (some counties below it), East–West rows for the pairs of
-  data/reference/east_west_pairs.csv, village teams.
+  data/reference/east_west_pairs.csv, village teams;
+* (issue 18) the pairings of the reference file (every pair, resolved to the stored regions), with their
+  start year (2021, the new stage, unless the file says since 1996 or 2010); the agreement's yearly target of
+  each of ``DEMO_TARGET_INDICATORS`` per collaboration row, completed mostly 90–130 % and some under 80 %;
+  more of every quantity for national key counties (``KEY_TILT``); labour flows that follow the employment
+  records (``to_east`` = the paired-east labourers of the year × ``SAMPLING_RATIO``); one central unit's
+  targeted assistance per national key county, the unit marked 示例 (illustrative).
 
 Names and ID numbers are synthetic but shaped like real ones (valid check digits) and go through the
 same masking as imported data before they are stored.
@@ -30,12 +36,14 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from data.definitions import personal
+from data.definitions.contract import COLLABORATION_MONEY, TARGETED_QUANTITIES
 from data.definitions.reference import REFERENCE_DIR
 from data.demo.regions import rural_village
 
@@ -97,6 +105,7 @@ class CountyContext:
     key: bool
     villages: list[str]
     flooded: bool
+    city_code: str = ""  # the prefecture (the pairs file may name it)
 
 
 def read_pairs() -> list[dict]:
@@ -113,29 +122,45 @@ def east_partner(county: CountyContext, pairs: list[dict]) -> str | None:
     return None
 
 
-def generate(contexts: list[CountyContext], scale: str, seed: int) -> dict[str, pd.DataFrame]:
-    """Every table for the counties given, as DataFrames in contract columns, full personal values."""
+def generate(contexts: list[CountyContext], scale: str, seed: int,
+             places: list[tuple[str, str, str]] | None = None) -> dict[str, pd.DataFrame]:
+    """Every table for the counties given, as DataFrames in contract columns, full personal values.
+    ``places``: (level, name, code) of the provinces, prefectures and counties the pairs file may name (the
+    whole country: every pair of the file is stored); by default those of the counties given."""
     pairs = read_pairs()
     parts: dict[str, list[pd.DataFrame]] = {}
+    with_records = []
     for index, county in enumerate(contexts):
         county = dataclasses.replace(county, villages=[v for v in county.villages if rural_village(v)])
         if not county.villages:  # an urban district: communities only, no household records
             continue
+        with_records.append(county)
         rng = np.random.default_rng([seed, index])
-        # Draws added after the first release come from a stream of their own, so that the earlier
-        # tables stay the same for the same seed.
+        # Draws added after the first release come from streams of their own, so that the earlier
+        # tables stay the same for the same seed (issue 18's collaboration data: the third).
         extra = np.random.default_rng([seed, index, 1])
+        more = np.random.default_rng([seed, index, 2])
         partner = east_partner(county, pairs)
-        for name, frame in _county_tables(county, partner, scale, rng, extra).items():
+        for name, frame in _county_tables(county, partner, scale, rng, extra, more).items():
             parts.setdefault(name, []).append(frame)
-    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    frames = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    if places is None:
+        places = sorted({place for c in with_records for place in (
+            ("county", c.name, c.code), ("city", c.city_name, c.city_code), ("province", c.province_name, c.province_code))
+            if place[2]})
+    frames["pairings"] = pd.concat([pd.DataFrame(east_west_pairings(places, pairs), columns=PAIRING_COLUMNS),
+                                    targeted_pairings(frames["targeted_assistance"])], ignore_index=True)
+    return frames
 
 
-def _county_tables(county: CountyContext, partner: str | None, scale: str, rng, extra) -> dict[str, pd.DataFrame]:
+def _county_tables(county: CountyContext, partner: str | None, scale: str, rng, extra,
+                   more) -> dict[str, pd.DataFrame]:
     households, members = _households(county, scale, rng)
     income = _income(county, households, members, rng)
     monitoring, assistance, shocks = _monitoring(county, households, members, income, rng, extra)
     employment = _employment(households, members, monitoring, partner is not None, rng)
+    projects, funds = _projects(county, partner, rng), _funds(county, rng)
+    collaboration = _collaboration_added(county, _collaboration(county, partner, rng), employment, more)
     return {
         "households": households.drop(columns=["key"]),
         "members": members,
@@ -144,9 +169,11 @@ def _county_tables(county: CountyContext, partner: str | None, scale: str, rng, 
         "assistance": assistance,
         "expenses": _expenses(county, households, members, income, shocks, extra),
         "employment": employment,
-        "projects": _projects(county, partner, rng),
-        "funds": _funds(county, rng),
-        "collaboration": _collaboration(county, partner, rng),
+        "projects": projects,
+        "funds": funds,
+        "collaboration": collaboration,
+        "collaboration_targets": _targets(county, collaboration, more),
+        "targeted_assistance": _targeted(county, more),
         "teams": _teams(county, rng),
     }
 
@@ -528,6 +555,144 @@ def _collaboration(county: CountyContext, partner: str | None, rng) -> pd.DataFr
             "consumption_sales": int(round(rng.uniform(0.3e8, 2.5e8) * weight * part, -3)),
         })
     return pd.DataFrame(rows)
+
+
+# -- East–West collaboration and targeted assistance (issue 18) ------------------------------------------
+NEW_STAGE = 2021  # the new stage of East–West collaboration and targeted assistance (the 2021 adjustment)
+SINCE = re.compile(r"since (\d{4})")
+PAIRING_COLUMNS = ["east_region", "west_code", "kind", "unit", "start_year", "end_year", "note"]
+PAIRS_NOTE = "演示：结对关系取自参考文件 east_west_pairs.csv {refs}，起始年度按其说明（未说明者记{year}年新一轮协作）"
+# The quantities an agreement sets a target for in the demo (the collaboration table's; completion is result ÷ target).
+DEMO_TARGET_INDICATORS = ("fiscal_aid", "social_aid", "cadres_sent", "talent_sent", "people_trained",
+                          "enterprises_landed", "investment", "workers_helped", "to_east", "consumption_bought",
+                          "consumption_sold", "pairings_village")
+# Completion of a target: most between 90 and 130 %, a few just short, some well under 80 %.
+COMPLETION = ((0.72, 0.92, 1.30), (0.14, 0.80, 0.92), (0.14, 0.45, 0.80))  # (share, low, high)
+KEY_TILT = 1.5  # agreements tilt toward national key counties: more of every quantity goes there
+# Central units in the style of those assigned to targeted assistance; in the demo each is marked 示例: the
+# pairing of a unit with a county is illustrative, not the real assignment (a deployment imports its own).
+TARGETED_UNITS = ("农业农村部", "教育部", "国家卫生健康委员会", "人力资源和社会保障部", "商务部", "水利部",
+                  "交通运输部", "自然资源部", "住房和城乡建设部", "文化和旅游部", "国家林业和草原局", "中国农业银行",
+                  "国家开发银行", "中国农业发展银行", "国家电网有限公司", "中国移动通信集团有限公司")
+ILLUSTRATIVE_UNIT = "（示例）"
+TARGETED_NOTE = "示例单位：演示数据中的定点帮扶关系为示意，并非真实安排 / illustrative unit, not the real assignment"
+
+
+def pair_start_year(pair: dict) -> int:
+    """When a pair of the reference file began: the year its note says it has run since, else the new stage."""
+    found = SINCE.search(pair.get("notes") or "")
+    return int(found.group(1)) if found else NEW_STAGE
+
+
+def east_west_pairings(places, pairs: list[dict]) -> list[dict]:
+    """The pairs of the reference file whose western region is one of ``places`` ((level, name, code): a
+    province, a prefecture or a county, matched by name at the level the file names), with their start year."""
+    by_name: dict[tuple[str, str], list[str]] = {}
+    for level, name, code in places:
+        by_name.setdefault((level, name), []).append(code)
+    found = {}
+    for pair in pairs:
+        refs = "".join(re.findall(r"\[E\d+\]", pair.get("notes") or ""))
+        for code in by_name.get((pair["west_level"], pair["west_region"]), []):
+            found[(pair["east_region"], code)] = {
+                "east_region": pair["east_region"], "west_code": code, "kind": "east_west", "unit": "",
+                "start_year": pair_start_year(pair), "end_year": None,
+                "note": PAIRS_NOTE.format(refs=refs, year=NEW_STAGE)}
+    return [found[key] for key in sorted(found)]
+
+
+def targeted_pairings(targeted: pd.DataFrame) -> pd.DataFrame:
+    """One pairing of kind targeted per unit and county of the targeted-assistance rows."""
+    rows = targeted[["unit", "county_code"]].drop_duplicates().sort_values(["unit", "county_code"])
+    return pd.DataFrame({"east_region": "", "west_code": rows["county_code"].to_numpy(), "kind": "targeted",
+                         "unit": rows["unit"].to_numpy(), "start_year": NEW_STAGE, "end_year": None,
+                         "note": TARGETED_NOTE}, columns=PAIRING_COLUMNS)
+
+
+def labour_of(employment: pd.DataFrame, location: str) -> dict[int, int]:
+    """Labourers of the records employed at ``location`` in at least one month of each year."""
+    rows = employment[employment["employed"].astype(bool) & (employment["location"] == location)]
+    return rows.groupby(rows["period"].str[:4].astype(int))["person_id"].nunique().to_dict()
+
+
+def _collaboration_added(county: CountyContext, collaboration: pd.DataFrame, employment: pd.DataFrame,
+                         rng) -> pd.DataFrame:
+    """Issue 18's quantities of a county's collaboration rows. Labour flows follow the employment records:
+    ``to_east`` is the county's labourers employed in the paired eastern province in the year, scaled by
+    ``SAMPLING_RATIO`` (the records sample one household in that many); ``labour_transferred`` (the old total)
+    is ``workers_helped`` and ``consumption_sales`` is bought + sold."""
+    if collaboration.empty:
+        return collaboration
+    east, province = labour_of(employment, "paired_east"), labour_of(employment, "in_province")
+    weight = KEY_TILT if county.key else 1.0
+    rows = []
+    for row in collaboration.to_dict("records"):
+        year = int(row["year"])
+        part = 10 / 12 if year == PROGRAMME_YEARS[-1] else 1.0
+        to_east = east.get(year, 0) * SAMPLING_RATIO
+        in_province = int(round(province.get(year, 0) * SAMPLING_RATIO * rng.uniform(0.25, 0.45)))
+        elsewhere = int(round((to_east + in_province) * rng.uniform(0.05, 0.15)))
+        helped = to_east + in_province + elsewhere
+        bought = int(round(rng.uniform(0.2e8, 1.2e8) * weight * part, -3))
+        sold = int(round(rng.uniform(0.3e8, 1.8e8) * weight * part, -3))
+        rows.append({**row, "labour_transferred": helped, "consumption_sales": bought + sold,
+                     "social_aid": int(round(rng.uniform(1e6, 8e6) * weight * part, -3)),
+                     "talent_received": int(rng.integers(5, 26) * weight),
+                     "people_trained": int(rng.integers(300, 3000) * weight * part),
+                     "parks_built": int(rng.choice([0, 1, 1, 2]) if county.key else rng.choice([0, 0, 1])),
+                     "workers_helped": helped, "former_poor": int(round(helped * rng.uniform(0.55, 0.75))),
+                     "to_east": to_east, "in_province": in_province,
+                     "consumption_bought": bought, "consumption_sold": sold,
+                     "pairings_township": int(rng.integers(2, 13)), "pairings_village": int(rng.integers(10, 60) * weight),
+                     "pairings_school": int(rng.integers(2, 11)), "pairings_hospital": int(rng.integers(1, 6))})
+    return pd.DataFrame(rows)
+
+
+def completion(rng, size: int | None = None):
+    """Completion ratios (result ÷ target) drawn from :data:`COMPLETION`."""
+    shares = [c[0] for c in COMPLETION]
+    band = rng.choice(len(COMPLETION), size=size, p=shares)
+    low = np.array([c[1] for c in COMPLETION])[band]
+    high = np.array([c[2] for c in COMPLETION])[band]
+    return rng.uniform(low, high)
+
+
+def _targets(county: CountyContext, collaboration: pd.DataFrame, rng) -> pd.DataFrame:
+    """The agreement's target of every demo indicator for each collaboration row: the full-year result ÷ a
+    completion ratio (for the current year, whose results run to October, the year's whole target)."""
+    columns = ["east_region", "west_code", "year", "indicator", "target"]
+    rows = []
+    for row in collaboration.to_dict("records"):
+        part = 10 / 12 if int(row["year"]) == PROGRAMME_YEARS[-1] else 1.0
+        ratios = completion(rng, len(DEMO_TARGET_INDICATORS))
+        for indicator, ratio in zip(DEMO_TARGET_INDICATORS, ratios):
+            full_year = float(row[indicator]) / part
+            target = full_year / ratio
+            target = round(target, -4) if indicator in COLLABORATION_MONEY else round(target)
+            rows.append({"east_region": row["east_region"], "west_code": row["west_code"], "year": row["year"],
+                         "indicator": indicator, "target": int(max(target, 1))})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _targeted(county: CountyContext, rng) -> pd.DataFrame:
+    """One central unit's targeted assistance of a national key county, by year (none for other counties)."""
+    columns = ["unit", "county_code", "year", *TARGETED_QUANTITIES]
+    if not county.key:
+        return pd.DataFrame(columns=columns)
+    unit = f"{rng.choice(TARGETED_UNITS)}{ILLUSTRATIVE_UNIT}"
+    rows = []
+    for year in PROGRAMME_YEARS:
+        part = 10 / 12 if year == PROGRAMME_YEARS[-1] else 1.0
+        rows.append({"unit": unit, "county_code": county.code, "year": year,
+                     "funds_direct": int(round(rng.uniform(1e6, 6e6) * part, -3)),
+                     "funds_introduced": int(round(rng.uniform(2e6, 2e7) * part, -3)),
+                     "cadres_seconded": int(rng.integers(1, 4)), "cadres_in_villages": int(rng.integers(1, 5)),
+                     "officials_trained": int(rng.integers(300, 2000) * part),
+                     "technicians_trained": int(rng.integers(200, 1500) * part),
+                     "produce_bought": int(round(rng.uniform(1e6, 8e6) * part, -3)),
+                     "produce_sold": int(round(rng.uniform(3e6, 3e7) * part, -3)),
+                     "projects": int(rng.integers(3, 16))})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _teams(county: CountyContext, rng) -> pd.DataFrame:

@@ -5,14 +5,17 @@ import calendar
 import datetime as dt
 import json
 import time
+import uuid
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from data.compute import verification
 from data.definitions import contract
 from data.definitions.access import Access
 from data.demo import generator
+from data.ingest.importer import RECORDS_VERSION
 from data.store import records
 from data.store.schema import data_tables
 from data.store.storage import Storage
@@ -54,7 +57,8 @@ def contexts(regions: dict[str, Region], in_scope: list[str], seed: int,
         province = regions[county.ancestors["province"]]
         villages = sorted(villages_of.get(code, []))
         result.append(generator.CountyContext(code, county.name, province.code, province.name, city.name,
-                                              county.national_key_county, villages, code in flooded))
+                                              county.national_key_county, villages, code in flooded,
+                                              city_code=city.code))
     return result
 
 
@@ -77,15 +81,19 @@ def load_demo(storage: Storage, access: Access, regions: dict[str, Region], scal
     started = time.perf_counter()
     events = flood_events(regions, in_scope, seed)
     county_contexts = contexts(regions, in_scope, seed, events)
-    frames = generator.generate(county_contexts, scale, seed)
+    places = [(r.level, r.name, r.code) for r in regions.values() if r.level in ("province", "city", "county")]
+    frames = generator.generate(county_contexts, scale, seed, places)  # every pair of the pairs file is stored
     frames["thresholds"] = pd.DataFrame(threshold_rows(county_contexts))
     frames["events"] = pd.DataFrame(events)
+    frames["field_verification"] = verification.demo_results(frames, seed)  # issue 19: illustrative field-check results
     counts = {}
     with storage.engine.begin() as connection:
         for table in reversed(contract.LOAD_ORDER):
             connection.execute(data_tables[table].delete())
         for table in tqdm(contract.LOAD_ORDER, desc="演示数据 demo data", unit="table", disable=not progress):
             counts[table] = records.insert(connection, table, records.protect(table, frames[table]))
-        storage.put_facts(connection, {"sampling_ratio": str(generator.SAMPLING_RATIO)})
+        # A new records version: what was read of the records before (membership's pairings) is read again.
+        storage.put_facts(connection, {"sampling_ratio": str(generator.SAMPLING_RATIO),
+                                       RECORDS_VERSION: uuid.uuid4().hex})
     counts["seconds"] = round(time.perf_counter() - started, 1)
     return counts

@@ -39,6 +39,7 @@ from data.ingest import mapping as column_mapping
 from data.ingest import spreadsheet
 from data.ingest.reader import NUMERIC, ROW, FileProblem, header_names, read_chunks
 from data.store import records
+from data.store.membership import covering_pairings
 from data.store.schema import data_tables, import_changes, import_log, meta
 from data.store.schema import regions as regions_table
 from data.store.storage import Storage, writing
@@ -112,6 +113,9 @@ def parse(table: str, frame: pd.DataFrame, spec: contract.TableSpec | None = Non
         raw = frame[column.name] if column.name in frame else pd.Series(None, index=frame.index, dtype=object)
         values = []
         for row, value, numbers in zip(frame[ROW], raw, numeric):
+            if (value is None or (isinstance(value, float) and pd.isna(value))) and column.default is not None:
+                values.append(column.default)  # an empty cell that means something (pairings: no unit)
+                continue
             if value is None or (isinstance(value, float) and pd.isna(value)):
                 if column.required or column.name in spec.key:
                     problems.append(Problem(row, column.name, "", "必填项为空", "required value is empty"))
@@ -227,6 +231,20 @@ _ROW_RULES = {
                    _rule(lambda d: d["eliminated_on"].isna() | d["identified_on"].isna()
                          | (pd.to_datetime(d["eliminated_on"]) >= pd.to_datetime(d["identified_on"])),
                          "风险消除日期早于识别日期", "eliminated before being identified", "eliminated_on")],
+    "collaboration": [_rule(lambda d: d["former_poor"].isna() | d["workers_helped"].isna()
+                            | (d["former_poor"] <= d["workers_helped"]),
+                            "其中脱贫人口多于帮助农村劳动力就业人数", "former-poor people exceed the workers helped",
+                            "former_poor"),
+                      _rule(lambda d: d["workers_helped"].isna()
+                            | (d["to_east"].fillna(0) + d["in_province"].fillna(0) <= d["workers_helped"]),
+                            "到东部就业与省内就近就业之和多于帮助农村劳动力就业人数",
+                            "to the east + in the province exceed the workers helped", "to_east")],
+    "pairings": [_rule(lambda d: d["end_year"].isna() | d["start_year"].isna() | (d["end_year"] >= d["start_year"]),
+                       "结对终止年度早于起始年度", "the pairing ends before it starts", "end_year"),
+                 _rule(lambda d: (d["kind"] != "east_west") | (d["east_region"].fillna("") != ""),
+                       "东西部协作结对须填写东部地区", "an East–West pair needs its eastern region", "east_region"),
+                 _rule(lambda d: (d["kind"] != "targeted") | (d["unit"].fillna("") != ""),
+                       "定点帮扶须填写帮扶单位", "targeted assistance needs the central unit", "unit")],
     "events": [_rule(lambda d: d["ended_on"].isna() | d["started_on"].isna()
                      | (pd.to_datetime(d["ended_on"]) >= pd.to_datetime(d["started_on"])),
                      "结束日期早于开始日期", "ended before it started", "ended_on")],
@@ -272,7 +290,10 @@ def _text(value) -> str:
 _CODE_LEVELS = {("households", "village_code"): ("village",), ("teams", "village_code"): ("village",),
                 ("projects", "county_code"): ("county",), ("projects", "village_code"): ("village",),
                 ("funds", "county_code"): ("county",), ("collaboration", "west_code"): ("city", "county"),
-                ("thresholds", "province_code"): ("province",), ("events", "region_code"): ("county", "township")}
+                ("thresholds", "province_code"): ("province",), ("events", "region_code"): ("county", "township"),
+                ("pairings", "west_code"): ("province", "city", "county"),
+                ("collaboration_targets", "west_code"): ("city", "county"),
+                ("targeted_assistance", "county_code"): ("county",)}
 
 
 def _flagger(typed: pd.DataFrame, problems: list[Problem]):
@@ -329,6 +350,12 @@ def check_references(connection, table: str, typed: pd.DataFrame) -> list[Proble
             known = typed[column].map(lambda c: c is None or (c in found and found[c][1] in levels))
             flag(~known, column, f"区划代码不存在或级别不符（应为{'/'.join(levels)}级）",
                  f"unknown region code or wrong level (expected {'/'.join(levels)})")
+    if table == "pairings":
+        found = records.lookup(connection, regions_table, "code", typed["west_code"], extra=("level",))
+        flag((typed["kind"] == "targeted") & typed["west_code"].map(lambda c: c in found and found[c][1] != "county"),
+             "west_code", "定点帮扶的受援地区须为县级", "targeted assistance is of a county")
+    if table == "collaboration_targets":
+        _check_target_pairings(connection, typed, flag)
     if table == "projects":
         outside = typed["village_code"].notna() & typed["county_code"].notna() & (
             typed["village_code"].str[:6] != typed["county_code"].str[:6])
@@ -379,6 +406,31 @@ def check_references(connection, table: str, typed: pd.DataFrame) -> list[Proble
                                        and members[r["person_id"]][1] != r["household_id"], axis=1)
         flag(other, "household_id", "该人员不属于此户", "this person is not a member of this household")
     return problems
+
+
+def _check_target_pairings(connection, typed: pd.DataFrame, flag) -> None:
+    """An agreement's target needs a stored East–West pairing of its eastern region with its western region or
+    one of that region's ancestors (its prefecture, its province), in force in the target's year."""
+    wests = records.lookup(connection, regions_table, "code", typed["west_code"],
+                           extra=tuple(f"{layer}_code" for layer in codes.LEVELS))
+    stored = connection.execute(sa.select(data_tables["pairings"]).where(
+        data_tables["pairings"].c.kind == "east_west")).mappings().all()
+    unpaired, outside = [], []
+    for east, west, year in zip(typed["east_region"], typed["west_code"], typed["year"]):
+        if east is None or west not in wests or year is None:
+            unpaired.append(False)
+            outside.append(False)
+            continue
+        ancestors = [c for c in wests[west][1:] if c]
+        covering = covering_pairings(stored, east, ancestors)
+        unpaired.append(not covering)
+        outside.append(bool(covering) and not any(p["start_year"] <= year <= (p["end_year"] or year) for p in covering))
+    flag(pd.Series(unpaired, index=typed.index), "east_region",
+         "没有该东部地区与该西部地区（或其所在市、省）的东西部协作结对关系（请先导入结对关系表）",
+         "no East–West pairing of this eastern region with this western region or its prefecture or province "
+         "(import pairings first)")
+    flag(pd.Series(outside, index=typed.index), "year", "年度不在结对关系的起止年度内",
+         "the year lies outside the pairing's start and end years")
 
 
 # -- staging and writing -------------------------------------------------------------------------------

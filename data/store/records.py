@@ -133,24 +133,30 @@ def normalise(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 # Where a row of each table lies: its own region column; the other tables through their household's village.
 REGION_COLUMNS = {"projects": "county_code", "funds": "county_code", "collaboration": "west_code",
                   "teams": "village_code", "households": "village_code",
-                  "thresholds": "province_code", "events": "region_code"}
+                  "thresholds": "province_code", "events": "region_code",
+                  "pairings": "west_code", "collaboration_targets": "west_code", "targeted_assistance": "county_code"}
 
 
 def region_filter(table: str, prefix: str | None):
-    """The condition "belongs to the region with this code prefix", joining households where needed."""
+    """The condition "belongs to the region with this code prefix", joining households where needed: a range
+    of codes (``code >= p AND code < p'``, p' the prefix with its last digit raised), which an index of the
+    column serves (SQLite serves no LIKE by an index)."""
     stored = data_tables[table]
     if not prefix:
         return stored, sa.true()
+
+    def starts(column, start: str):
+        return sa.and_(column >= start, column < start[:-1] + chr(ord(start[-1]) + 1))
     column = REGION_COLUMNS.get(table)
     if table == "projects" and len(prefix) > 6:  # below a county: the projects placed in its villages
         column = "village_code"
     if table == "thresholds":  # the lines in force in a region: its province's
-        return stored, stored.c.province_code.startswith(prefix[:2])
+        return stored, starts(stored.c.province_code, prefix[:2])
     if column:
-        return stored, stored.c[column].startswith(prefix)
+        return stored, starts(stored.c[column], prefix)
     households = data_tables["households"]
     joined = stored.join(households, stored.c.household_id == households.c.household_id)
-    return joined, households.c.village_code.startswith(prefix)
+    return joined, starts(households.c.village_code, prefix)
 
 
 def _check_prefix(access: Access, prefix: str | None) -> None:

@@ -102,11 +102,18 @@ _REFERENCES = {
     ("teams", "village_code"): "regions.code",
     ("thresholds", "province_code"): "regions.code",
     ("events", "region_code"): "regions.code",
+    # Issue 18 (migration 0011): pairings, agreement targets and targeted assistance name stored regions.
+    ("pairings", "west_code"): "regions.code",
+    ("collaboration_targets", "west_code"): "regions.code",
+    ("targeted_assistance", "county_code"): "regions.code",
+    ("field_verification", "household_id"): "households.household_id",  # issue 19 (migration 0012)
 }
 _ON_DELETE = {("thresholds", "province_code"): "CASCADE"}  # as migration 0003 made it: a province's lines go with it
 _INDEXED = {("households", "village_code"), ("members", "household_id"), ("employment", "household_id"),
             ("expenses", "household_id"),
-            ("projects", "county_code"), ("events", "region_code")}
+            ("projects", "county_code"), ("events", "region_code"),
+            ("pairings", "west_code"), ("collaboration_targets", "west_code"), ("targeted_assistance", "county_code"),
+            ("field_verification", "household_id")}
 
 
 def _contract_table(spec) -> Table:
@@ -170,6 +177,11 @@ cube = Table(
 # disasters and emergencies of counties and townships: contract tables (data/definitions/contract.py, issue 16).
 thresholds = data_tables["thresholds"]
 events = data_tables["events"]
+# East–West collaboration and targeted assistance (issue 18, migration 0011): who is paired with whom since when,
+# the agreements' yearly targets, and the central units' assistance of their counties (contract tables).
+pairings = data_tables["pairings"]
+collaboration_targets = data_tables["collaboration_targets"]
+targeted_assistance = data_tables["targeted_assistance"]
 
 # -- accounts (data/accounts.py) and the audit log (data/audit.py) -----------------------------------
 users = Table(
@@ -259,3 +271,35 @@ column_mappings = Table(
 # group: the id of the group's first import, on each of its rows (NULL: an import of its own); a rollback of
 # one undoes the group.
 import_log.append_column(Column("group_id", Integer, nullable=True))
+
+# -- assessment (issue 19: data/store/assessment.py, migration 0012) -------------------------------------------
+# Saved versions of indicator schemes (data/definitions/schemes.py): the validated JSON document; the shipped
+# schemes are version 1 of their ids and live in data/definitions/schemes/*.json, not here.
+assessment_schemes = Table(
+    "assessment_schemes",
+    metadata,
+    Column("scheme_id", String(40), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("saved_by", String(64), nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+)
+# Frozen assessment runs: what a published result rests on and shows, as one JSON document (scheme, inputs,
+# classes, scores by county and dimension) with its SHA-256, so that a later import changes nothing of it.
+assessment_runs = Table(
+    "assessment_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("label", String(200), nullable=False),
+    Column("scheme_id", String(40), nullable=False),
+    Column("scheme_version", Integer, nullable=False),
+    Column("year", String(7), nullable=False),
+    Column("data_version", String(64), nullable=True),
+    Column("records_version", String(64), nullable=True),
+    Column("cube_version", String(64), nullable=True),
+    Column("saved_by", String(64), nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+)
+field_verification = data_tables["field_verification"]
