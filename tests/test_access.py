@@ -26,6 +26,7 @@ ROLES = {
     "demo_data_clerk": ("522728", "522727"),
     "demo_township": ("own township", "other township"),  # the first township of 522728 (the demo's)
     "demo_collaboration": ("52", "53"),
+    "demo_central_unit": ("522728", "522727"),  # 定点帮扶单位: its designated county (issue 18)
 }
 BELOW = {2: "county", 4: "county", 6: "township", 9: "village"}
 # A county outside every scoped account's figures: no ancestor, no peer (五华区, 昆明市, 云南省).
@@ -51,14 +52,21 @@ def _region_requests(region: str, figures_of: str | None = None) -> list[str]:
             f"/api/v1/series?metric={METRIC}&region={figures_of}&format=csv",
             f"/geo/{BELOW[len(region)]}.geojson?parent={region}",
             *[f"/api/v1/monitoring/{route}?region={region}" for route in ("warnings", "board", "checks", "sample")],
-            f"/api/v1/monitoring/whatif?region={region}&threshold=9000", f"/api/v1/brief?region={region}"]
+            f"/api/v1/monitoring/whatif?region={region}&threshold=9000", f"/api/v1/brief?region={region}",
+            f"/api/v1/collaboration/targeted?county={region}", f"/api/v1/collaboration/flows?west={figures_of}"]
 
 
 UNSCOPED = ["/api/v1/metrics", "/api/v1/templates/households.xlsx", "/api/v1/regions?level=county",
-            f"/api/v1/values?metric={METRIC}&level=county", "/geo/county.geojson", "/geo/lines.geojson"]
+            f"/api/v1/values?metric={METRIC}&level=county", "/geo/county.geojson", "/geo/lines.geojson",
+            # issue 18: every demo account of the tiny data is party to 广东省's pair (广东省 → 贵州省)
+            "/api/v1/collaboration/pairs", "/api/v1/collaboration/partners", "/api/v1/collaboration/ledger?east=44",
+            "/api/v1/collaboration/trends?east=44&indicator=fiscal_aid",
+            "/api/v1/collaboration/ranking?east=44&indicator=fiscal_aid", "/api/v1/collaboration/outcomes?east=44"]
 COVERED_RULES = {"/api/v1/regions", "/api/v1/regions/<code>", "/api/v1/values", "/api/v1/series", "/api/v1/metrics",
                  "/api/v1/templates/<table>.xlsx", "/api/v1/openapi.json", "/geo/<layer>.geojson", "/geo/lines.geojson",
                  "/api/v1/brief",
+                 *[f"/api/v1/collaboration/{route}" for route in ("pairs", "partners", "ledger", "trends", "ranking",
+                                                                   "targeted", "flows", "outcomes")],
                  *[f"/api/v1/monitoring/{route}" for route in ("warnings", "board", "checks", "whatif", "sample")]}
 
 

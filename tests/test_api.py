@@ -9,6 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from data.definitions import metrics
+from tests.test_collaboration_api import REQUIRED as COLLABORATION_REQUIRED, VALID as COLLABORATION_VALID
+from tests.test_assessment_api import REQUIRED as ASSESSMENT_REQUIRED, VALID as ASSESSMENT_VALID
 
 
 def test_metrics_list_the_catalog_with_periods(client):
@@ -155,6 +157,8 @@ def _valid() -> dict[str, tuple[str, dict]]:
         "/api/v1/monitoring/sample": ("/api/v1/monitoring/sample", {"region": COUNTY, "size": "20", "seed": "3",
                                                                     "format": "json"}),
         "/api/v1/brief": ("/api/v1/brief", {"region": COUNTY, "period": "2026-10", "lang": "en"}),
+        **COLLABORATION_VALID,  # issue 18 (tests/test_collaboration_api.py)
+        **ASSESSMENT_VALID,  # issue 19 (tests/test_assessment_api.py)
     }
 
 
@@ -195,7 +199,7 @@ def test_required_values_closed_sets_and_bounds_come_from_the_catalogs(client):
     assert required == {*((path, "region") for path in monitoring), ("/api/v1/values", "metric"),
                         ("/api/v1/series", "metric"), ("/api/v1/monitoring/whatif", "threshold"),
                         ("/api/v1/regions/{code}", "code"), ("/api/v1/templates/{table}.xlsx", "table"),
-                        ("/api/v1/brief", "region")}
+                        ("/api/v1/brief", "region"), *COLLABORATION_REQUIRED, *ASSESSMENT_REQUIRED}
     enum = {key: p["schema"].get("enum") for key, p in params.items()}
     assert enum["/api/v1/monitoring/warnings", "risk_type"] == [*contract.RISK_TYPES, *risk.RISK_LABELS]
     assert enum["/api/v1/monitoring/warnings", "category"] == list(metrics.CATEGORIES)

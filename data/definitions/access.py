@@ -31,6 +31,16 @@ class OutOfScope(PermissionError):
         self.code = code
 
 
+class OtherPair(OutOfScope):
+    """A collaboration pair (an eastern partner, a central unit) the caller is not part of: answered with 403
+    and audited as any region outside the scope (dashboard/auth.py), under the partner's code."""
+
+    def __init__(self, code: str, what: str = "pair"):
+        PermissionError.__init__(self, f"无权查看其他结对的台账 / the {what} {code} is not one of your pairs "
+                                       f"(outside your scope)")
+        self.code = code
+
+
 class NotAllowed(PermissionError):
     """An action the caller's role does not allow (answered with 403 and audited)."""
 
@@ -58,6 +68,7 @@ ROLES = {role.code: role for role in (
     Role("county", "县级领导", "County leader", ("county",), "full"),
     Role("township", "乡镇领导", "Township leader", ("township",), "full"),
     Role("collaboration", "东西部协作办公室", "East–West collaboration office", ("province", "city", "county"), "none"),
+    Role("central_unit", "定点帮扶单位", "Central unit (targeted assistance)", ("county",), "none"),
     Role("evaluator", "评估人员", "Evaluator", None, "sample"),
     Role("data_clerk", "数据录入员", "Data clerk", ("province", "city", "county", "township"), "full", can_import=True),
 )}

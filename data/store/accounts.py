@@ -330,7 +330,7 @@ DEMO_PASSWORD = "{role}-demo-2026"  # printed on the login page in demo mode onl
 
 def demo_accounts(storage: Storage) -> list[dict]:
     """One account per role over the demo's first national key county with data (and its township,
-    prefecture, province and its eastern partner)."""
+    prefecture, province, its eastern partner and the central unit assisting it: that unit's counties)."""
     in_scope = json.loads(storage.facts().get("counties_in_scope", "[]"))
     chosen = storage.regions_by_codes(_SETUP, in_scope)
     county = next((c for c in chosen if c["national_key_county"]), chosen[0] if chosen else None)
@@ -341,11 +341,29 @@ def demo_accounts(storage: Storage) -> list[dict]:
     regions = {"admin": [], "evaluator": [], "province": [county["ancestors"]["province"]],
                "city": [county["ancestors"].get("city", county["ancestors"]["province"])], "county": [county["code"]],
                "township": [township[0][0]] if township else [], "data_clerk": [county["code"]],
-               "collaboration": east[:1]}
+               "collaboration": east[:1], "central_unit": _central_unit_counties(storage, county["code"])}
     names = {r["code"]: r["name"] for r in storage.regions_by_codes(_SETUP, sorted({c for v in regions.values() for c in v}))}
     return [{"name": f"demo_{role}", "role": role, "regions": regions[role],
              "region_names": [names.get(c, c) for c in regions[role]], "password": DEMO_PASSWORD.format(role=role)}
             for role in ROLES if ROLES[role].levels is None or regions[role]]
+
+
+def _central_unit_counties(storage: Storage, county_code: str) -> list[str]:
+    """The counties of the first central unit (by name) assisting ``county_code``: its targeted-assistance
+    pairings and rows (none: [])."""
+    pairings, assisted = data_tables["pairings"], data_tables["targeted_assistance"]
+    with storage.engine.connect() as connection:
+        named = [u for (u,) in connection.execute(sa.select(pairings.c.unit).where(
+            pairings.c.kind == "targeted", pairings.c.west_code == county_code))]
+        named += [u for (u,) in connection.execute(sa.select(assisted.c.unit).where(
+            assisted.c.county_code == county_code))]
+        if not named:
+            return []
+        unit = min(named)
+        found = {c for (c,) in connection.execute(sa.select(pairings.c.west_code).where(
+            pairings.c.kind == "targeted", pairings.c.unit == unit))}
+        found |= {c for (c,) in connection.execute(sa.select(assisted.c.county_code).where(assisted.c.unit == unit))}
+    return sorted(found)
 
 
 def _township_with_households(storage: Storage, county_code: str) -> list[tuple[str, str, str]]:
