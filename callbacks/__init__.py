@@ -22,3 +22,5 @@ def register_all(app, storage, reading, upload_folder, access_in_job) -> None:
     monitoring_callbacks.register(app, reading)
     upload_callbacks.register(app, storage, upload_folder, access_in_job)
     admin_callbacks.register(app, reading)
+    from callbacks import collaboration_callbacks  # the East–West collaboration page (issue 18)
+    collaboration_callbacks.register(app, reading)
