@@ -77,6 +77,18 @@ def _run(app, client, config: Config, headers: dict, repeats: int, parts: tuple[
         from benchmarks import report as bench_report
 
         answer["report"] = bench_report.run(app.storage)
+    if "monitoring" in parts:  # the monitoring page's load, county and province (benchmarks/monitoring.py)
+        from benchmarks import monitoring as bench_monitoring
+
+        answer["monitoring"] = bench_monitoring.run(app, client, config, headers, repeats)
+    if "collaboration" in parts:  # the pair ledger of the largest eastern partner (benchmarks/collaboration.py)
+        from benchmarks import collaboration as bench_collaboration
+
+        answer["collaboration"] = bench_collaboration.run(app, client, min(repeats, 5))
+    if "assessment" in parts:  # scoring every county and 1,000 robustness draws (benchmarks/assessment.py)
+        from benchmarks import assessment as bench_assessment
+
+        answer["assessment"] = bench_assessment.run(app.storage)
     return answer
 
 

@@ -495,3 +495,48 @@ def report_command(region_code: str, fmt: str, out_dir: str, lang: str, quiet: b
     _audit(storage, "export", "ok", f"report {fmt}: {written} files to {folder}", region=region["code"])
     click.echo(f"{written} {fmt} reports written to {folder} in {seconds:.1f} s "
                f"({seconds / written:.2f} s per report)")
+
+
+# -- pack (issue 19 part 7): the assessment evidence pack of every county of a province -------------------------
+@main.command("pack")
+@click.option("--region", "region_code", required=True,
+              help="A province or prefecture (one pack per county with figures in it) or a county.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf", show_default=True)
+@click.option("--scheme", default=None, help="The scheme id (default: the default scheme, latest version).")
+@click.option("--year", type=int, default=None, help="The year (default: the last complete year).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def pack_command(region_code: str, fmt: str, scheme: str | None, year: int | None, out_dir: str, lang: str,
+                 quiet: bool) -> None:
+    """Write the evidence pack (layouts/assessment_report.py) of every county of REGION, with a progress bar."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from data.read import assessment
+    from layouts import assessment_report
+
+    storage = _storage(Config())
+    access = _operator_access()
+    try:
+        region = storage.region(access, region_code)
+        if region["level"] == "county":
+            targets = [region["code"]]
+        else:
+            chosen = assessment.scheme_of(storage, access, scheme)
+            targets = list(assessment.inputs(storage, access, chosen, year, region["code"]).counties.index)
+    except (InvalidCode, NotFound, assessment.BadRequest) as error:
+        raise click.ClickException(str(error)) from error
+    if not targets:
+        raise click.ClickException(f"{region['name']} 下没有有数据的县 / no county with figures in {region['code']}")
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    for code in tqdm(targets, desc=f"证据包 evidence packs {region['name']}", unit="county", disable=quiet):
+        made, data = assessment_report.render(storage.snapshot(), access, code, fmt, scheme, None, year, lang)
+        (folder / assessment_report.file_name(made, fmt)).write_bytes(data)
+    seconds = time.perf_counter() - started
+    _audit(storage, "export", "ok", f"evidence pack {fmt}: {len(targets)} files to {folder}", region=region["code"])
+    click.echo(f"{len(targets)} {fmt} evidence packs written to {folder} in {seconds:.1f} s "
+               f"({seconds / len(targets):.2f} s per pack)")

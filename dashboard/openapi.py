@@ -312,3 +312,7 @@ SPEC["paths"]["/api/v1/brief"] = _get(
     [_query("region", _CODE, required=True), _query("period", _MONTH),
      _query("lang", {"type": "string", "enum": list(LANGUAGES), "default": LANGUAGES[0]})],
     _json("the brief", "Brief"), _SCOPED)
+from dashboard import collaboration_api as _collaboration  # noqa: E402 (issue 18: East–West collaboration)
+SPEC["paths"].update(_collaboration.openapi_paths(_SCHEMAS))
+from dashboard import assessment_spec as _assessment  # noqa: E402 (issue 19: the assessment workbench)
+SPEC["paths"].update(_assessment.paths(_SCHEMAS))
