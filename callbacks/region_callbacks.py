@@ -30,7 +30,8 @@ def download(storage: Storage, access, state, name, fmt) -> dict | None:
         return None
     try:
         filename = f"{code}-{name}.{fmt}"
-        frame = profile_tables.labelled(name, profile.exported(storage, access, name, code, filename))
+        lang = language(shell.text(shell.state_of(state).get("lang")))
+        frame = profile_tables.labelled(name, profile.exported(storage, access, name, code, filename), lang)
     except (codes.InvalidCode, NotFound):
         return None
     return dcc.send_bytes(spreadsheet.table_bytes(frame, fmt, name), filename)

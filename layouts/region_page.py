@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 from dash import dash_table, dcc, html
 
-from data.definitions import codes, metrics
-from data.definitions.messages import language, localized, t
+from data.definitions import codes, labels, metrics
+from data.definitions.messages import N_, language, localized, t
 from data.read import brief, cube, profile
 from data.read.views import map_data, map_view
 from data.store.storage import NotFound, Storage
@@ -99,16 +99,16 @@ def table(name: str, frame: pd.DataFrame, lang: str, page_size: int = 15) -> htm
     with its CSV/XLSX downloads; flagged rows (idle, failed) stand out."""
     if frame.empty:
         return html.P(t("no_data_here", lang), className="note")
-    frame = profile_tables.labelled(name, frame).drop(columns=["metric"], errors="ignore")
+    frame = profile_tables.labelled(name, frame, lang).drop(columns=["metric"], errors="ignore")
     columns = [{"name": str(c), "id": f"c{i}", **_number_format(frame[c])} for i, c in enumerate(frame.columns)]
     rows = [{f"c{i}": _cell(v) for i, v in enumerate(row)} for row in frame.itertuples(index=False)]
-    flagged = [f"c{i}" for i, c in enumerate(frame.columns) if c == profile_tables.flagged_column(name)]
+    flagged = [f"c{i}" for i, c in enumerate(frame.columns) if c == profile_tables.flagged_column(name, lang)]
     return html.Div([
         downloads(name, lang),
         dash_table.DataTable(
             id={"type": ids.PROFILE_TABLE, "table": name}, data=rows, columns=columns, sort_action="native",
             # every row, latest period first, in a box that scrolls on the screen and prints whole (no pager)
-            page_action="none", sort_by=_latest_first(name, frame, columns),
+            page_action="none", sort_by=_latest_first(name, frame, columns, lang),
             style_table={"overflowX": "auto", "overflowY": "auto", "maxHeight": f"{page_size * 34 + 40}px"},
             style_cell={"fontFamily": "WenQuanYi Micro Hei, sans-serif", "fontSize": 13, "padding": "4px 8px",
                         "textAlign": "left", "whiteSpace": "normal", "height": "auto"},
@@ -134,6 +134,30 @@ def _cell(value):
     return value.item() if hasattr(value, "item") else value
 
 
+def fact(name: str, period: str | None, text: str, lang: str) -> str:
+    """One fact line: 产业项目资金占比（2026）：59.8% / Industry share of connection funds (2026): 59.8%."""
+    return t("label_named_text", lang).format(
+        name=t("label_with_note", lang).format(name=name, note=period or "—"), text=text)
+
+
+def facts_of(values: list[dict], lang: str) -> list[str]:
+    """The fact lines of profile.latest_values (the funds' and pairing's figures, on the page and in the report)."""
+    return [fact(figures.label(v["metric"], lang), v["period"], figures.format_value(v["value"], v["metric"], lang),
+                 lang) for v in values]
+
+
+def projects_summary(frame: pd.DataFrame, lang: str) -> str:
+    """How many projects, how many of them idle or failed."""
+    return t("profile_projects_summary", lang).format(projects=t("projects_count", lang), count=len(frame),
+                                                      flagged=t("flagged_projects", lang),
+                                                      flagged_count=int(frame["flagged"].sum()))
+
+
+def policy_fact(line, lang: str) -> str:
+    """A metric's policy line, in words with its sources (labels.target_note)."""
+    return t("label_named_text", lang).format(name=t("policy_line", lang), text=labels.target_note(line, lang))
+
+
 def titled(key: str, note: str, lang: str) -> str:
     """A chart's title with its period: 按类别（2026-10） / by category (2026-10)."""
     return t("label_with_note", lang).format(name=t(key, lang), note=note)
@@ -151,10 +175,10 @@ def monitoring_section(storage: Storage, access, code: str, lang: str) -> html.S
     recent = t("last_12_months", lang)
     return section(t("profile_monitoring", lang), "monitoring", [
         html.Div(className="grid-3", children=[
-            graph(figures.breakdown_figure(latest, titled("by_category", period or "—", lang), "户", lang), "category"),
-            graph(figures.breakdown_figure(risks, titled("by_risk", recent, lang), "户", lang, strip=RISK_PREFIX),
+            graph(figures.breakdown_figure(latest, titled(N_("by_category"), period or "—", lang), "户", lang), "category"),
+            graph(figures.breakdown_figure(risks, titled(N_("by_risk"), recent, lang), "户", lang, strip=RISK_PREFIX),
                   "risk"),
-            graph(figures.breakdown_figure(channels, titled("by_channel", recent, lang), "户", lang,
+            graph(figures.breakdown_figure(channels, titled(N_("by_channel"), recent, lang), "户", lang,
                                            strip=RISK_PREFIX), "channel"),
         ]),
         html.Div(className="grid-2", children=[
@@ -172,9 +196,9 @@ def employment_section(storage: Storage, access, code: str, lang: str) -> html.S
     return section(t("profile_employment", lang), "employment", [
         graph(figures.employment_figure(monthly, lang), "employment-series"),
         html.Div(className="grid-2", children=[
-            graph(figures.breakdown_figure(locations, titled("by_location", period or "—", lang), "人", lang,
+            graph(figures.breakdown_figure(locations, titled(N_("by_location"), period or "—", lang), "人", lang,
                                            strip=EMPLOYED_PREFIX), "locations"),
-            graph(figures.breakdown_figure(modes, titled("by_mode", period or "—", lang), "人", lang,
+            graph(figures.breakdown_figure(modes, titled(N_("by_mode"), period or "—", lang), "人", lang,
                                            strip=EMPLOYED_PREFIX), "modes"),
         ]),
         table("employment", monthly, lang, page_size=12),
@@ -183,9 +207,7 @@ def employment_section(storage: Storage, access, code: str, lang: str) -> html.S
 
 def projects_section(storage: Storage, access, code: str, lang: str) -> html.Section:
     frame = profile.projects(storage, access, code)
-    flagged = int(frame["flagged"].sum()) if not frame.empty else 0
-    summary = (f"{t('projects_count', lang)}：{len(frame)}，{t('flagged_projects', lang)}：{flagged}"
-               if not frame.empty else "")
+    summary = projects_summary(frame, lang) if not frame.empty else ""
     return section(t("profile_projects", lang), "projects", [html.P(summary, className="section-summary"),
                                                                table("projects", frame, lang)])
 
@@ -194,11 +216,9 @@ def funds_section(storage: Storage, access, code: str, lang: str) -> html.Sectio
     frame = profile.funds_by_use(storage, access, code)
     share = profile.latest_values(storage, access, code, ("funds_industry_share", "funds_spend_rate"))
     line = metrics.get("funds_industry_share")
-    facts = [html.Li(f"{figures.label(v['metric'], lang)}（{v['period'] or '—'}）："
-                     f"{figures.format_value(v['value'], v['metric'], lang)}") for v in share]
+    facts = [html.Li(text) for text in facts_of(share, lang)]
     below = share[0]["value"] is not None and line.target is not None and share[0]["value"] < line.target
-    facts.append(html.Li(f"{t('policy_line', lang)}：{line.target_note}",
-                         className="warning" if below else "note"))
+    facts.append(html.Li(policy_fact(line, lang), className="warning" if below else "note"))
     return section(t("profile_funds", lang), "funds", [
         html.Ul(facts, className="facts"),
         graph(figures.funds_figure(frame, lang), "funds"),
@@ -209,8 +229,7 @@ def funds_section(storage: Storage, access, code: str, lang: str) -> html.Sectio
 def pairing_section(storage: Storage, access, place: dict, lang: str) -> html.Section:
     values = profile.latest_values(storage, access, place["code"],
                                    profile.COLLABORATION_METRICS + profile.TEAM_METRICS)
-    items = [html.Li(f"{figures.label(v['metric'], lang)}（{v['period'] or '—'}）："
-                     f"{figures.format_value(v['value'], v['metric'], lang)}") for v in values]
+    items = [html.Li(text) for text in facts_of(values, lang)]
     partners = t("list_separator", lang).join(place["partners"]) or t("none", lang)
     return section(t("profile_pairing", lang), "pairing", [
         html.P(t("label_named_text", lang).format(name=t("paired_with", lang), text=partners)),
@@ -238,10 +257,10 @@ def report_links(code: str, lang: str) -> list:
             for fmt, text in (("pdf", t("report_pdf", lang)), ("xlsx", t("report_xlsx", lang)))]
 
 
-def _latest_first(name: str, frame: pd.DataFrame, columns: list[dict]) -> list[dict]:
+def _latest_first(name: str, frame: pd.DataFrame, columns: list[dict], lang: str = "zh") -> list[dict]:
     """A series table (one row per period) shows its latest period first (the page, the print and the report
     alike)."""
-    period = profile_tables.bilingual("col_period")
+    period = profile_tables.bilingual("col_period", lang)
     if name not in ("monitoring", "employment"):
         return []
     found = [c["id"] for c, header in zip(columns, frame.columns) if header == period]

@@ -17,7 +17,7 @@ import datetime as dt
 import pandas as pd
 
 from data.definitions import labels, metrics
-from data.definitions.messages import language, localized, t
+from data.definitions.messages import N_, language, localized, t
 from data.ingest import report as document_files
 from data.ingest.report import Chart, Document, MapChart, Section, Series, Shape, Table, periods_of
 from data.read import brief, cube, profile
@@ -69,14 +69,14 @@ def table(name: str, frame: pd.DataFrame, lang: str, title: str = "") -> Table:
     """A profile table whole, labelled as the page shows it; series with the latest period first."""
     if not frame.empty and "period" in frame:
         frame = frame.sort_values("period", ascending=False, kind="stable").reset_index(drop=True)
-    labelled = profile_tables.labelled(name, frame).drop(columns=["metric"], errors="ignore") if not frame.empty \
-        else frame
-    return Table(labelled, title=title, flagged=profile_tables.flagged_column(name), no_data=t("no_data_here", lang))
+    labelled = profile_tables.labelled(name, frame, lang).drop(columns=["metric"], errors="ignore") \
+        if not frame.empty else frame
+    return Table(labelled, title=title, flagged=profile_tables.flagged_column(name, lang),
+                 no_data=t("no_data_here", lang))
 
 
 def _facts(values: list[dict], lang: str) -> list[str]:
-    return [f"{figures.label(v['metric'], lang)}（{v['period'] or '—'}）："
-            f"{figures.format_value(v['value'], v['metric'], lang)}" for v in values]
+    return region_page.facts_of(values, lang)
 
 
 def document(storage, access, code: str, lang: str | None = None, now: dt.datetime | None = None) -> Document:
@@ -108,7 +108,7 @@ def document(storage, access, code: str, lang: str | None = None, now: dt.dateti
     month = month_brief["period"] or info.latest.get("monitoring") or "—"
     year = info.latest.get("funds") or info.latest.get("income") or "—"
     lineage = " › ".join(r["name"] for r in place["lineage"])
-    cover = [(t("report_region", lang), f"{place['name']}（{place['code']}）"),
+    cover = [(t("report_region", lang), t("label_with_note", lang).format(name=place["name"], note=place["code"])),
              (t("report_lineage", lang), lineage),
              (t("report_period", lang), t("report_period_value", lang).format(month=month, year=year)),
              (t("report_data_version", lang), storage.data_version()),
@@ -116,12 +116,14 @@ def document(storage, access, code: str, lang: str | None = None, now: dt.dateti
              (t("report_generated_for", lang), access.user or "—")]
     tiers = [localized(tier, lang) for tier in place["tiers"]]
     if tiers:
-        cover.insert(2, (t("report_tiers", lang), "、".join(tiers)))
+        cover.insert(2, (t("report_tiers", lang), t("list_separator", lang).join(tiers)))
     if place["partners"]:
-        cover.insert(2, (t("paired_with", lang), "、".join(place["partners"])))
+        cover.insert(2, (t("paired_with", lang), t("list_separator", lang).join(place["partners"])))
     title = f"{place['name']}{t('profile_title', lang)}"
     return Document(title=title, region=place["code"], cover=cover, sections=sections,
                     page_label=t("report_page", lang), creator=t("app_title", lang),
+                    cover_pair=t("label_named_text", lang).format(name="{name}", text="{value}"),
+                    cover_separator=t("profile_cover_separator", lang),
                     footer=f"{title} · {t('report_data_version', lang)} {storage.data_version()}")
 
 
@@ -134,10 +136,10 @@ def _monitoring(storage, access, code: str, lang: str, use) -> Section:
     use(profile.CATEGORY_METRICS + profile.RISK_METRICS + profile.CHANNEL_METRICS)
     use([c for c in monthly.columns if c != "period"])
     return Section("monitoring", t("profile_monitoring", lang), [
-        chart(figures.breakdown_figure(latest, f"{t('by_category', lang)}（{period or '—'}）", "户", lang), lang),
-        chart(figures.breakdown_figure(risks, f"{t('by_risk', lang)}（{recent}）", "户", lang,
+        chart(figures.breakdown_figure(latest, region_page.titled(N_("by_category"), period or "—", lang), "户", lang), lang),
+        chart(figures.breakdown_figure(risks, region_page.titled(N_("by_risk"), recent, lang), "户", lang,
                                        strip=region_page.RISK_PREFIX), lang),
-        chart(figures.breakdown_figure(channels, f"{t('by_channel', lang)}（{recent}）", "户", lang,
+        chart(figures.breakdown_figure(channels, region_page.titled(N_("by_channel"), recent, lang), "户", lang,
                                        strip=region_page.RISK_PREFIX), lang),
         chart(figures.flow_figure(monthly, lang), lang),
         chart(figures.days_figure(monthly, lang), lang),
@@ -153,9 +155,9 @@ def _employment(storage, access, code: str, lang: str, use) -> Section:
     use(profile.LOCATION_METRICS + profile.MODE_METRICS)
     return Section("employment", t("profile_employment", lang), [
         chart(figures.employment_figure(monthly, lang), lang),
-        chart(figures.breakdown_figure(locations, f"{t('by_location', lang)}（{period or '—'}）", "人", lang,
+        chart(figures.breakdown_figure(locations, region_page.titled(N_("by_location"), period or "—", lang), "人", lang,
                                        strip=region_page.EMPLOYED_PREFIX), lang),
-        chart(figures.breakdown_figure(modes, f"{t('by_mode', lang)}（{period or '—'}）", "人", lang,
+        chart(figures.breakdown_figure(modes, region_page.titled(N_("by_mode"), period or "—", lang), "人", lang,
                                        strip=region_page.EMPLOYED_PREFIX), lang),
         table("employment", monthly, lang),
     ])
@@ -165,8 +167,7 @@ def _projects(storage, access, code: str, lang: str) -> Section:
     frame = profile.projects(storage, access, code)
     blocks: list = []
     if not frame.empty:
-        blocks.append(f"{t('projects_count', lang)}：{len(frame)}，{t('flagged_projects', lang)}："
-                      f"{int(frame['flagged'].sum())}")
+        blocks.append(region_page.projects_summary(frame, lang))
     blocks.append(table("projects", frame, lang))
     return Section("projects", t("profile_projects", lang), blocks)
 
@@ -176,7 +177,7 @@ def _funds(storage, access, code: str, lang: str, use) -> Section:
     share = profile.latest_values(storage, access, code, ("funds_industry_share", "funds_spend_rate"))
     use(v["metric"].code for v in share)
     line = metrics.get("funds_industry_share")
-    facts = _facts(share, lang) + [f"{t('policy_line', lang)}：{line.target_note}"]
+    facts = _facts(share, lang) + [region_page.policy_fact(line, lang)]
     return Section("funds", t("profile_funds", lang), [*facts, chart(figures.funds_figure(frame, lang), lang),
                                                        table("funds", frame, lang)])
 
@@ -185,8 +186,9 @@ def _pairing(storage, access, place: dict, lang: str, use) -> Section:
     values = profile.latest_values(storage, access, place["code"],
                                    profile.COLLABORATION_METRICS + profile.TEAM_METRICS)
     use(v["metric"].code for v in values)
-    partners = "、".join(place["partners"]) or t("none", lang)
-    return Section("pairing", t("profile_pairing", lang), [f"{t('paired_with', lang)}：{partners}",
+    partners = t("list_separator", lang).join(place["partners"]) or t("none", lang)
+    return Section("pairing", t("profile_pairing", lang), [
+        t("label_named_text", lang).format(name=t("paired_with", lang), text=partners),
                                                            *_facts(values, lang)])
 
 
@@ -308,7 +310,8 @@ def _map(storage, access, place: dict, lang: str, use) -> Section:
         t("ranking_col_rank", lang): [r.get("rank") for r in rows],
         t("ranking_col_code", lang): [r["code"] for r in rows],
         t("ranking_col_name", lang): [r["name"] for r in rows],
-        f"{figures.label(metric, lang)}（{figures.unit(metric, lang)}）": [r.get("value") for r in rows],
+        t("label_with_note", lang).format(name=figures.label(metric, lang), note=figures.unit(metric, lang)):
+            [r.get("value") for r in rows],
     })
     drawn = map_chart(view, data, profile.map_outlines(storage, access, view), lang)
     return Section("map", t("profile_map", lang), [drawn, Table(frame, no_data=t("no_data_here", lang))])
@@ -321,7 +324,7 @@ def _definitions(used: list[str], lang: str) -> Section:
         t("col_indicator", lang): [figures.label(m, lang) for m in rows],
         t("col_unit", lang): [figures.unit(m, lang) for m in rows],
         t("report_col_definition", lang): [localized(m, lang, zh="definition_zh", en="definition_en") for m in rows],
-        t("report_col_target", lang): [m.target_note for m in rows],
+        t("report_col_target", lang): [labels.target_note(m, lang) for m in rows],
     })
     return Section("definitions", t("report_definitions", lang), [Table(frame, no_data=t("no_data_here", lang))])
 

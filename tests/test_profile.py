@@ -174,3 +174,37 @@ def test_ranks_follow_the_metrics_direction(tiny_storage):
                 assert (row["rank"] == 1) == (row["value"] == min(values))  # rank 1: the fastest
                 days_ranked += 1
     assert checked == {"higher_worse", "higher_better"} and days_ranked >= 1
+
+
+# -- English complete (issue 17 part 7): the tables and their downloads in English ------------------------
+CJK = __import__("re").compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+@pytest.mark.parametrize("name", ["key_figures", "monitoring", "employment", "projects", "funds"])
+def test_the_english_tables_and_downloads_have_english_headers_and_terms(app, as_user, name):
+    """In English: English headers (metric names, units by number), English enumerations; only the parent's
+    name (a region) and the projects' stored names stay as written."""
+    import base64
+
+    from callbacks.region_callbacks import download
+    from data.definitions import contract, labels
+
+    county = "522728000000"  # 罗甸县
+    with as_user() as access:
+        answer = download(app.storage, access, {"region": county, "lang": "en"}, name, "csv")
+        place = profile.region(app.storage, access, county)
+        names = [r["name"] for r in place["lineage"]]
+        stored = records.read_table(app.storage.engine, ADMIN, "projects")
+    text = base64.b64decode(answer["content"]).decode("utf-8-sig")
+    for proper in sorted([*names, *stored["name"].dropna()], key=len, reverse=True):
+        text = text.replace(proper, "")
+    assert not CJK.search(text), CJK.findall(text)[:20]
+    frame = pd.read_csv(io.StringIO(base64.b64decode(answer["content"]).decode("utf-8-sig")))
+    if name == "projects":
+        assert set(frame["type"]) <= {labels.value_label("projects", "type", v, "en")
+                                      for v in contract.TABLES["projects"].column("type").values}
+        assert (frame["flagged"].fillna("") != "").sum() == stored[stored["county_code"] == county]["status"].isin(
+            ["idle", "failed"]).sum()
+    if name == "key_figures":
+        units = dict(zip(frame["indicator"], frame["unit"]))
+        assert units["Monitored households"] in ("household", "households"), units

@@ -349,3 +349,30 @@ def test_the_maps_notes_say_one_household():
     households = metrics.get("monitored_households")
     assert report.value_text(1, households, "en") == "1 household"
     assert report.value_text(2, households, "en") == "2 households" and report.value_text(1, households, "zh") == "1 户"
+
+
+# -- English complete (issue 17 part 7): the English report carries no Chinese but proper names -------------
+from tests.test_pages import CJK, proper_names  # noqa: E402,F401  (region names and stored free text)
+
+CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+
+
+def chinese_left_in(text: str, names: list[str]) -> list[str]:
+    """The runs of Chinese in ``text`` that are no proper name: every name is taken out (spaces and line
+    breaks removed first, as a long name wraps in a table cell), and what is left must be a piece of one (a
+    name cut by a cell's edge)."""
+    flat = re.sub(r"\s+", "", text)
+    for name in names:
+        flat = flat.replace(re.sub(r"\s+", "", name), " ")
+    return sorted({run for run in CJK_RUN.findall(flat) if not any(run in name for name in names)})
+
+
+def test_the_english_report_has_no_chinese_but_region_names(county_client, proper_names, tmp_path):
+    pdf = county_client.get(f"/region/{COUNTY}/report.pdf?lang=en")
+    assert pdf.status_code == 200
+    text = _pdf_text(pdf.data, tmp_path, "report-en.pdf")
+    assert "罗甸县" in text and not chinese_left_in(text, proper_names), chinese_left_in(text, proper_names)[:40]
+    book = openpyxl.load_workbook(io.BytesIO(county_client.get(f"/region/{COUNTY}/report.xlsx?lang=en").data))
+    cells = "\n".join([*book.sheetnames, *(str(c.value) for sheet in book for row in sheet.iter_rows() for c in row
+                                           if c.value is not None)])
+    assert not chinese_left_in(cells, proper_names), chinese_left_in(cells, proper_names)[:40]

@@ -115,6 +115,8 @@ class Document:
     page_label: str = "{page} / {pages}"  # the caller's words, e.g. 第 {page} 页 / 共 {pages} 页
     footer: str = ""
     creator: str = ""
+    cover_pair: str = "{name}：{value}"  # the cover in one line on each XLSX sheet: its pairs, in the caller's
+    cover_separator: str = "；"  # words (in English "{name}: {value}" and "; ")
 
     def sheet_names(self) -> list[str]:
         """The workbook's sheet of each section, in order (a valid, unique sheet name of its title)."""
@@ -652,7 +654,8 @@ def to_xlsx(document: Document) -> bytes:
     cell, a chart as its numbers, a table whole."""
     book = Workbook()
     book.remove(book.active)
-    about = "；".join(f"{name}：{value}" for name, value in document.cover)
+    about = document.cover_separator.join(document.cover_pair.format(name=name, value=value)
+                                          for name, value in document.cover)
     for section, name in zip(document.sections, document.sheet_names()):
         sheet = book.create_sheet(name)
         spreadsheet.append(sheet, [f"{document.title} — {section.title}"])[0].font = Font(bold=True, size=13)
