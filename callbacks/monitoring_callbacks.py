@@ -19,7 +19,7 @@ one of the units the server draws for it.
 """
 from __future__ import annotations
 
-from dash import Input, Output, Patch, State, no_update
+from dash import Input, Output, Patch, State, ctx, no_update
 
 from data.definitions import codes, tiers
 from data.definitions.messages import language
@@ -131,16 +131,21 @@ def register(app, reading) -> None:
         colours = figures.map_patch(monitoring_page.whatif_map_data(view, result), lang) if drawn else no_update
         return monitoring_page.whatif_summary(result, lang), colours, result["children"]
 
-    @app.callback(Output(monitoring_page.SAMPLE_BODY, "children"), Input(ids.MON_SIZE, "value"),
-                  Input(ids.MON_SEED, "value"), State(ids.MON_STATE, "data"), prevent_initial_call=True)
-    def sample_changed(size, seed, state):
-        """The sample's size or seed: the sample drawn again."""
+    @app.callback(Output(monitoring_page.SAMPLE_BODY, "children"), Input(ids.MON_SIZE, "value"), Input(ids.MON_SEED, "value"),
+                  Input(monitoring_page.SAMPLE_DRAW, "n_clicks"), State(ids.MON_STATE, "data"),
+                  prevent_initial_call=True)
+    def sample_changed(size, seed, draw, state):
+        """The sample's size or seed, or the button (a province's sample is drawn when asked; without a size:
+        the default size; a size typed goes into the URL, and a link with a size opens the sample drawn): the
+        sample drawn again."""
         found = page(state)
+        asked = isinstance(draw, int) and draw > 0 and ctx.triggered_id == monitoring_page.SAMPLE_DRAW
         size, seed = _number(size, 1, monitoring.SAMPLE_MAX), _number(seed, 0, 2 ** 32 - 1)
-        if found is None or found[2].code is None or size is None or seed is None:
+        if found is None or found[2].code is None or (size is None and not asked) or seed is None:
             return no_update
         storage, access, view, lang, _ = found
-        return monitoring_page.sample_body(storage, view, access, int(size), int(seed), lang)[0]
+        return monitoring_page.sample_body(storage, view, access, None if size is None else int(size), int(seed),
+                                           lang)[0]
 
     for key, control in CONTROLS.items():
         app.clientside_callback(_KEEP_IN_URL % key, Output(ids.LANGUAGE_LINK, "href", allow_duplicate=True),

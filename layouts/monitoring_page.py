@@ -21,6 +21,7 @@ from dash import dash_table, dcc, html
 
 from data.compute import risk
 from data.definitions import codes, contract, metrics, policy, tiers
+from data.definitions.labels import value_label
 from data.definitions.messages import N_, language, localized, t
 from data.read import cube, monitoring
 from data.read.views import MapData, map_data, map_view
@@ -32,6 +33,8 @@ PATH = "/monitoring"
 SCORE_NOTE = "mon-score-note"
 DRIVERS = "mon-drivers"
 SAMPLE_BODY = "mon-sample-body"
+SAMPLE_DRAW = "mon-sample-draw"  # the button that draws the sample of a region above a county (on demand)
+INLINE_LEVELS = ("county", "township", "village")  # the sample drawn with the page: a county or below
 # The page's own location: a click on the map opens the unit's page through it. (A callback whose output is
 # outside the page, like the app's ``url``, fires whenever the page is inserted, prevent_initial_call or not:
 # before issue 17 that rendered the page two or three times a load.)
@@ -107,9 +110,45 @@ def _field(label: str, control) -> html.Div:
 
 
 def _table(table_id: str, rows: list[dict], columns: list[tuple[str, str]], lang: str):
-    """A table of ``rows`` with ``columns`` (key, msgid of its heading)."""
-    return dash_table.DataTable(id=table_id, data=rows, columns=[{"name": t(msgid, lang), "id": key}
-                                                                 for key, msgid in columns], **TABLE_STYLE)
+    """A table of ``rows`` with ``columns`` (key, msgid of its heading): only the columns shown are sent."""
+    return dash_table.DataTable(id=table_id, data=table_rows(rows, columns), columns=[
+        {"name": t(msgid, lang), "id": key} for key, msgid in columns], **TABLE_STYLE)
+
+
+def table_rows(rows: list[dict], columns: list[tuple[str, str]]) -> list[dict]:
+    """``rows`` with only the keys of ``columns`` (what a table sends to the browser: a province's lists
+    carried every field of the API's rows)."""
+    keys = [key for key, _ in columns]
+    return [{key: row.get(key) for key in keys} for row in rows]
+
+
+def case_cells(row: dict, lang: str) -> dict:
+    """A case row of the read service (codes) as the tables show it in ``lang``: category, risk types,
+    measures, unmatched needs, risk status and exit reasons in words."""
+    join = t("list_separator", lang).join
+    cells = dict(row)
+    if row.get("category") is not None:
+        cells["category"] = value_label("monitoring", "category", row["category"], lang)
+    if isinstance(row.get("risk_types"), list):
+        cells["risk_types"] = join(value_label("monitoring", "risk_types", r, lang) for r in row["risk_types"])
+    if isinstance(row.get("measures"), list):
+        cells["measures"] = join(value_label("assistance", "measure", m, lang) for m in row["measures"])
+    if isinstance(row.get("unmatched"), list):
+        cells["unmatched"] = join(t("mon_unmatched_labour_capacity", lang) if u == "labour_capacity"
+                                  else value_label("monitoring", "risk_types", u, lang) for u in row["unmatched"])
+    if row.get("risk_status") is not None:
+        cells["risk_status"] = value_label("monitoring", "risk_status", row["risk_status"], lang)
+    if "reason_codes" in row:
+        cells["reasons"] = t("mon_reason_separator", lang).join(exit_reason(r, lang) for r in row["reason_codes"])
+    return cells
+
+
+def exit_reason(reason: dict, lang: str) -> str:
+    """An exit check's reason (:func:`data.read.monitoring.exit_reason_zh`'s codes and numbers) in ``lang``."""
+    if reason["code"] == "income_below_line":
+        return t("mon_exit_income_below_line", lang).format(year=reason["year"], income=f"{reason['income']:,.0f}",
+                                                             line=f"{reason['line']:,.0f}")
+    return t("mon_exit_too_soon", lang).format(days=reason["days"], months=reason["months"])
 
 
 def _mode_note(mode: str, lang: str):
@@ -183,8 +222,8 @@ def _warning_row(row: dict, lang: str) -> dict:
     change = t("mon_new", lang) if row["new"] else (f"{row['score'] - previous:+.1f}" if previous is not None else "")
     return {"township": row["township"], "village": row["village"], "household_id": row["household_id"],
             "head_name": row["head_name"], "score": row["score"], "change": change,
-            "category": localized(row, lang, zh="category_zh", en="category"),
-            "drivers": "；".join(localized(d, lang) for d in row["drivers"])}
+            "category": value_label("monitoring", "category", row["category"], lang),
+            "drivers": t("mon_reason_separator", lang).join(localized(d, lang) for d in row["drivers"])}
 
 
 def drivers_text(warned: dict, lang: str) -> str:
@@ -239,10 +278,10 @@ def backtest_section(storage, view, access, lang: str) -> html.Div:
 
 # -- board, checks, what-if, sample ------------------------------------------------------------------
 CASE_COLUMNS = [("village", N_("mon_col_village")), ("household_id", N_("mon_col_household")), ("head_name", N_("mon_col_head")),
-                ("category_zh", N_("mon_col_category")), ("risk_types_zh", N_("mon_col_risk_types")),
+                ("category", N_("mon_col_category")), ("risk_types", N_("mon_col_risk_types")),
                 ("signal_on", N_("mon_col_signal_on")), ("verified_on", N_("mon_col_verified_on")),
                 ("identified_on", N_("mon_col_identified_on")), ("first_measure_on", N_("mon_col_first_measure_on")),
-                ("eliminated_on", N_("mon_col_eliminated_on")), ("measures_zh", N_("mon_col_measures"))]
+                ("eliminated_on", N_("mon_col_eliminated_on")), ("measures", N_("mon_col_measures"))]
 
 
 def board_note(result: dict, lang: str) -> str:
@@ -267,21 +306,21 @@ def board_section(storage, view, access, lang: str) -> html.Div:
         dcc.Graph(id=ids.MON_HEAT, config=map_page.GRAPH_CONFIG, figure=figures.overdue_heatmap(result["heat"], lang)),
         html.H4(t("mon_overdue", lang)),
         _mode_note(result["mode"], lang),
-        _table(ids.MON_OVERDUE, result["overdue_cases"], CASE_COLUMNS, lang),
+        _table(ids.MON_OVERDUE, [case_cells(r, lang) for r in result["overdue_cases"]], CASE_COLUMNS, lang),
     ])
 
 
 def checks_section(storage, view, access, lang: str) -> html.Div:
     result = monitoring.checks(storage, access, view.code)
-    exits = [{**r, "reasons": "；".join(r["reasons"])} for r in result["exits"]]
+    exits = [case_cells(r, lang) for r in result["exits"]]
     return html.Div(className="card", children=[
         html.H3(t("mon_checks", lang)),
         html.P(t("mon_checks_note", lang).format(with_measures=result["cases_with_measures"],
                                                  mismatched=result["mismatched"], eliminated=result["eliminated"],
                                                  flagged=result["exit_flagged"]), className="note"),
         _mode_note(result["mode"], lang),
-        _table(ids.MON_MISMATCHES, result["mismatches"], CASE_COLUMNS[:5] + [("measures_zh", N_("mon_col_measures")),
-                                                                             ("unmatched_zh", N_("mon_col_unmatched"))], lang),
+        _table(ids.MON_MISMATCHES, [case_cells(r, lang) for r in result["mismatches"]],
+               CASE_COLUMNS[:5] + [("measures", N_("mon_col_measures")), ("unmatched", N_("mon_col_unmatched"))], lang),
         html.H4(t("mon_exits", lang)),
         _table(ids.MON_EXITS, exits, CASE_COLUMNS[:5] + [("identified_on", N_("mon_col_identified_on")),
                                                         ("eliminated_on", N_("mon_col_eliminated_on")),
@@ -345,9 +384,14 @@ def whatif_map_data(view, result: dict) -> MapData:
 
 
 def sample_section(storage, view, access, size: int | None, seed: int, lang: str) -> html.Div:
-    """The field sample: size and seed, then the sample (:func:`sample_body`), which they alone update."""
+    """The field sample: size, seed and the button that draws it, then the sample (:func:`sample_body`),
+    which they alone update. A county or below: drawn with the page; above (a province's default sample is
+    over a thousand households, half the page's weight): drawn when asked, by the button or a size in the URL."""
     cap = monitoring.size_cap(access)
-    body, drawn = sample_body(storage, view, access, size, seed, lang)
+    if (view.region or {}).get("level") in INLINE_LEVELS or size is not None:
+        body, drawn = sample_body(storage, view, access, size, seed, lang)
+    else:
+        body, drawn = [html.P(t("mon_sample_on_demand", lang), className="note")], None
     return html.Div(className="card", children=[
         html.H3(t("mon_sample", lang)),
         html.Div(className="controls", children=[
@@ -355,7 +399,8 @@ def sample_section(storage, view, access, size: int | None, seed: int, lang: str
                                                          max=cap or monitoring.SAMPLE_MAX, step=1, value=drawn,
                                                          debounce=True)),
             _field(t("mon_sample_seed", lang), dcc.Input(id=ids.MON_SEED, type="number", min=0, step=1, value=seed,
-                                                         debounce=True))]),
+                                                         debounce=True)),
+            html.Button(t("mon_sample_draw", lang), id=SAMPLE_DRAW, n_clicks=0, className="button")]),
         html.Div(body, id=SAMPLE_BODY),
     ])
 
@@ -381,6 +426,7 @@ def sample_body(storage, view, access, size: int | None, seed: int, lang: str) -
         html.Div(className="downloads", children=[
             html.A(t("mon_sample_xlsx", lang), href=base + "&format=xlsx", id=ids.MON_SAMPLE_XLSX),
             html.A(t("mon_sample_pdf", lang), href=base + "&format=pdf", id=ids.MON_SAMPLE_PDF)]),
-        _table(ids.MON_SAMPLE, result["households"], [("township", N_("mon_col_township"))] + CASE_COLUMNS[:5]
-               + [("risk_status_zh", N_("mon_col_risk_status"))], lang),
+        _table(ids.MON_SAMPLE, [case_cells(r, lang) for r in result["households"]],
+               [("township", N_("mon_col_township"))] + CASE_COLUMNS[:5] + [("risk_status", N_("mon_col_risk_status"))],
+               lang),
     ], drawn

@@ -129,3 +129,25 @@ def test_each_control_updates_only_what_depends_on_it(page, base_url):
     assert sent == [PAGES]
     assert page.input_value("#mon-min-score") == "40" and page.input_value("#mon-threshold") == str(threshold)
     assert page.input_value("#mon-size") == "12" and page.inner_text("#mon-summary").startswith("2025-07")
+
+
+def test_a_provinces_sample_is_drawn_when_asked(page, base_url):
+    """Above a county the load leaves the sample undrawn (one request, the page's); the button draws it with
+    one request to the sample alone; a size in the link opens it drawn."""
+    sent, flying = _record(page)
+    page.goto(base_url + "/monitoring?region=52&period=2025-08")
+    page.wait_for_selector("#mon-sample-draw")
+    page.wait_for_selector("#mon-warnings td")
+    _settled(page, flying)
+    assert sent == [PAGES] and page.locator("#mon-sample td").count() == 0
+    del sent[:]
+    page.click("#mon-sample-draw")
+    page.wait_for_selector("#mon-sample td")
+    _settled(page, flying)
+    assert len(sent) == 1 and _outputs(sent) == {"mon-sample-body"}, sent
+    del sent[:]
+    page.goto(base_url + "/monitoring?region=52&period=2025-08&size=7&seed=2")
+    page.wait_for_selector("#mon-sample td")
+    _settled(page, flying)
+    assert sent == [PAGES]
+    assert page.eval_on_selector_all("#mon-sample tbody tr:has(td)", "rows => rows.length") == 7

@@ -369,3 +369,68 @@ def test_a_regions_rows_are_read_by_a_range_of_codes_the_index_serves(tiny_stora
                 households.c.village_code.like(prefix + "%"))).scalar()
             assert len(by_range) == by_like, prefix
         assert len(monitoring._read(connection, "households", COUNTY, ("household_id",))) > 0
+
+
+def _components(node):
+    """Every component of a page's JSON tree (dicts with an id and props)."""
+    if isinstance(node, dict):
+        if "props" in node:
+            yield node
+        for value in node.values():
+            yield from _components(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _components(value)
+
+
+def test_a_provinces_sample_is_drawn_when_asked_and_tables_send_only_their_columns(app):
+    """Above a county the sample (over a thousand households in a province) is not drawn with the page: its
+    button draws it, and a size in the URL opens it drawn; every table sends only the columns it shows."""
+    admin = sign_in(app.server.test_client(), "demo_admin")
+    province = {c["props"].get("id"): c["props"] for c in _components(_page(admin, "/monitoring", "?region=52").get_json())}
+    assert "mon-sample-draw" in province and "mon-sample" not in province and "mon-warnings" in province
+    for table in ("mon-warnings", "mon-overdue", "mon-mismatches", "mon-exits"):
+        shown = {c["id"] for c in province[table]["columns"]}
+        assert province[table]["data"] and all(set(row) == shown for row in province[table]["data"]), table
+    sized = {c["props"].get("id"): c["props"] for c in _components(
+        _page(admin, "/monitoring", "?region=52&size=12&seed=3").get_json())}
+    assert len(sized["mon-sample"]["data"]) == 12
+    county = {c["props"].get("id"): c["props"] for c in _components(
+        _page(admin, "/monitoring", f"?region={COUNTY}").get_json())}
+    assert county["mon-sample"]["data"]  # a county: drawn with the page
+    from tests.test_access import _callback
+
+    state = {"mon-state": {"region": "520000000000", "lang": "en"}}
+    drawn = _callback(admin, "mon-sample-body.children", {"mon-size": None, "mon-seed": 1, "mon-sample-draw": 1},
+                      state, changed=2)
+    assert drawn.status_code == 200 and "format=pdf" in drawn.get_data(as_text=True)
+
+
+def test_exit_reasons_and_case_labels_are_words_of_the_pages_language():
+    """The read service gives codes and numbers; the page words them in its language (zh: the API's words)."""
+    import re
+
+    from layouts import monitoring_page
+
+    reasons = [{"code": "income_below_line", "year": 2024, "income": 6123.4, "line": 7000.0},
+               {"code": "eliminated_too_soon", "days": 45, "months": 6}]
+    row = {"category": "marginal", "risk_types": ["illness", "disability"], "measures": ["health"],
+           "unmatched": ["labour_capacity"], "risk_status": "eliminated", "reason_codes": reasons}
+    english = monitoring_page.case_cells(row, "en")
+    assert not any(re.search(r"[\u4e00-\u9fff]", str(v)) for v in english.values()), english
+    assert "6,123" in english["reasons"] and "7,000" in english["reasons"] and "45 days" in english["reasons"]
+    chinese = monitoring_page.case_cells(row, "zh")
+    assert chinese["reasons"] == "；".join(monitoring.exit_reason_zh(r) for r in reasons)
+    assert chinese["category"] == "边缘易致贫户" and "、" in chinese["risk_types"]
+
+
+def test_region_filter_is_a_range_of_codes():
+    """records.region_filter compiles to a range (served by an index), never LIKE."""
+    import sqlalchemy as sa
+
+    from data.store import records
+
+    for table in ("households", "members", "projects", "thresholds"):
+        _, condition = records.region_filter(table, "5227")
+        sql = str(condition.compile(dialect=sa.dialects.sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+        assert "LIKE" not in sql.upper() and ">=" in sql and "<" in sql, (table, sql)

@@ -153,7 +153,8 @@ ENGLISH_PAGES = {
     "province": ["/?lang=en&tier=national_key", "/data?lang=en&table=projects"],
     "city": ["/?lang=en"], "township": ["/?lang=en", "/data?lang=en&table=members"],
     "collaboration": ["/?lang=en", "/data?lang=en&table=collaboration"],
-    "evaluator": ["/?lang=en", "/data?lang=en&table=monitoring"],
+    "evaluator": ["/?lang=en", "/data?lang=en&table=monitoring", "/assessment?lang=en",
+                  f"/assessment?lang=en&county={COUNTY}&indicator=days_to_assistance"],
     "data_clerk": ["/upload?lang=en", "/data?lang=en&table=assistance"],
 }
 
@@ -174,10 +175,10 @@ def test_every_page_in_english_has_no_chinese_but_proper_names(app, proper_names
 # The pages of other owners still owe English (issue 17.7; listed with file:line in the report of helper E):
 # the region profile (layouts/region_page.py, layouts/profile_tables.py: series headers and enumerations in
 # Chinese only) and the monitoring page (layouts/monitoring_page.py, data/read/monitoring.py: *_zh columns).
-ENGLISH_OWED = [f"/region/{COUNTY}?lang=en", "/monitoring?lang=en"]
+ENGLISH_OWED = [f"/region/{COUNTY}?lang=en",  # English since issue 17.7 part 7 (helper P)
+                "/monitoring?lang=en"]  # English since issue 17.7 part 7 (helper M2)
 
 
-@pytest.mark.xfail(strict=True, reason="English owed by the profile's and the monitoring page's owners (issue 17.7)")
 @pytest.mark.parametrize("path", ENGLISH_OWED)
 def test_the_profile_and_monitoring_pages_in_english(app, proper_names, path):
     tree = _page(sign_in(app.server.test_client(), "demo_county"), path)

@@ -126,7 +126,8 @@ def prepare(tables: dict[str, pd.DataFrame], province_of: pd.Series, thresholds:
     households["province_code"] = households["village_code"].map(province_of)
     index = households.index
     members = tables["members"]
-    health = (pd.crosstab(members["household_id"], members["health"]).reindex(index=index, fill_value=0)
+    health = (members.groupby(["household_id", "health"]).size().unstack(fill_value=0)  # crosstab: 5x slower
+              .reindex(index=index, fill_value=0)
               if len(members) else pd.DataFrame(index=index))
     health = health.reindex(columns=list(HEALTH_POINTS), fill_value=0)
     income = {}

@@ -277,12 +277,13 @@ def _warnings(storage: Storage, access: Access, code: str, period: str | None = 
     candidates = candidates.sort_values(["score", "village_code"], ascending=[False, True])
     scored_count = int((~frame["under"]).sum())
     shown, mode = records.visible(access, candidates, column=None)  # indexed by household
+    before = previous.to_dict()
     rows = [{"household_id": hid, "head_name": r["head_name"], "village_code": r["village_code"],
              "village": data.names.get(r["village_code"]), "township": data.names.get(r["township_code"]),
-             "score": r["score"], "previous_score": None if pd.isna(previous[hid]) else float(previous[hid]),
+             "score": r["score"], "previous_score": None if pd.isna(before[hid]) else float(before[hid]),
              "new": bool(r["new"]), "category": r["category"], "category_zh": label_zh("monitoring", "category", r["category"]),
              "risk_types": r["risk_types"], "drivers": r["drivers"]}
-            for hid, r in shown.head(LIST_LIMIT).iterrows()]
+            for hid, r in shown.head(LIST_LIMIT).to_dict("index").items()]  # (iterrows: 0.1 s for 500)
     return {"region": {k: region[k] for k in ("code", "name", "level")}, "period": data.period,
             "min_score": min_score, "scored_households": scored_count, "count": len(candidates),
             "new": int(candidates["new"].sum()), "mode": mode, "households": rows,
@@ -362,7 +363,7 @@ def township_board(frame: pd.DataFrame, names: dict[str, str]) -> list[dict]:
                 for column in ("days_to_identify", "days_to_measure") for name in ("median", "p90")},
              "overdue_identification": int(row["overdue_identification"]),
              "overdue_measure": int(row["overdue_measure"])}
-            for township, row in table.iterrows()]
+            for township, row in table.to_dict("index").items()]
 
 
 def _group_quantile(frame: pd.DataFrame, by: str, column: str, share: float) -> pd.Series:
@@ -413,7 +414,9 @@ def _date(value) -> str | None:
 
 def _case_row(row: dict, names: dict) -> dict:
     return {"household_id": row["household_id"], "head_name": row["head_name"],
-            "village": names.get(row["village_code"]), "category_zh": label_zh("monitoring", "category", row["category"]),
+            "village": names.get(row["village_code"]), "category": row["category"],
+            "risk_types": [r for r in row["risk_types"].split(";") if r], "measures": list(row["measures"]),
+            "category_zh": label_zh("monitoring", "category", row["category"]),
             "risk_types_zh": "、".join(label_zh("monitoring", "risk_types", r) for r in row["risk_types"].split(";")),
             **{k: _date(row[k]) for k in ("signal_on", "verified_on", "identified_on", "first_measure_on", "eliminated_on")},
             "days_to_identify": None if pd.isna(row["days_to_identify"]) else int(row["days_to_identify"]),
@@ -424,6 +427,14 @@ def _case_row(row: dict, names: dict) -> dict:
 
 
 # -- checks ------------------------------------------------------------------------------------------
+def exit_reason_zh(reason: dict) -> str:
+    """An exit check's reason (``{"code": …, numbers}``) in Chinese words (the API's ``reasons``; the page
+    words it in its language from the catalog: layouts/monitoring_page.py)."""
+    if reason["code"] == "income_below_line":
+        return f"{reason['year']}年人均纯收入{reason['income']:,.0f}元，低于监测线{reason['line']:,.0f}元"
+    return f"帮扶{reason['days']}天即标注风险消除（不足{reason['months']}个月）"
+
+
 def unmatched(risk_types: str, measures: list[str], labour_count: int) -> list[str]:
     """The needs of a case that none of its measures answers: its risk types, and work for a household
     with labour."""
@@ -455,11 +466,12 @@ def _checks(storage: Storage, access: Access, code: str) -> dict:
     line = pd.Series([lines.get((province or "", year)) for year in latest["year"]], index=latest.index, dtype=float)
     below = latest[latest["per_capita_net_income"] < line]
     helped = (eliminated["eliminated_on"] - eliminated["first_measure_on"].fillna(eliminated["identified_on"])).dt.days
-    reasons = {case: [] for case in eliminated.index}
-    for case, row in below.iterrows():
-        reasons[case].append(f"{row['year']}年人均纯收入{row['per_capita_net_income']:,.0f}元，低于监测线{line[case]:,.0f}元")
+    reasons = {case: [] for case in eliminated.index}  # codes and numbers; the words: exit_reason_zh, the layout
+    for case, year, income in zip(below.index, below["year"], below["per_capita_net_income"]):
+        reasons[case].append({"code": "income_below_line", "year": int(year), "income": float(income),
+                              "line": float(line[case])})
     for case, days in helped[helped < policy.STABLE_DAYS].items():
-        reasons[case].append(f"帮扶{days}天即标注风险消除（不足{policy.STABLE_MONTHS}个月）")
+        reasons[case].append({"code": "eliminated_too_soon", "days": int(days), "months": policy.STABLE_MONTHS})
     eliminated["reasons"] = pd.Series(reasons, dtype=object)
     flagged = eliminated[eliminated["reasons"].map(len) > 0]
     matched_rows, mode = records.visible(access, mismatched)
@@ -467,10 +479,11 @@ def _checks(storage: Storage, access: Access, code: str) -> dict:
     return {"region": {k: region[k] for k in ("code", "name", "level")}, "mode": mode,
             "cases_with_measures": len(with_measures), "mismatched": len(mismatched),
             "eliminated": len(eliminated), "exit_flagged": len(flagged),
-            "mismatches": [{**_case_row(r, names), "unmatched_zh": "、".join(
+            "mismatches": [{**_case_row(r, names), "unmatched": list(r["unmatched"]), "unmatched_zh": "、".join(
                 "有劳动能力但无产业就业帮扶" if u == "labour_capacity" else label_zh("monitoring", "risk_types", u)
                 for u in r["unmatched"])} for r in matched_rows.head(LIST_LIMIT).to_dict("records")],
-            "exits": [{**_case_row(r, names), "reasons": r["reasons"]} for r in exit_rows.head(LIST_LIMIT).to_dict("records")]}
+            "exits": [{**_case_row(r, names), "reason_codes": r["reasons"],
+                       "reasons": [exit_reason_zh(reason) for reason in r["reasons"]]} for r in exit_rows.head(LIST_LIMIT).to_dict("records")]}
 
 
 # -- the threshold what-if ----------------------------------------------------------------------------
@@ -592,7 +605,7 @@ def _field_sample(storage: Storage, access: Access, code: str, size: int | None,
     sample = frame.loc[drawn["chosen"] if mode != "hidden" else []]
     names = _names(storage, prefix)
     rows = [{"township": names.get(r["township_code"]), **_case_row(r, names),
-             "risk_status_zh": label_zh("monitoring", "risk_status", r["risk_status"])}
+             "risk_status": r["risk_status"], "risk_status_zh": label_zh("monitoring", "risk_status", r["risk_status"])}
             for r in sample.sort_values(["township_code", "category", "household_id"]).to_dict("records")]
     return {"region": {k: region[k] for k in ("code", "name", "level")}, "size": drawn["size"], "seed": seed,
             "mode": mode, "size_cap": cap, "population": drawn["population"], "design": design.design(drawn),
