@@ -6,7 +6,7 @@ children of a region, ranked, with the change on the previous period), ``series?
 both answer ``format=csv`` (UTF-8 with BOM, for Excel). ``templates/<table>.xlsx`` is an empty
 template. Monitoring (data/read/monitoring.py): ``monitoring/warnings?region=&min_score=&period=&risk_type=&
 category=&township=``, ``monitoring/board?region=``, ``monitoring/checks?region=``,
-``monitoring/whatif?region=&threshold=&year=``, ``monitoring/sample?region=&size=&seed=&format=json|xlsx|pdf``;
+``monitoring/whatif?region=&threshold=&year=``, ``monitoring/sample?region=&size=&seed=&format=json|xlsx|pdf&lang=``;
 household lists are audited by the services. ``brief?region=&period=&lang=``: the month in sentences
 (data/read/brief.py), each with its numbers and links. Every route reads through the caller's access (the signed-in
 user or the API token's user; a region outside it gets 403, see dashboard/auth.py).
@@ -219,7 +219,8 @@ def make_blueprint(storage: Storage) -> Blueprint:
             return jsonify(answer)
         name = f"field-sample-{answer['region']['code']}-seed{answer['seed']}.{args['format']}"
         try:
-            body = checklist.to_xlsx(answer) if args["format"] == "xlsx" else checklist.to_pdf(answer)
+            writer = checklist.to_xlsx if args["format"] == "xlsx" else checklist.to_pdf
+            body = writer(answer, lang=args["lang"])
         except checklist.NoFont as error:
             return api_error(503, str(error))
         return send_file(io.BytesIO(body), download_name=name, as_attachment=True,

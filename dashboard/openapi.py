@@ -272,7 +272,9 @@ SPEC = {
                     description=f"任意户数（≥1）；超过总体时抽取全部；缺省 {SAMPLE_DEFAULT} 或每层 1 户 / any size "
                                 f"from 1; above the population all of it; default {SAMPLE_DEFAULT} or one per stratum"),
              _query("seed", {"type": "integer", "minimum": 0, "maximum": SEED_LIMIT - 1, "default": 1}),
-             _query("format", {"type": "string", "enum": list(SAMPLE_FORMATS), "default": "json"})],
+             _query("format", {"type": "string", "enum": list(SAMPLE_FORMATS), "default": "json"}),
+             _query("lang", {"type": "string", "enum": list(LANGUAGES), "default": LANGUAGES[0]},
+                    description="清单的语言（JSON 两种语言皆有）/ the checklist's language (the JSON carries both)")],
             _with_files(_json("the sample", "Sample"), "format=xlsx or pdf: the checklist to print", XLSX,
                         "application/pdf"), _SCOPED),
     },

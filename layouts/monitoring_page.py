@@ -414,7 +414,7 @@ def sample_body(storage, view, access, size: int | None, seed: int, lang: str) -
         return [html.P(str(error), className="notice")], min(size or monitoring.SAMPLE_DEFAULT,
                                                              cap or monitoring.SAMPLE_MAX)
     drawn = result["size"] or min(size or monitoring.SAMPLE_DEFAULT, cap or monitoring.SAMPLE_MAX)
-    base = f"/api/v1/monitoring/sample?region={view.code}&size={max(result['size'], 1)}&seed={seed}"
+    base = f"/api/v1/monitoring/sample?region={view.code}&size={max(result['size'], 1)}&seed={seed}&lang={language(lang)}"
     notice = result["design"]["notice"]
     return [
         html.P(t("mon_sample_note", lang).format(strata=len(result["strata"]), population=result["population"],

@@ -260,7 +260,7 @@ def test_a_long_query_string_is_answered_414_in_json(client, anonymous):
 def test_files_are_served_as_described(client, monkeypatch):
     from data.ingest import checklist
 
-    monkeypatch.setattr(checklist, "to_pdf", lambda sample: b"%PDF-1.4 stub")  # the real one: tests/test_monitoring.py
+    monkeypatch.setattr(checklist, "to_pdf", lambda sample, lang="zh": b"%PDF-1.4 stub")  # the real one: tests/test_monitoring.py
     spec = client.get("/api/v1/openapi.json").get_json()
     for path, query, media_type in (
             ("/api/v1/monitoring/sample", {"format": "xlsx"}, XLSX),

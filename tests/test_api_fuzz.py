@@ -95,7 +95,7 @@ def callers(app):
 @pytest.fixture(scope="module")
 def quick_pdf():
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(checklist, "to_pdf", lambda sample: b"%PDF-1.4\n% stub\n%%EOF\n")
+        patch.setattr(checklist, "to_pdf", lambda sample, lang="zh": b"%PDF-1.4\n% stub\n%%EOF\n")
         yield
 
 

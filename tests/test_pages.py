@@ -115,7 +115,7 @@ def _texts(node, where=()):
         yield ".".join(map(str, where[-4:])), node
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()  # per test: the audit log grows as the session runs
 def proper_names(app) -> list[str]:
     """What stays in Chinese in English: region names (proper names) and the stored free text of the records
     (project names, masked personal names, notes, sources: data, not interface), longest first."""
@@ -127,6 +127,8 @@ def proper_names(app) -> list[str]:
                 if column.kind == "str" and not column.identifier:
                     names |= {r[0] for r in connection.execute(sa.text(
                         f"SELECT DISTINCT {column.name} FROM {table} WHERE {column.name} IS NOT NULL LIMIT 2000"))}
+        # the audit log's details are stored as they were written (a refusal's bilingual message, a file name)
+        names |= {r[0] for r in connection.execute(sa.text("SELECT DISTINCT detail FROM audit_log"))}
     return sorted((n for n in names if isinstance(n, str) and CJK.search(n)), key=len, reverse=True)
 
 
