@@ -67,7 +67,15 @@ COVERED_RULES = {"/api/v1/regions", "/api/v1/regions/<code>", "/api/v1/values", 
                  "/api/v1/brief",
                  *[f"/api/v1/collaboration/{route}" for route in ("pairs", "partners", "ledger", "trends", "ranking",
                                                                    "targeted", "flows", "outcomes")],
-                 *[f"/api/v1/monitoring/{route}" for route in ("warnings", "board", "checks", "whatif", "sample")]}
+                 *[f"/api/v1/monitoring/{route}" for route in ("warnings", "board", "checks", "whatif", "sample")],
+                 *[f"/api/v1/assessment/{route}" for route in ("schemes", "scores", "robustness", "evidence", "samples",
+                                                                "results", "runs", "run", "compare")]}
+# The assessment workbench (issue 19): the figures of the caller's counties for every role; a county's evidence,
+# field sample and results only inside the caller's scope (tests/test_assessment_api.py has the rest).
+ASSESSMENT_UNSCOPED = ["/api/v1/assessment/schemes", "/api/v1/assessment/scores", "/api/v1/assessment/runs",
+                       "/api/v1/assessment/robustness?samples=20"]
+ASSESSMENT_OF_COUNTY = ["/api/v1/assessment/evidence?county={}", "/api/v1/assessment/samples?county={}",
+                        "/api/v1/assessment/results?county={}"]
 
 
 def test_the_matrix_covers_every_route(app):
@@ -165,6 +173,25 @@ def test_each_role_is_served_its_regions_and_refused_the_others(app, name):
     assert _refused(app, name) == refused + asked  # every refusal is in the audit log
     entry = audit.entries(app.storage.engine, ADMIN, user=name, action="refused", limit=1)[0]
     assert entry["role"] == name.removeprefix("demo_") and entry["region_code"].startswith(outside[:2])
+
+
+@pytest.mark.parametrize("name", list(ROLES))
+def test_each_role_is_served_the_assessment_of_its_counties_and_refused_the_others(app, name):
+    client = sign_in(app.server.test_client(), name)
+    for path in ASSESSMENT_UNSCOPED:
+        assert client.get(path).status_code == 200, (name, path)
+    inside, outside = ROLES[name]
+    if len(inside) == 6:
+        for path in ASSESSMENT_OF_COUNTY:
+            assert client.get(path.format(inside)).status_code == 200, (name, path)
+    if outside is None:
+        return
+    refused = _refused(app, name)
+    for path in ASSESSMENT_OF_COUNTY:
+        response = client.get(path.format(FAR))
+        assert response.status_code == 403 and "outside your scope" in response.get_json()["error"]["message"], \
+            (name, path, response.status_code)
+    assert _refused(app, name) == refused + len(ASSESSMENT_OF_COUNTY)
 
 
 def test_a_scoped_list_holds_only_what_is_in_scope(app):
