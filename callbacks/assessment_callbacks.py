@@ -34,7 +34,8 @@ def _shared(state: dict) -> dict:
                          state.get("version") if isinstance(state.get("version"), int) else None,
                          shell.text(state.get("year")), shell.text(state.get("class")) or assessment.CLASSES[0],
                          shell.text(state.get("county")), shell.text(state.get("indicator")),
-                         state.get("seed") if isinstance(state.get("seed"), int) else None)
+                         state.get("seed") if isinstance(state.get("seed"), int) else None,
+                         shell.text(state.get("region")))
 
 
 def weights_of(values, keys, declared: dict) -> dict | None:
@@ -58,26 +59,25 @@ def navigate_to(state: dict, **changes) -> str:
 
 def register(app, reading) -> None:
     """``reading()`` gives the request's storage snapshot and the caller's access (dashboard/auth.py)."""
-    @app.callback(Output(ids.URL, "href", allow_duplicate=True), Input(page.SCHEME, "value"),
-                  Input(page.CLASS, "value"), Input(page.YEAR, "value"), State(page.STATE, "data"),
-                  prevent_initial_call=True)
-    def choose(scheme, klass, year, state):
+    @app.callback(Output(page.GO, "href"), Input(page.SCHEME, "value"), Input(page.CLASS, "value"),
+                  Input(page.YEAR, "value"), Input(page.REGION, "value"), Input(page.TABLE, "active_cell"),
+                  Input(page.RANKING, "clickData"), State(page.STATE, "data"), prevent_initial_call=True)
+    def navigate(scheme, klass, year, region, cell, click, state):
+        """A control's or a click's new URL: the page is rendered from it. The output is inside the page, so
+        that a load fires nothing (an output outside it, the app's address bar, made Dash run this on every
+        load with the controls' values and drop the ``indicator`` the address asked for)."""
         state = shell.state_of(state)
         trigger = ctx.triggered_id
-        if trigger == page.SCHEME and shell.text(scheme):
+        if trigger == page.SCHEME and shell.text(scheme) and scheme != state.get("scheme"):
             return navigate_to(state, scheme=scheme, version=None, indicator=None)
-        if trigger == page.CLASS and shell.text(klass):
+        if trigger == page.CLASS and shell.text(klass) and klass != state.get("class"):
             return navigate_to(state, **{"class": klass})
-        if trigger == page.YEAR and shell.text(year):
+        if trigger == page.YEAR and shell.text(year) and year != state.get("year"):
             return navigate_to(state, year=year)
-        return no_update
-
-    @app.callback(Output(ids.URL, "href", allow_duplicate=True), Input(page.TABLE, "active_cell"),
-                  Input(page.RANKING, "clickData"), State(page.STATE, "data"), prevent_initial_call=True)
-    def open_county(cell, click, state):
-        state = shell.state_of(state)
-        code = shell.text(cell.get("row_id")) if isinstance(cell, dict) and ctx.triggered_id == page.TABLE \
-            else shell.clicked_code(click)
+        if trigger == page.REGION and (shell.text(region) or None) != state.get("region"):
+            return navigate_to(state, region=shell.text(region) or None, county=None, indicator=None)
+        code = shell.text(cell.get("row_id")) if isinstance(cell, dict) and trigger == page.TABLE \
+            else shell.clicked_code(click) if trigger == page.RANKING else None
         if not code:
             return no_update
         return navigate_to(state, county=code, indicator=None) + f"#{page.EVIDENCE}"
@@ -96,9 +96,10 @@ def register(app, reading) -> None:
         scheme, year, klass = state.get("scheme"), shared["year"], state.get("class")
         version = shared["version"]
         try:
-            found = assessment.scores(storage, access, scheme, version, year, klass, weights=weights)
-            robust = assessment.robustness(storage, access, scheme, version, year, klass, weights=weights,
-                                           seed=shared["seed"])
+            found = assessment.scores(storage, access, scheme, version, year, klass, shared["region"],
+                                      weights=weights)
+            robust = assessment.robustness(storage, access, scheme, version, year, klass, shared["region"],
+                                           weights=weights, seed=shared["seed"])
         except (BadParameter, NotFound):  # all dimension weights at zero, or the scheme gone meanwhile
             return (no_update, no_update, t("assess_whatif_invalid", lang), "notice", no_update, no_update,
                     no_update)
@@ -139,14 +140,7 @@ def register(app, reading) -> None:
         return message, options, options, first, saved["id"]
 
     @app.callback(Output(page.COMPARISON, "children"), Input(page.FIRST, "value"), Input(page.SECOND, "value"),
-                  State(page.STATE, "data"))
+                  State(page.STATE, "data"), prevent_initial_call=True)
     def compare(first, second, state):
-        lang = _lang(shell.state_of(state))
-        if not isinstance(first, int) or not isinstance(second, int):
-            return html.P(t("assess_compare_hint", lang), className="hint")
         storage, access = reading()
-        try:
-            found = assessment.compare(storage, access, first, second)
-        except NotFound:
-            return html.P(t("assess_compare_hint", lang), className="hint")
-        return page.comparison_table(found, lang)
+        return page.comparison(storage, access, first, second, _lang(shell.state_of(state)))

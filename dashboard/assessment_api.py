@@ -211,6 +211,28 @@ def make_pack(storage: Storage) -> Blueprint:
         response.headers["Cache-Control"] = "private, no-store"
         return response
 
+    @blueprint.get("/assessment/<county>/checklist.<fmt>")
+    def checklist(county: str, fmt: str):
+        """``?seed=&lang=``: the county's field-verification checklist, the design written on it."""
+        if fmt not in assessment_report.FORMATS:
+            abort(404)
+        snapshot, access = auth.reading(storage)
+        seed = request.args.get("seed")
+        if seed is not None and not (seed.isdigit() and int(seed) < 2 ** 32):
+            return api_error(400, "seed 须为 0–4294967295 的整数 / seed must be an integer within 0–4294967295")
+        try:
+            made, data = assessment_report.render_checklist(snapshot, access, county, fmt,
+                                                            int(seed) if seed else None,
+                                                            language(request.args.get("lang")))
+        except (codes.InvalidCode, NotFound, BadParameter):
+            abort(404)
+        name = f"{made.region}-{made.title}.{fmt}"
+        auth.record(storage, "export", region=made.region, detail=f"field checklist {name}: {len(data)} bytes")
+        response = send_file(io.BytesIO(data), mimetype=assessment_report.FORMATS[fmt], as_attachment=True,
+                             download_name=name)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
     return blueprint
 
 

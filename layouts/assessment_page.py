@@ -17,6 +17,7 @@ from data.definitions import policy
 from data.definitions.messages import N_, language, localized, t
 from data.read import assessment, cube
 from data.store.storage import NotFound, Storage
+from layouts import assessment_report
 from layouts import figures_assessment as charts
 from layouts import shell
 
@@ -27,6 +28,7 @@ GRAPH_CONFIG = {"displayModeBar": False, "displaylogo": False}
 STATE = "assess-state"
 SCHEME = "assess-scheme"
 CLASS = "assess-class"
+REGION = "assess-region"  # a province or prefecture (empty: every county the caller may read)
 YEAR = "assess-year"
 WEIGHT = "assess-weight"  # pattern: {"type": WEIGHT, "kind": "dimensions" | "indicators", "code": …}
 RESET = "assess-reset"
@@ -53,6 +55,10 @@ RUNS = "assess-runs"
 FIRST = "assess-first"
 SECOND = "assess-second"
 COMPARISON = "assess-comparison"
+CHECKLIST = "assess-checklist"  # -pdf, -xlsx: the field checklist's downloads
+CHECKLIST_NAMES = {"pdf": N_("assess_checklist_pdf"), "xlsx": N_("assess_checklist_xlsx")}
+GO = "assess-go"  # the page's own address bar: a control's new URL (inside the page, so that a load fires no
+# callback: Dash runs a callback whose input is inserted with the page unless its output is inserted with it)
 
 CLASS_NAMES = {"all": N_("assess_class_all"), "national_key": N_("assess_class_national_key"),
                "provincial_key": N_("assess_class_provincial_key"), "other": N_("assess_class_other")}
@@ -77,11 +83,11 @@ def _int(value, low: int, high: int) -> int | None:
 
 
 def state_of(scheme: str, version: int | None, year: str, klass: str, county: str | None, indicator: str | None,
-             seed: int | None) -> dict:
+             seed: int | None, region: str | None = None) -> dict:
     """The page's shareable state (its URL parameters; the default scheme and class are left out)."""
     return {"scheme": None if scheme == assessment.DEFAULT_SCHEME else scheme, "version": version, "year": year,
-            "class": None if klass == assessment.CLASSES[0] else klass, "county": county, "indicator": indicator,
-            "seed": seed}
+            "class": None if klass == assessment.CLASSES[0] else klass, "region": region, "county": county,
+            "indicator": indicator, "seed": seed}
 
 
 def link(state: dict, lang: str, **changes) -> str:
@@ -91,42 +97,46 @@ def link(state: dict, lang: str, **changes) -> str:
 
 
 def layout(storage: Storage, access, scheme: str | None = None, version=None, year=None, lang: str | None = None,
-           county: str | None = None, indicator: str | None = None, seed=None, **params) -> html.Div:
+           county: str | None = None, indicator: str | None = None, seed=None, region: str | None = None,
+           **params) -> html.Div:
     lang = language(shell.text(lang))
     klass = shell.text(params.get("class")) or assessment.CLASSES[0]
     klass = klass if klass in (assessment.ALL_CLASSES, *assessment.CLASSES) else assessment.CLASSES[0]
     scheme_id = shell.text(scheme) or assessment.DEFAULT_SCHEME
     version = _int(version, 1, 100000)
     seed = _int(seed, 0, 2 ** 32 - 1)
-    county, indicator = shell.text(county), shell.text(indicator)
+    county, indicator, region = shell.text(county), shell.text(indicator), shell.text(region)
     try:
-        found = assessment.scores(storage, access, scheme_id, version, shell.text(year), klass)
+        found = assessment.scores(storage, access, scheme_id, version, shell.text(year), klass, region)
     except cube.NotBuilt as error:
         return shell.not_built(access, lang, PATH, [], {}, error)
     except (NotFound, cube.BadParameter) as error:
         return shell.frame(access, html.Div(className="card", children=[
             html.H2(t("assess_title", lang)), html.P(str(error), className="notice"),
             dcc.Link(t("assess_back", lang), href=shell.href(PATH, lang=lang))]), lang, PATH, [], {})
-    state = state_of(scheme_id, version, found["year"], klass, county, indicator, seed)
+    region = found["region"]
+    state = state_of(scheme_id, version, found["year"], klass, county, indicator, seed, region)
     store = {**state, "scheme": scheme_id, "class": klass, "lang": lang,
              "weights": {"dimensions": {d["code"]: d["weight"] for d in found["dimensions"]},
                          "indicators": {i["code"]: i["weight"] for i in found["indicators"]}}}
     sections = [
         html.H2(t("assess_title", lang)),
-        controls(storage, access, found, klass, lang),
+        controls(storage, access, found, klass, region, lang),
         ranking_section(found, lang),
-        robustness_section(storage, access, found, klass, seed, lang),
+        robustness_section(storage, access, found, klass, seed, region, lang),
         evidence_section(storage, access, found, county, indicator, state, lang),
         verification_section(storage, access, county, seed, lang),
         runs_section(storage, access, found, lang),
-        dcc.Store(id=STATE, data=store),
+        dcc.Store(id=STATE, data=store), dcc.Location(id=GO, refresh="callback-nav"),
     ]
     return shell.frame(access, html.Div(className="profile assessment-page", children=sections), lang, PATH, [],
                        {k: v for k, v in state.items() if v is not None})
 
 
-def controls(storage: Storage, access, found: dict, klass: str, lang: str) -> html.Div:
+def controls(storage: Storage, access, found: dict, klass: str, region: str | None, lang: str) -> html.Div:
     schemes = assessment.scheme_list(storage, access)
+    places = assessment.region_choices(storage, access, found["scheme"]["id"], found["scheme"]["version"],
+                                       found["year"])
     scheme = found["scheme"]
     versions = f"{t('assess_scheme_version', lang)} {scheme['version']} · {t('assess_data_version', lang)} " \
                f"{found['data_version']}"
@@ -143,6 +153,11 @@ def controls(storage: Storage, access, found: dict, klass: str, lang: str) -> ht
             html.Label(t("assess_year", lang), htmlFor=YEAR),
             dcc.Dropdown(id=YEAR, value=found["year"], clearable=False, searchable=False, style={"width": 120},
                          options=[{"label": y, "value": y} for y in reversed(found["years"])]),
+            html.Label(t("assess_region", lang), htmlFor=REGION),
+            dcc.Dropdown(id=REGION, value=region, clearable=True, searchable=True, style={"width": 300},
+                         placeholder=t("assess_region_all", lang),
+                         options=[{"label": p["name"] if p["level"] == "province" else f"{p['province']} · {p['name']}",
+                                   "value": p["code"]} for p in places]),
         ]),
         html.P([versions, html.Span(f" · {year_note}" if year_note else "")], className="note"),
         html.P(localized(scheme, lang, zh="description_zh", en="description_en"), className="note"),
@@ -187,9 +202,10 @@ def ranking_section(found: dict, lang: str) -> html.Section:
 
 
 # -- robustness ------------------------------------------------------------------------------------------
-def robustness_section(storage: Storage, access, found: dict, klass: str, seed: int | None, lang: str) -> html.Section:
+def robustness_section(storage: Storage, access, found: dict, klass: str, seed: int | None, region: str | None,
+                       lang: str) -> html.Section:
     robust = assessment.robustness(storage, access, found["scheme"]["id"], found["scheme"]["version"], found["year"],
-                                   klass, seed=seed)
+                                   klass, region, seed=seed)
     return html.Section(className="section", id="section-robustness", children=[
         html.H3(t("assess_robustness", lang)),
         html.P(robust_note(robust, lang), id=ROBUST_NOTE, className="note"),
@@ -259,7 +275,9 @@ def indicator_table(dimension: dict, state: dict, lang: str) -> html.Table:
             html.Td(charts.number(item["target"], 0) if item["target"] is not None else "—"),
             html.Td(charts.number(item["normalised"])),
             html.Td(f"{100 * item['share']:.1f}%"),
-            html.Td(f"{charts.number(peers['median'], 2)}（{charts.number(peers['min'], 2)}–{charts.number(peers['max'], 2)}）"),
+            html.Td(t("assess_peer_range", lang).format(median=charts.number(peers["median"], 2),
+                                                        low=charts.number(peers["min"], 2),
+                                                        high=charts.number(peers["max"], 2))),
             html.Td(f"{peers['rank'] or '—'} / {peers['n']}"),
             html.Td(dcc.Link(t("assess_open_indicator", lang), id={"type": INDICATOR, "code": item["code"]},
                              href=link(state, lang, indicator=item["code"]) + f"#{INDICATORS}")),
@@ -280,10 +298,12 @@ def indicator_detail(item: dict, lang: str) -> html.Div:
     elif not rows:
         listing = html.P(t("assess_records_none", lang).format(count=found.get("count", 0)), className="hint")
     else:
-        columns = list(rows[0])
+        # a field with a Chinese twin (``x`` and ``x_zh``) shown once, in the page's language
+        columns = [c for c in rows[0] if not c.endswith(("_zh", "_en"))]
         listing = dash_table.DataTable(
             id=RECORDS, columns=[{"name": c, "id": c} for c in columns], page_size=15, sort_action="native",
-            data=[{c: _cell(r.get(c)) for c in columns} for r in rows], **TABLE_STYLE)
+            data=[{c: _cell(localized(r, lang, zh=f"{c}_zh", en=c) if f"{c}_zh" in r else r.get(c), lang)
+                   for c in columns} for r in rows], **TABLE_STYLE)
     return html.Div(id=INDICATORS, className="indicator-detail", children=[
         html.H4(t("assess_indicator_detail", lang).format(indicator=localized(item, lang))), *note,
         dcc.Graph(id=TREND, figure=charts.indicator_trend_figure(item, lang), config=GRAPH_CONFIG),
@@ -291,9 +311,9 @@ def indicator_detail(item: dict, lang: str) -> html.Div:
         listing])
 
 
-def _cell(value):
+def _cell(value, lang: str):
     if isinstance(value, list):
-        return "；".join(str(v) for v in value)
+        return t("assess_list_separator", lang).join(str(v) for v in value)
     if isinstance(value, bool):
         return "√" if value else ""
     return value
@@ -316,8 +336,13 @@ def verification_section(storage: Storage, access, county: str | None, seed: int
             ("village", N_("assess_col_village")), ("stratum", N_("assess_col_stratum")),
             ("population", N_("assess_col_population")), ("sampled", N_("assess_col_sampled")),
             ("probability", N_("assess_col_probability")))],
-        data=[{**v, "probability": round(v["probability"], 4) if v.get("probability") is not None else None}
+        data=[{**v, "stratum": assessment_report.stratum_name(v["stratum"], lang),
+               "probability": round(v["probability"], 4) if v.get("probability") is not None else None}
               for v in villages], page_size=12, **TABLE_STYLE)
+    code = design["county"]["code"]
+    checklist = html.Div(className="no-print controls", children=[
+        html.A(t(CHECKLIST_NAMES[fmt], lang), id=f"{CHECKLIST}-{fmt}", className="button secondary", download="",
+               href=shell.href(f"{PATH}/{code}/checklist.{fmt}", seed=seed, lang=lang)) for fmt in ("pdf", "xlsx")])
     notes = [html.P(localized(design["design"]["text"], lang), className="note")] if design["design"].get("text") else []
     if design.get("mode") in MODE_NOTE:
         notes.append(html.P(t(MODE_NOTE[design["mode"]], lang).format(rate=f"{policy.SAMPLE_RATE:.0%}"),
@@ -327,7 +352,7 @@ def verification_section(storage: Storage, access, county: str | None, seed: int
     return html.Section(className="section", id=VERIFY, children=[
         head, html.P(t("assess_design_summary", lang).format(villages=len(villages), households=len(design["households"]),
                                                              seed=design["seed"]), className="section-summary"),
-        *notes, table, *estimate, html.P(localized(results["formula"], lang), className="note")
+        *notes, checklist, table, *estimate, html.P(localized(results["formula"], lang), className="note")
         if results.get("formula") else None])
 
 
@@ -351,8 +376,20 @@ def runs_section(storage: Storage, access, found: dict, lang: str) -> html.Secti
             html.Label(t("assess_compare_second", lang), htmlFor=SECOND),
             dcc.Dropdown(id=SECOND, options=options, value=options[0]["value"] if options else None,
                          style={"width": 360})]),
-        html.Div(id=COMPARISON),
+        html.Div(comparison(storage, access, options[1]["value"] if len(options) > 1 else None,
+                            options[0]["value"] if options else None, lang), id=COMPARISON),
     ])
+
+
+def comparison(storage: Storage, access, first, second, lang: str):
+    """The comparison of two saved runs, or the hint when fewer than two are chosen."""
+    if not isinstance(first, int) or not isinstance(second, int):
+        return html.P(t("assess_compare_hint", lang), className="hint")
+    try:
+        found = assessment.compare(storage, access, first, second)
+    except NotFound:
+        return html.P(t("assess_compare_hint", lang), className="hint")
+    return comparison_table(found, lang)
 
 
 def run_label(run: dict) -> str:

@@ -154,3 +154,94 @@ def render(storage, access, county: str, fmt: str, scheme: str | None = None, ve
 
 def file_name(made: Document, fmt: str) -> str:
     return f"{made.region}-{made.title}.{fmt}"
+
+
+# -- the field-verification checklist (``/assessment/<county>/checklist.pdf|xlsx?seed=&lang=``) ----------
+VILLAGE_STRATA = {"disaster": N_("assess_vstratum_disaster"), "monitored_many": N_("assess_vstratum_monitored_many"),
+                  "former_poor_many": N_("assess_vstratum_former_poor_many"), "other": N_("assess_vstratum_other")}
+HOUSEHOLD_STRATA = {"unstable_former_poor": N_("assess_hstratum_unstable_former_poor"),
+                    "marginal": N_("assess_hstratum_marginal"), "sudden_hardship": N_("assess_hstratum_sudden_hardship"),
+                    "outside_illness": N_("assess_hstratum_outside_illness"),
+                    "outside_other": N_("assess_hstratum_outside_other")}
+VISIT_COLUMNS = (N_("assess_check_correctly_identified"), N_("assess_check_should_be_monitored"),
+                 N_("assess_check_wrongly_exited"), N_("assess_check_satisfied"), N_("assess_check_note"))
+MODE_NOTES = {"sample": N_("assess_mode_sample"), "hidden": N_("assess_mode_hidden"),
+              "outside": N_("assess_mode_outside")}
+
+
+def stratum_name(code: str | None, lang: str) -> str:
+    """A village or household stratum's name (a code the catalog does not know: the code itself)."""
+    msgid = VILLAGE_STRATA.get(code) or HOUSEHOLD_STRATA.get(code)
+    return t(msgid, lang) if msgid else str(code or "—")
+
+
+def checklist(storage, access, county: str, seed: int | None = None, lang: str | None = None,
+              now: dt.datetime | None = None) -> Document:
+    """The field-verification checklist of ``county`` in the round ``seed``: the design stated (villages by
+    stratum with their probabilities, households inside and outside the monitoring register with their
+    probabilities and weights, the seed and the sample id to draw it again), the villages drawn, then the
+    households inside and outside the register with blank columns for the visit's answers (the columns of
+    the contract's field verification results table)."""
+    from data.compute import verification
+    from data.definitions import policy
+
+    lang = language(lang)
+    design = assessment.field_design(storage, access, county, seed)
+    place, drawn = design["county"], design["design"]
+    sample_id = verification.sample_id(design["seed"], place["code"])
+    statement = t("assess_checklist_design", lang).format(
+        villages=drawn["villages_asked"], drawn=drawn["villages_drawn"], households=drawn["households_asked"],
+        size=design["size"], population=design["population"], seed=design["seed"], sample_id=sample_id)
+    strata = pd.DataFrame({
+        t("assess_col_stratum", lang): [stratum_name(s["stratum"], lang) for s in drawn["strata"]],
+        t("assess_col_villages", lang): [s["population"] for s in drawn["strata"]],
+        t("assess_col_sampled", lang): [s["sampled"] for s in drawn["strata"]],
+        t("assess_col_probability", lang): [round(s["probability"], 4) for s in drawn["strata"]]})
+    villages = pd.DataFrame({
+        t("assess_col_village", lang): [f"{v['village'] or ''}（{v['village_code']}）" for v in design["villages"]],
+        t("assess_col_stratum", lang): [stratum_name(v["stratum"], lang) for v in design["villages"]],
+        t("assess_col_population", lang): [v["population"] for v in design["villages"]],
+        t("assess_col_sampled", lang): [v["sampled"] for v in design["villages"]],
+        t("assess_col_probability", lang): [None if v["probability"] is None else round(v["probability"], 4)
+                                            for v in design["villages"]]})
+    notes = [t(MODE_NOTES[design["mode"]], lang).format(rate=f"{policy.SAMPLE_RATE:.0%}")] \
+        if design.get("mode") in MODE_NOTES else []
+
+    def households(inside: bool) -> Table:
+        rows = [r for r in design["households"]
+                if (r["household_stratum"] in verification.REGISTER_STRATA) == inside]
+        frame = pd.DataFrame({
+            t("assess_col_village", lang): [r["village"] or r["village_code"] for r in rows],
+            t("assess_col_household", lang): [r["household_id"] for r in rows],
+            t("assess_col_head", lang): [r["head_name"] or "" for r in rows],
+            t("assess_col_stratum", lang): [stratum_name(r["household_stratum"], lang) for r in rows],
+            t("assess_col_probability", lang): [r["probability"] for r in rows],
+            t("assess_col_weight", lang): [r["weight"] for r in rows],
+            **{t(c, lang): [""] * len(rows) for c in VISIT_COLUMNS}})
+        return Table(frame, no_data=t("assess_checklist_none", lang))
+
+    sections = [
+        Section("design", t("assess_checklist_design_title", lang), [
+            statement, t("assess_checklist_weights", lang), Table(strata, no_data=t("no_data_here", lang)),
+            t("assess_checklist_answers", lang), *notes]),
+        Section("villages", t("assess_checklist_villages", lang), [Table(villages, no_data=t("no_data_here", lang))]),
+        Section("register", t("assess_checklist_register", lang), [households(True)]),
+        Section("outside", t("assess_checklist_outside", lang), [households(False)]),
+    ]
+    now = now or dt.datetime.now().astimezone()
+    title = t("assess_checklist_title", lang).format(county=place["name"], seed=design["seed"])
+    cover = [(t("report_region", lang), f"{place['name']}（{place['code']}）"),
+             (t("assess_sample_id", lang), sample_id), (t("assess_seed", lang), str(design["seed"])),
+             (t("report_generated", lang), now.strftime("%Y-%m-%d %H:%M %z")),
+             (t("report_generated_for", lang), access.user or "—")]
+    return Document(title=title, region=place["code"], cover=cover, sections=sections,
+                    page_label=t("report_page", lang), creator=t("app_title", lang),
+                    footer=f"{title} · {sample_id}")
+
+
+def render_checklist(storage, access, county: str, fmt: str, seed: int | None = None,
+                     lang: str | None = None) -> tuple[Document, bytes]:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown checklist format {fmt!r}")
+    made = checklist(storage, access, county, seed, lang)
+    return made, (document_files.to_pdf(made) if fmt == "pdf" else document_files.to_xlsx(made))

@@ -191,7 +191,7 @@ def indicator_trend_figure(indicator: dict, lang: str) -> dict:
     scheme's target as a dashed line."""
     trend = indicator.get("trend") or []
     peers = indicator.get("peers_trend") or []
-    unit = indicator.get("unit", "")
+    unit = localized(indicator, lang, zh="unit", en="unit_en") if "unit_en" in indicator else indicator.get("unit", "")
     traces = [
         {"type": "scatter", "mode": "lines+markers", "name": t("assess_this_county", lang),
          "x": [period_date(str(p["period"])) for p in trend], "y": [p["value"] for p in trend],

@@ -111,7 +111,8 @@ def frame(access, children, lang: str, path: str, lineage: list[dict], state: di
 
 # -- the browser tab's title in the page's language (issue 17.7) ------------------------------------------
 TITLES = {"map": "nav_map", "region": "profile_title", "monitoring": "nav_monitoring", "data": "nav_data",
-          "upload": "nav_upload", "admin": "nav_admin"}  # page (dash.page_registry) → msgid of its name
+          "upload": "nav_upload", "admin": "nav_admin", "collaboration": "collab_nav",
+          "assessment": "assess_title"}  # page (dash.page_registry) → msgid of its name
 
 
 def request_language() -> str:

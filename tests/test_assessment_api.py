@@ -267,3 +267,36 @@ def test_evidence_and_verification_figures():
     points = verification["data"][0]
     assert points["y"] == ["错退率", "群众认可度"] and points["error_x"]["array"] == pytest.approx([2.1, 2.0])
     assert points["marker"]["color"] == ["#f0ad4e", "#1d7a36"]
+
+
+# -- the field-verification checklist --------------------------------------------------------------------
+def test_the_checklist_states_the_design_then_villages_then_households_inside_and_outside(evaluator, app):
+    import openpyxl
+
+    from data.compute import verification
+
+    design = _get(evaluator, "/samples", county=COUNTY, seed="5")
+    answer = evaluator.get(f"/assessment/{COUNTY}/checklist.pdf?seed=5")
+    assert answer.status_code == 200 and answer.data[:5] == b"%PDF-"
+    text = subprocess.run(["pdftotext", "-", "-"], input=answer.data, capture_output=True, check=True).stdout.decode()
+    flat = "".join(text.split())
+    sample_id = verification.sample_id(5, design["county"]["code"])
+    for words in ("两阶段抽样", "随机种子5", sample_id, "抽样设计", "抽中的村", "监测对象名单内的户", "监测对象名单外的户",
+                  "入样概率", "设计权数", "识别准确", "应纳未纳", "错误退出", "群众认可"):
+        assert words in flat, words
+    order = [flat.index(w) for w in ("抽样设计", "抽中的村", "监测对象名单内的户", "监测对象名单外的户")]
+    assert order == sorted(order)
+    for village in design["villages"]:
+        assert village["village_code"] in flat
+    for household in design["households"]:  # the evaluator's: those of the fixed sample
+        assert household["household_id"] in flat
+    assert "monitored_many" not in flat and "outside_other" not in flat  # strata by their names, not codes
+
+    book = openpyxl.load_workbook(io.BytesIO(evaluator.get(
+        f"/assessment/{COUNTY}/checklist.xlsx?seed=5&lang=en").data))
+    cells = " ".join(str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c)
+    assert "Two-stage sample" in cells and sample_id in cells and "Design weight" in cells
+    assert len(book.sheetnames) >= 4
+    assert evaluator.get(f"/assessment/{COUNTY}/checklist.pdf?seed=x").status_code == 400
+    assert evaluator.get("/assessment/52/checklist.pdf").status_code == 404
+    assert evaluator.get(f"/assessment/{COUNTY}/checklist.doc").status_code == 404

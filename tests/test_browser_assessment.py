@@ -110,3 +110,52 @@ def test_an_evaluator_ranks_reweighs_opens_the_evidence_and_downloads_the_pack(e
     text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
     for dimension in get_shipped("default").dimensions:
         assert dimension.zh in text
+
+
+def test_a_load_is_one_request_and_keeps_the_indicator_it_was_opened_with(evaluator_page, base_url):  # noqa: F811
+    """A county's evidence opened by its address, down to an indicator's records: the page is rendered once
+    (one callback request: no control fires on load, so nothing rewrites the address without the indicator
+    and replaces the records), then a weight moved is one request and the records stay."""
+    from tests.test_browser_monitoring import PAGES, _outputs, _record, _settled
+
+    page = evaluator_page
+    sent, flying = _record(page)
+    county = _api(base_url, "/api/v1/assessment/scores?class=all")["counties"][0]["code"]
+    page.goto(base_url + f"/assessment?county={county}&indicator=days_to_assistance&class=all")
+    page.wait_for_selector("#assess-records td")
+    _settled(page, flying)
+    assert sent == [PAGES], sent
+    assert "indicator=days_to_assistance" in page.url and page.query_selector("#assess-records td")
+
+    del sent[:]
+    _to_zero(page, "policy")
+    browsing.wait_until(page, "document.querySelector('#assess-whatif').innerText.includes('未保存')")
+    _settled(page, flying)
+    assert len(sent) == 1 and _outputs(sent) == {"assess-ranking", "assess-table", "assess-whatif", "assess-robust",
+                                                 "assess-grades", "assess-robust-note"}, sent
+    assert page.query_selector("#assess-records td") and "indicator=days_to_assistance" in page.url
+
+
+def test_a_region_chosen_is_in_the_address_and_ranks_its_counties(evaluator_page, base_url):  # noqa: F811
+    page = evaluator_page
+    every = _api(base_url, "/api/v1/assessment/scores?class=all")["counties"]
+    province = sorted({c["code"][:2] for c in every})[0] + "0" * 10  # the first in the list (by code)
+    inside = _api(base_url, f"/api/v1/assessment/scores?class=all&region={province}")["counties"]
+    from tests.test_browser_monitoring import _record, _settled
+
+    sent, flying = _record(page)
+    page.goto(base_url + "/assessment?class=all")
+    page.wait_for_selector("#assess-table td")
+    _settled(page, flying)
+    del sent[:]
+    page.click("#assess-region")
+    page.get_by_role("option").first.click()
+    page.wait_for_url(f"**region={province}**")
+    browsing.wait_until(page, "document.querySelectorAll(\"#assess-table td[data-dash-column='name']\").length"
+                              f" === {len(inside)}")
+    assert _names(page) == [c["name"] for c in inside]
+    _settled(page, flying)
+    assert len(sent) == 2, sent  # the new address, then the page rendered from it
+    page.reload()  # the address alone opens the same view
+    page.wait_for_selector("#assess-table td")
+    assert _names(page) == [c["name"] for c in inside]

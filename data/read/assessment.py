@@ -168,6 +168,7 @@ class Inputs:
     yearly: pd.DataFrame  # scoring.to_years
     data_version: str
     versions: dict
+    key: tuple = ()  # data, cube and records versions, scheme id and version, year, counties: the cache's key
 
     @property
     def classes(self) -> pd.Series:
@@ -175,6 +176,36 @@ class Inputs:
 
 
 _cache: dict[tuple, Inputs] = {}
+_scored: dict[tuple, object] = {}  # (inputs key, weights) -> scoring.Scores of the year
+_prepared: dict[tuple, object] = {}  # inputs key -> scoring.prepare(...) (the sliders' and robustness' base)
+_robust: dict[tuple, dict] = {}  # (inputs key, weights, samples, seed) -> scoring.robustness(...)
+
+
+def _weights_key(weights: dict | None) -> tuple:
+    weights = weights or {}
+    return tuple((kind, tuple(sorted((weights.get(kind) or {}).items()))) for kind in ("dimensions", "indicators"))
+
+
+def _remember(cache: dict, key: tuple, make):
+    """``cache[key]``, made once (a page's render, its callbacks and the API share it); at most 32 kept."""
+    if key not in cache:
+        if len(cache) > 32:
+            cache.clear()
+        cache[key] = make()
+    return cache[key]
+
+
+def scored(found: Inputs, weights: dict | None = None):
+    """The scoring of ``found``'s year at ``weights`` (data/compute/assessment.score), computed once per data
+    version, scheme version, year, counties and weights."""
+    return _remember(_scored, (found.key, _weights_key(weights)),
+                     lambda: scoring.score(found.yearly, found.scheme, found.classes, weights=weights, year=found.year))
+
+
+def prepared(found: Inputs):
+    """The normalised indicators of ``found``'s year for re-weighting (data/compute/assessment.prepare), once."""
+    return _remember(_prepared, found.key, lambda: scoring.prepare(found.yearly, found.scheme, found.classes,
+                                                                  found.year))
 
 
 def assessment_years(info: cube.CubeInfo) -> tuple[list[str], str | None, str | None]:
@@ -239,11 +270,29 @@ def inputs(storage: Storage, access: Access, scheme, year: str | int | None = No
     versions = {"data_version": facts.get("data_version"), "records_version": facts.get("records_version"),
                 "cube_version": facts.get("cube_version")}
     found = Inputs(scheme, year, partial, through, years, counties, values, yearly, facts.get("data_version", ""),
-                   versions)
+                   versions, key)
     if len(_cache) > 16:
         _cache.clear()
     _cache[key] = found
     return found
+
+
+def region_choices(storage: Storage, access: Access, scheme_id: str | None = None, version: int | None = None,
+                   year=None) -> list[dict]:
+    """The provinces and prefectures one may choose to assess within (those holding counties with figures in
+    the year whose figures the caller may read): code, name, level and the province's name."""
+    counties = list(inputs(storage, access, scheme_of(storage, access, scheme_id, version), year).counties.index)
+    provinces = {code[:2] for code in counties}
+    cities = {code[:4] for code in counties}
+    found, names = [], {}
+    for level, keep in (("province", provinces), ("city", cities)):
+        for code, name, _ in storage.figure_units(access, level):
+            if code[: 2 if level == "province" else 4] in keep and code.endswith("0" * (10 if level == "province" else 8)):
+                names[code] = name
+                found.append({"code": code, "name": name, "level": level})
+    for place in found:
+        place["province"] = names.get(place["code"][:2] + "0" * 10, "")
+    return sorted(found, key=lambda p: p["code"])
 
 
 def _class_filter(klass: str | None) -> str | None:
@@ -323,9 +372,9 @@ def scores(storage: Storage, access: Access, scheme_id: str | None = None, versi
     scheme = scheme_of(storage, access, scheme_id, version)
     check_weights(scheme, weights)
     found = inputs(storage, access, scheme, year, region)
-    scored = scoring.score(found.yearly, scheme, found.classes, weights=weights, year=found.year)
-    counties = _county_rows(found, scored.counties, scored.dimensions, klass)
-    return {**_frame(found, klass, region, weights), "rule": scored.rule(), "count": len(counties),
+    done = scored(found, weights)
+    counties = _county_rows(found, done.counties, done.dimensions, klass)
+    return {**_frame(found, klass, region, weights), "rule": done.rule(), "count": len(counties),
             "ungraded": sum(1 for c in counties if not c["graded"]), "counties": counties}
 
 
@@ -341,8 +390,8 @@ def robustness(storage: Storage, access: Access, scheme_id: str | None = None, v
     scheme = scheme_of(storage, access, scheme_id, version)
     check_weights(scheme, weights)
     found = inputs(storage, access, scheme, year, region)
-    prepared = scoring.prepare(found.yearly, scheme, found.classes, found.year)
-    drawn = scoring.robustness(prepared, samples=samples, seed=seed, weights=weights)
+    drawn = _remember(_robust, (found.key, _weights_key(weights), samples, seed),
+                      lambda: scoring.robustness(prepared(found), samples=samples, seed=seed, weights=weights))
     rank_key = "rank_class" if klass else "rank_overall"
     rows = []
     for row in drawn["rows"]:
@@ -356,8 +405,8 @@ def robustness(storage: Storage, access: Access, scheme_id: str | None = None, v
                      "rank_median": _number(ranks.get("median")), "rank_p95": _number(ranks.get("p95")),
                      "rank_max": _integer(ranks.get("max")),
                      "grade_probabilities": {k: float(v) for k, v in (row.get("grade_probability") or {}).items()}})
-    chosen = {c["code"]: c for c in scores(storage, access, scheme_id, version, found.year, klass, region,
-                                           weights)["counties"]}
+    done = scored(found, weights)
+    chosen = {c["code"]: c for c in _county_rows(found, done.counties, done.dimensions, klass)}
     for row in rows:  # the rank at the chosen weights, as the ranking shows it
         row["rank"] = chosen.get(row["code"], {}).get("rank")
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["code"]))
@@ -389,14 +438,14 @@ def evidence(storage: Storage, access: Access, county: str, scheme_id: str | Non
         raise NotFound(f"{place['name']} {found.year} 年没有指标数据 / {code} has no figures in {found.year}")
     if indicator is not None and indicator not in {i.code for i in scheme.indicators()}:
         raise BadRequest(f"方案中没有这个指标 / no indicator {indicator!r} in scheme {scheme.id}")
-    scored = scoring.score(found.yearly, scheme, found.classes, weights=weights, year=found.year)
+    done = scored(found, weights)
     klass = found.counties.at[code, "class"]
-    county_rows = _county_rows(found, scored.counties, scored.dimensions, klass)
+    county_rows = _county_rows(found, done.counties, done.dimensions, klass)
     own = next(r for r in county_rows if r["code"] == code)
     peers = [r["code"] for r in county_rows]
-    ind = scored.indicators
+    ind = done.indicators
     ind = ind[ind["year"].astype(str) == found.year] if "year" in ind else ind
-    dims = scored.dimensions
+    dims = done.dimensions
     dims = dims[(dims["year"].astype(str) == found.year) & dims["county"].isin(peers)]
     yearly = found.yearly
     described = {i["code"]: i for i in indicators_of(scheme, weights)}
@@ -511,8 +560,7 @@ def save_run(storage: Storage, access: Access, scheme_id: str | None = None, ver
     that a later import does not change a published result (evaluators and administrators only)."""
     scheme = scheme_of(storage, access, scheme_id, version)
     found = inputs(storage, access, scheme, year, region)
-    scored = scoring.score(found.yearly, scheme, found.classes, year=found.year)
-    content = scoring.run_content(scored, found.yearly, found.classes, found.year, found.through)
+    content = scoring.run_content(scored(found), found.yearly, found.classes, found.year, found.through)
     content["names"] = {code: name for code, name in found.counties["name"].items()}
     run_id = store.save_run(storage.engine, check(access), scheme, found.versions, content, label=label or "")
     return run(storage, access, run_id)
