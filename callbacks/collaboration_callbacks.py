@@ -45,7 +45,8 @@ def sorted_rows(reading, state, sort_by) -> list[dict] | None:
     ledger = _ledger(reading, state)
     if ledger is None:
         return None
-    return collaboration_page.ledger_table(ledger, language(shell.text(state.get("lang"))), sort_by)["data"]
+    return collaboration_page.ledger_table(ledger, language(shell.text(state.get("lang"))), sort_by,
+                                           show=shell.text(state.get("show")))["data"]
 
 
 def ledger_download(reading, state, fmt: str) -> dict | None:
@@ -63,7 +64,7 @@ def register(app, reading) -> None:
     """``reading()`` gives the request's storage snapshot and the caller's access (dashboard/auth.py)."""
     def target_of(state: dict) -> dict:
         return {"east": state.get("east"), "year": state.get("year"), "indicator": state.get("chosen"),
-                "order": state.get("order")}
+                "order": state.get("order"), "show": state.get("show")}
 
     def link(state: dict, target: dict) -> str:
         target = {**target, "order": None if target["order"] == "best" else target["order"]}
@@ -75,7 +76,7 @@ def register(app, reading) -> None:
         state = shell.state_of(state)
         target = target_of(state)
         if ctx.triggered_id == cids.EAST and shell.text(east) and east != state.get("east"):
-            target = {"east": east, "year": None, "indicator": None, "order": target["order"]}
+            target = {"east": east, "year": None, "indicator": None, "order": target["order"], "show": target["show"]}
         elif ctx.triggered_id == cids.YEAR and isinstance(year, int) and year != state.get("year"):
             target["year"] = year
         else:

@@ -229,18 +229,27 @@ def openapi_paths(schemas: dict) -> dict:
                 "west_code": string, "west_name": string, "east_code": nullable_string, "east_name": string,
                 "destination": {"type": "string", "enum": list(collab.REPORTED)}, "people": integer})}}),
         "CollaborationOutcomes": o._object(["east", "start_year", "paired", "peers", "peer_rule", "caveat", "metrics",
-                                            "series", "summary"], {
+                                            "comparison", "series", "summary"], {
             "east": east_ref, "start_year": nullable_int, "paired": {"type": "array", "items": string},
             "peers": {"type": "array", "items": string},
             "peer_rule": {"type": "string", "enum": list(collab.PEER_RULES)},
             "caveat": {"type": "string", "description": "说明文字的键（比较而非因果估计） / the key of the caveat text"},
             "metrics": {"type": "array", "items": string},
+            "comparison": {"type": "string", "enum": list(collab.COMPARISONS), "description":
+                           "before_after：结对起始年度在数据期内，比较结对前后；since_data：结对早于数据起始，比较两组"
+                           "自有数据的第一期到最新一期的变化及变化之差 / before_after: the start year lies inside "
+                           "the data; since_data: the pair is older than the data, so each group's change from the "
+                           "first period with data to the latest and the difference of the changes compare"},
+            "data_start": nullable_string, "data_end": nullable_string,
             "series": {"type": "array", "items": o._object(["metric", "period", "group", "value"], {
                 "metric": string, "period": string, "group": {"type": "string", "enum": ["paired", "peers"]},
                 "value": number, "count": integer})},
             "summary": {"type": "array", "items": o._object(["metric", "group", "before", "after"], {
                 "metric": string, "group": {"type": "string", "enum": ["paired", "peers"]}, "before": number,
-                "after": number, "change": number, "before_periods": integer, "after_periods": integer})}}),
+                "after": number, "change": number, "before_periods": integer, "after_periods": integer,
+                "basis": {"type": "string", "enum": ["before_after", "since_data"]}, "first": number,
+                "latest": number, "first_period": nullable_string, "latest_period": nullable_string,
+                "difference": number})}}),
     })
     form = o._query("format", {"type": "string", "enum": list(FORMATS), "default": "json"},
                     description="csv: UTF-8 with BOM, opens in Excel")

@@ -1,9 +1,10 @@
 """The East–West collaboration page (``/collaboration``, 东西部协作与定点帮扶): one eastern partner and its
 western regions in one year, seen from either side.
 
-``/collaboration?east=<code>&year=<YYYY>&indicator=<quantity>&order=<best|worst>&lang=<zh|en>`` — every
-view is a link (defaults left out: the caller's largest partner, its latest year, the first agreement
-indicator, best first). Sections: the pairs the caller is party to (an eastern office: its western regions;
+``/collaboration?east=<code>&year=<YYYY>&indicator=<quantity>&order=<best|worst>&show=<all>&lang=<zh|en>`` —
+every view is a link (defaults left out: the caller's largest partner, its latest year, the first agreement
+indicator, best first, the ledger showing the agreement's indicators — those with targets — and ``show=all``
+every indicator). Sections: the pairs the caller is party to (an eastern office: its western regions;
 a western leader: her eastern partner(s) and central unit(s)); the **pair ledger** (one row per western
 region of the caller's own, per indicator target, result, completion, last year and change, totals last,
 cells under target styled and marked in text, sortable by every column on the server, "worst first" in one
@@ -32,6 +33,9 @@ from layouts import figures_collaboration as fc
 PATH = "/collaboration"
 GRAPH_CONFIG = {**map_page.GRAPH_CONFIG, "displayModeBar": False}
 MONEY_SCALE = 1e4  # yuan are shown in 万元
+# A ledger of more rows than this draws only the rows in view (DataTable virtualization: a partner of 60
+# regions × 12 indicators is ~4,000 cells, ~1 s of the browser's time each way); a smaller one draws whole.
+VIRTUAL_ROWS = 30
 CELL_STYLE = {"fontFamily": "WenQuanYi Micro Hei, sans-serif", "fontSize": 13, "padding": "4px 8px",
               "textAlign": "right", "whiteSpace": "nowrap", "minWidth": "72px"}
 HEADER_STYLE = {"fontWeight": "bold", "backgroundColor": "#eef2f6", "textAlign": "center", "whiteSpace": "normal"}
@@ -75,13 +79,29 @@ def _year(value) -> int | None:
     return int(text) if text and text.isdigit() and len(text) == 4 else None
 
 
-def state_of(east, year, chosen, order) -> dict:
-    return {"east": east, "year": year, "indicator": chosen, "order": order}
+def state_of(east, year, chosen, order, show=None) -> dict:
+    return {"east": east, "year": year, "indicator": chosen, "order": order, "show": show}
+
+
+SHOW_ALL = "all"  # ``?show=all``: every indicator of the ledger, not only the agreement's (those with targets)
+
+
+def agreement_indicators(ledger) -> list[str]:
+    """The ledger's indicators that carry a target in its year (the agreement's), in ledger order."""
+    with_target = set(ledger.rows.loc[ledger.rows["target"].notna(), "indicator"]) if len(ledger.rows) else set()
+    return [code for code in ledger.indicators if code in with_target]
+
+
+def shown_indicators(ledger, show) -> list[str]:
+    """What the ledger table shows: the agreement's indicators by default (the table stays light for a partner
+    of 60 regions), every indicator with ``show=all`` or when no indicator has a target."""
+    agreement = agreement_indicators(ledger)
+    return list(ledger.indicators) if show == SHOW_ALL or not agreement else agreement
 
 
 # -- the page ---------------------------------------------------------------------------------------------------
 def layout(storage: Storage, access, east: str | None = None, year=None, indicator: str | None = None,
-           order: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
+           order: str | None = None, lang: str | None = None, show: str | None = None, **_ignored) -> html.Div:
     lang = language(shell.text(lang))
     found = collab.partners(storage, access)
     pairs = collab.pairs(storage, access)
@@ -104,13 +124,14 @@ def layout(storage: Storage, access, east: str | None = None, year=None, indicat
     except codes.InvalidCode:
         return shell.not_found(access, lang, PATH, asked)
     chosen = shell.text(indicator)
-    agreement = [i for i in ledger.indicators if ledger.rows.loc[ledger.rows["indicator"] == i, "target"].notna().any()]
+    agreement = agreement_indicators(ledger)
+    show = SHOW_ALL if shell.text(show) == SHOW_ALL else None
     if chosen not in ledger.indicators:
         chosen = (agreement or ledger.indicators or [None])[0]
     order = fc.rank_order(shell.text(order))
     state = state_of(asked, str(ledger.year) if shell.text(year) else None,
                      None if chosen == (agreement or ledger.indicators or [None])[0] else chosen,
-                     None if order == "best" else order)
+                     None if order == "best" else order, show)
     full = {**state, "east": ledger.east["code"] or ledger.east["east_region"], "year": ledger.year}
     children[1:1] = [controls(found, ledger, lang), summary(ledger, lang)]
     if ledger.rows.empty:  # a partner of the caller's regions without a row of hers (e.g. a township)
@@ -119,7 +140,7 @@ def layout(storage: Storage, access, east: str | None = None, year=None, indicat
                              targeted_body(storage, access, ledger.year, lang))]
         return shell.frame(access, html.Div(children, className="collaboration-page profile"), lang, PATH, [], state)
     children += [
-        ledger_section(ledger, lang),
+        ledger_section(ledger, lang, show, state),
         trends_section(ledger, chosen, order, lang),
         section(t("collab_flows_section", lang), "flows", [waiting(cids.FLOWS_BODY, lang)]),
         section(t("collab_outcomes_title", lang), "outcomes", [waiting(cids.OUTCOMES_BODY, lang)]),
@@ -215,10 +236,12 @@ def ledger_totals(ledger) -> dict:
     return row
 
 
-def ledger_table(ledger, lang: str, sort_by=None) -> dict:
-    """The DataTable's columns, rows (sorted by ``sort_by``) and styles for a ledger."""
+def ledger_table(ledger, lang: str, sort_by=None, show=None) -> dict:
+    """The DataTable's columns, rows (sorted by ``sort_by``) and styles for a ledger: the indicators of
+    :func:`shown_indicators` (``show``)."""
     wide, shown = ledger_parts(ledger, lang)
-    table = fc.ledger_table(wide, shown, lang, ledger.totals)
+    codes_ = set(shown_indicators(ledger, show))
+    table = fc.ledger_table(wide, [i for i in shown if i.code in codes_], lang, ledger.totals)
     table["data"] = fc.sort_rows(table["data"], sort_by)
     return table
 
@@ -231,11 +254,26 @@ def ledger_file(ledger, lang: str) -> pd.DataFrame:
     return fc.ledger_export(wide, shown, lang, ledger.totals)
 
 
-def ledger_section(ledger, lang: str) -> html.Section:
-    table = ledger_table(ledger, lang)
-    groups = [{"name": f"{i.name}", "code": i.code} for i in ledger_parts(ledger, lang)[1]]
+def indicators_toggle(ledger, lang: str, show, state: dict) -> html.A | None:
+    """The link between the agreement's indicators (the default) and every indicator of the ledger."""
+    agreement, every = agreement_indicators(ledger), list(ledger.indicators)
+    if not agreement or len(agreement) == len(every):
+        return None
+    if show == SHOW_ALL:
+        text, target = t("collab_show_agreement", lang).format(n=len(agreement)), None
+    else:
+        text, target = t("collab_show_all", lang).format(n=len(every), more=len(every) - len(agreement)), SHOW_ALL
+    return html.A(text, id=cids.SHOW_ALL, className="button small secondary",
+                  href=shell.href(PATH, **{**state, "show": target}, lang=lang))
+
+
+def ledger_section(ledger, lang: str, show=None, state: dict | None = None) -> html.Section:
+    table = ledger_table(ledger, lang, show=show)
+    groups = shown_indicators(ledger, show)
+    toggle = indicators_toggle(ledger, lang, show, state or {})
     return section(t("collab_ledger_title", lang), "ledger", [
         html.Div(className="downloads no-print", children=[
+            *([toggle] if toggle is not None else []),
             html.Button(t("collab_worst_first", lang), id=cids.WORST_FIRST, className="button small"),
             html.Button(f"{t('download', lang)} CSV", id=cids.LEDGER_CSV, className="button small"),
             html.Button(f"{t('download', lang)} XLSX", id=cids.LEDGER_XLSX, className="button small"),
@@ -245,11 +283,14 @@ def ledger_section(ledger, lang: str) -> html.Section:
         dash_table.DataTable(
             id=cids.LEDGER, columns=table["columns"], data=table["data"], merge_duplicate_headers=True,
             sort_action="custom", sort_mode="single", sort_by=[], page_action="none",
+            virtualization=len(table["data"]) > VIRTUAL_ROWS,
             style_table={"overflowX": "auto", "overflowY": "auto", "maxHeight": "560px"},
             style_cell=CELL_STYLE, style_header=HEADER_STYLE, style_cell_conditional=STICKY,
             style_data_conditional=table["style_data_conditional"],
             css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"}]),
-        html.P(t("collab_indicators_n", lang).format(n=len(groups)), className="note"),
+        html.P(t("collab_indicators_n", lang).format(n=len(groups)) + (
+            "" if len(groups) == len(ledger.indicators) else " " + t("collab_agreement_note", lang).format(
+                n=len(groups), all=len(ledger.indicators))), className="note"),
         key_share_table(ledger, lang),
     ])
 
@@ -386,27 +427,53 @@ def outcomes_summary(found) -> pd.DataFrame:
     return found.summary.assign(count=found.summary["group"].map(counts))
 
 
+def outcomes_basis(found, lang: str) -> tuple[tuple[str, str], str, str | None]:
+    """What the comparison sets side by side (before/after the start, or the first period with data and the
+    latest when the pair is older than the data: no start year is invented), the chart's title and the note
+    saying which."""
+    start = found.start_year or "—"
+    if found.comparison == "before_after":
+        return fc.PHASES, t("collab_outcomes_chart", lang).format(start=start), None
+    first, latest = found.data_start or "—", found.data_end or "—"
+    if found.data_start is not None and found.data_start == found.data_end:  # one period: levels, no change
+        return (fc.SINCE_DATA, t("collab_outcomes_chart_since", lang).format(first=first, latest=latest),
+                t("collab_outcomes_no_before", lang).format(start=start))
+    return (fc.SINCE_DATA, t("collab_outcomes_chart_since", lang).format(first=first, latest=latest),
+            t("collab_outcomes_since_data", lang).format(start=start, first=first, latest=latest))
+
+
+def phase_value(row: dict, phase: str, lang: str) -> str:
+    """A cell of the comparison: the value, with its period for the first and latest ones."""
+    text = fc.format_number(row[phase])
+    period = row.get(f"{phase}_period") if phase in fc.SINCE_DATA else None
+    return fc.paren(text, period, lang) if period and text != "—" else text
+
+
 def outcomes_body(storage: Storage, access, east: str, lang: str) -> list:
-    """Paired counties against unpaired peers before and after the pair's start, with the caveat."""
+    """Paired counties against unpaired peers before and after the pair's start (or, for a pair older than
+    the data, from the first period with data to the latest), the difference of the changes, the caveat."""
     found = collab.outcomes(storage, access, east)
     labels = outcome_labels(found.metric_codes, lang)
     table = outcomes_summary(found)
-    title = t("collab_outcomes_chart", lang).format(start=found.start_year or "—")
+    phases, title, note = outcomes_basis(found, lang)
     rows = [{"metric": labels[r["metric"]], "group": t(fc.GROUP_MSGIDS[r["group"]], lang),
-             "before": fc.format_number(r["before"]), "after": fc.format_number(r["after"]),
-             "change": fc.format_number(r["change"], signed=True), "count": str(r["count"])}
+             **{phase: phase_value(r, phase, lang) for phase in phases},
+             "change": fc.format_number(r["change"], signed=True),
+             "difference": fc.format_number(r["difference"], signed=True) if r["group"] == "paired" else "",
+             "count": str(r["count"])}
             for r in table.to_dict("records")]
-    columns = [("metric", N_("collab_col_indicator")), ("group", N_("collab_col_group")), ("before", N_("collab_phase_before")),
-               ("after", N_("collab_phase_after")), ("change", N_("collab_col_after_before")),
-               ("count", N_("collab_col_counties"))]
+    columns = [("metric", N_("collab_col_indicator")), ("group", N_("collab_col_group")),
+               *[(phase, fc.PHASE_MSGIDS[phase]) for phase in phases],
+               ("change", N_("collab_col_after_before") if phases == fc.PHASES else N_("collab_col_latest_first")),
+               ("difference", N_("collab_col_difference")), ("count", N_("collab_col_counties"))]
     notes = [html.P(t(found.caveat, lang), id=cids.CAVEAT, className="notice"),
              html.P(t(PEER_RULE_MSGIDS.get(found.peer_rule, PEER_RULE_MSGIDS["none"]), lang).format(paired=len(found.paired),
                                                                        peers=len(found.peers)), className="note")]
-    if not table["before"].notna().any():
-        notes.append(html.P(t("collab_outcomes_no_before", lang).format(start=found.start_year or "—"),
-                            className="note"))
+    if note:
+        notes.append(html.P(note, className="note", id=cids.OUTCOMES_BASIS))
     return [*notes,
-            dcc.Graph(id=cids.OUTCOMES, config=GRAPH_CONFIG, figure=fc.outcomes_figure(table, title, lang, labels)),
+            dcc.Graph(id=cids.OUTCOMES, config=GRAPH_CONFIG,
+                      figure=fc.outcomes_figure(table, title, lang, labels, phases)),
             dash_table.DataTable(id=cids.OUTCOMES_TABLE, data=rows, page_action="none",
                                  columns=[{"name": t(m, lang), "id": k} for k, m in columns],
                                  style_cell={**CELL_STYLE, "textAlign": "left"}, style_header=HEADER_STYLE)]

@@ -221,24 +221,30 @@ def _outcomes(storage, access, ledger, lang: str) -> Section:
     blocks: list = [t(found.caveat, lang),
                     t(page.PEER_RULE_MSGIDS.get(found.peer_rule, page.PEER_RULE_MSGIDS["none"]), lang).format(
                         paired=len(found.paired), peers=len(found.peers))]
-    if not table["before"].notna().any():
-        blocks.append(t("collab_outcomes_no_before", lang).format(start=found.start_year or "—"))
+    phases, title, note = page.outcomes_basis(found, lang)
+    if note:
+        blocks.append(note)
     categories = [f"{labels[m]} · {t(fc.PHASE_MSGIDS[p], lang)}" for m in dict.fromkeys(table["metric"])
-                  for p in fc.PHASES]
+                  for p in phases]
     series = []
     for group in fc.GROUPS:
         values = []
         for metric in dict.fromkeys(table["metric"]):
             row = table[(table["metric"] == metric) & (table["group"] == group)]
-            values += [_number(row[p].iloc[0]) if len(row) else None for p in fc.PHASES]
+            values += [_number(row[p].iloc[0]) if len(row) else None for p in phases]
         series.append(Series(t(fc.GROUP_MSGIDS[group], lang), categories, values, colour=fc.GROUP_COLOURS[group]))
-    blocks.append(Chart(title=t("collab_outcomes_chart", lang).format(start=found.start_year or "—"), series=series,
-                        no_data=t("no_data_here", lang)))
+    blocks.append(Chart(title=title, series=series, no_data=t("no_data_here", lang)))
+    columns = {t(fc.PHASE_MSGIDS[p], lang): [_number(v) for v in table[p]] for p in phases}
+    if phases == fc.SINCE_DATA:
+        columns = {t("collab_col_period", lang).format(phase=t(fc.PHASE_MSGIDS["first"], lang)): list(table["first_period"]),
+                   **columns}
+        columns[t("collab_col_period", lang).format(phase=t(fc.PHASE_MSGIDS["latest"], lang))] = list(table["latest_period"])
     frame = pd.DataFrame({t("collab_col_indicator", lang): [labels[m] for m in table["metric"]],
                           t("collab_col_group", lang): [t(fc.GROUP_MSGIDS[g], lang) for g in table["group"]],
-                          t("collab_phase_before", lang): [_number(v) for v in table["before"]],
-                          t("collab_phase_after", lang): [_number(v) for v in table["after"]],
-                          t("collab_col_after_before", lang): [_number(v) for v in table["change"]],
+                          **columns,
+                          t("collab_col_after_before" if phases == fc.PHASES else "collab_col_latest_first", lang):
+                              [_number(v) for v in table["change"]],
+                          t("collab_col_difference", lang): [_number(v) for v in table["difference"]],
                           t("collab_col_counties", lang): list(table["count"])})
     blocks.append(Table(frame, no_data=t("no_data_here", lang)))
     return Section("outcomes", t("collab_outcomes_title", lang), blocks)

@@ -283,16 +283,16 @@ def sort_rows(rows: list[dict], sort_by) -> list[dict]:
 
 
 def ledger_styles(indicators: list[Indicator]) -> list[dict]:
-    """Conditional styles: the target, result and completion of an indicator under target (its completion
-    cell carries the marker, so the style follows the text), and the totals row."""
+    """Conditional styles, one per column that can be flagged: the completion cell of an indicator under
+    target (it carries the marker, so the style follows the text), the overall completion, and the totals
+    row. One style per indicator rather than three keeps a 60-region ledger quick to draw (the browser checks
+    every style against every cell)."""
     styles = [{"if": {"filter_query": f'{{code}} = "{TOTAL_CODE}"'}, "fontWeight": "bold", "backgroundColor": TOTAL_FILL}]
     marker = MARKER
     for indicator in indicators:
         key = column_id(indicator.code, "completion")
-        for part in ("target", "result", "completion"):
-            styles.append({"if": {"filter_query": f'{{{key}}} contains "{marker}"',
-                                  "column_id": column_id(indicator.code, part)},
-                           "backgroundColor": UNDER_FILL, "color": UNDER_INK, "fontWeight": "bold"})
+        styles.append({"if": {"filter_query": f'{{{key}}} contains "{marker}"', "column_id": key},
+                       "backgroundColor": UNDER_FILL, "color": UNDER_INK, "fontWeight": "bold"})
     styles.append({"if": {"filter_query": f'{{{OVERALL}}} contains "{marker}"', "column_id": OVERALL},
                    "backgroundColor": UNDER_FILL, "color": UNDER_INK, "fontWeight": "bold"})
     return styles
@@ -631,28 +631,32 @@ def flows_totals(flows: pd.DataFrame) -> dict[str, float]:
 PHASES = ("before", "after")
 GROUPS = ("paired", "peers")
 GROUP_MSGIDS = {"paired": N_("collab_group_paired"), "peers": N_("collab_group_unpaired")}
-PHASE_MSGIDS = {"before": N_("collab_phase_before"), "after": N_("collab_phase_after")}
+SINCE_DATA = ("first", "latest")  # a pair older than the data: the first period with data and the latest
+PHASE_MSGIDS = {"before": N_("collab_phase_before"), "after": N_("collab_phase_after"),
+                "first": N_("collab_phase_first"), "latest": N_("collab_phase_latest")}
 
 
-def outcomes_figure(summary: pd.DataFrame, title: str, lang: str, labels: dict[str, str]) -> dict:
+def outcomes_figure(summary: pd.DataFrame, title: str, lang: str, labels: dict[str, str],
+                    phases: tuple[str, str] = PHASES) -> dict:
     """Paired counties against their unpaired peers, before and after the pair's start year: ``summary``
     has per ``metric`` and ``group`` (paired | peers) the ``before`` and ``after`` values (the medians, as
     data/read/collaboration.outcomes answers; optional ``count`` of counties); one cluster of bars per metric
     and phase ("metric / before"), one colour per group, the number of counties in the hover. ``labels``:
-    metric code → name with unit."""
+    metric code → name with unit. A pair older than the data: ``phases`` :data:`SINCE_DATA` (the columns
+    ``first`` and ``latest``: the first period with data against the latest)."""
     layout = _layout(title, 360)
-    present = summary[summary[["before", "after"]].notna().any(axis=1)] if len(summary) else summary
+    present = summary[summary[list(phases)].notna().any(axis=1)] if len(summary) else summary
     if not len(present):
         _no_data(layout, lang)
         return {"data": [], "layout": layout}
     shown = list(dict.fromkeys(present["metric"]))
-    categories = [f"{wrapped(labels.get(m, m))}<br>{t(PHASE_MSGIDS[p], lang)}" for m in shown for p in PHASES]
+    categories = [f"{wrapped(labels.get(m, m))}<br>{t(PHASE_MSGIDS[p], lang)}" for m in shown for p in phases]
     traces = []
     for group in GROUPS:
         values, counts = [], []
         for metric in shown:
             found = present[(present["metric"] == metric) & (present["group"] == group)]
-            for phase in PHASES:
+            for phase in phases:
                 values.append(_number(found[phase].iloc[0]) if len(found) else None)
                 counts.append(int(found["count"].iloc[0]) if len(found) and "count" in found
                               and not _missing(found["count"].iloc[0]) else None)

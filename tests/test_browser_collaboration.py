@@ -106,10 +106,27 @@ def test_the_office_ledger_sorts_finds_the_worst_flags_and_downloads_its_report(
     for name in ("财政援助资金", "帮助农村劳动力就业", "采购农产品", "目标", "完成", "完成率", "上年", "同比增减"):
         assert name in headers
     indicators = [i["code"] for i in ledger["indicators"]]
-    for code in indicators:  # target, result and completion of every indicator, for every region
+    agreement = [c for c in indicators if any(r["indicators"][c]["target"] is not None for r in regions.values())]
+    assert 0 < len(agreement) < len(indicators)
+
+    def columns_of(code: str, part: str) -> int:
+        return page.eval_on_selector_all(f"#collab-ledger td[data-dash-column='{code}__{part}']", "cs => cs.length")
+
+    for code in agreement:  # target, result and completion of every agreement indicator, for every region
         for part in ("target", "result", "completion"):
-            assert page.eval_on_selector_all(f"#collab-ledger td[data-dash-column='{code}__{part}']",
-                                             "cs => cs.length") == len(regions) + 1
+            assert columns_of(code, part) == len(regions) + 1
+    others = sorted(set(indicators) - set(agreement))
+    assert columns_of(others[0], "result") == 0  # the others one click away
+    page.click("#collab-show-all")
+    page.wait_for_url("**show=all**")
+    page.wait_for_selector(f"#collab-ledger td[data-dash-column='{others[0]}__result']")
+    for code in indicators:  # every indicator, with its result, for every region
+        for part in ("target", "result", "completion"):
+            assert columns_of(code, part) == len(regions) + 1
+    page.click("#collab-show-all")  # back to the agreement's indicators
+    browsing.wait_until(page, "!location.search.includes('show=all')")
+    page.wait_for_selector("#collab-ledger td[data-dash-column='code']")
+    browsing.wait_until(page, f"document.querySelectorAll(\"#collab-ledger td[data-dash-column='{others[0]}__result']\").length === 0")
 
     # sort by a column (the result of fiscal aid, descending after two clicks)
     expected = sorted(regions, key=lambda c: -regions[c]["indicators"]["fiscal_aid"]["result"])

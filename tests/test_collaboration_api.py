@@ -4,6 +4,7 @@ office its pairs' figures, a western leader her partners and her own ledger, a c
 counties, never household records; another pair's ledger refused (403, audited)."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from data.definitions.access import ROLES, OutOfScope
@@ -177,6 +178,72 @@ def test_outcomes_compare_paired_counties_with_their_peers_before_and_after(tiny
     own = {p["period"]: p["value"] for p in cube.series(storage, ADMIN, "employment_rate", "522731")["series"]}
     assert all(row["value"] == own[row["period"]] for row in series.to_dict("records"))  # one peer: its own value
     assert rate["change"] == pytest.approx(rate["after"] - rate["before"], abs=0.01)
+
+
+
+def test_a_pair_older_than_the_data_compares_the_change_since_the_first_period_with_data(tiny_storage):
+    """广东省 → 贵州省 starts in 2021, the tiny data in 2023-11: no "before" is invented; each group's change
+    from the first period both groups have data for to the latest, and the difference of the changes."""
+    from data.read import collaboration as collab
+
+    found = collab.outcomes(tiny_storage, ADMIN, EAST)
+    assert found.start_year == 2021 and found.comparison == "since_data" and found.data_start == "2023-11"
+    summary = found.summary.set_index(["metric", "group"])
+    assert summary["before"].isna().all() and set(summary["basis"]) == {"since_data"}
+    for metric in found.metric_codes:
+        paired, peers = summary.loc[(metric, "paired")], summary.loc[(metric, "peers")]
+        if paired["first"] is None or pd.isna(paired["first"]):
+            continue
+        series = found.series[(found.series["metric"] == metric) & (found.series["group"] == "paired")]
+        values = {p: v for p, v in zip(series["period"], series["value"])}
+        assert paired["first"] == values[paired["first_period"]] and paired["latest"] == values[paired["latest_period"]]
+        assert paired["first_period"] == peers["first_period"] and paired["latest_period"] == peers["latest_period"]
+        assert paired["change"] == pytest.approx(paired["latest"] - paired["first"], abs=0.01)
+        if found.peers:
+            assert paired["difference"] == pytest.approx(paired["change"] - peers["change"], abs=0.01)
+        else:  # every county of the province is 广东省's here: nobody to compare with, no difference
+            assert found.peer_rule == "none" and pd.isna(paired["difference"])
+    assert found.to_dict()["comparison"] == "since_data"
+
+
+def test_a_pairing_imported_inside_the_data_window_gets_real_before_and_after_values(tiny_copy, tmp_path):
+    """Imported through the importer: 浙江省 → 惠水县 since 2025, with its rows for 2025 and 2026 — the data
+    (2023-11 … 2026-10) hold 2024 before the start, so the comparison is before against after."""
+    import csv
+
+    from data.definitions import contract
+    from data.ingest.importer import import_file
+    from data.read import collaboration as collab
+
+    storage = tiny_copy("sqlite")
+    files = {"pairings": [{"east_region": "浙江省", "west_code": "522731000000", "kind": "east_west", "unit": "",
+                           "start_year": 2025, "end_year": "", "note": "tests"}],
+             "collaboration": [{"east_region": "浙江省", "west_code": "522731000000", "year": year,
+                                "fiscal_aid": 5_000_000, "cadres_sent": 3, "talent_sent": 10, "enterprises_landed": 2,
+                                "investment": 20_000_000, "labour_transferred": 300, "consumption_sales": 4_000_000}
+                               for year in (2025, 2026)]}
+    for table, rows in files.items():
+        path = tmp_path / f"{table}.csv"
+        header = [c.name for c in contract.TABLES[table].columns]
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows([[row.get(name, "") for name in header] for row in rows])
+        import_file(storage, ADMIN, table, path)
+    found = collab.outcomes(storage, ADMIN, "浙江省")
+    assert found.paired == ["522731000000"] and found.start_year == 2025 and found.comparison == "before_after"
+    assert found.caveat == "collab_outcomes_caveat"
+    summary = found.summary.set_index(["metric", "group"])
+    rate = summary.loc[("employment_rate", "paired")]
+    assert rate["basis"] == "before_after" and rate["before_periods"] == 14 and rate["after_periods"] == 22
+    assert rate["before"] is not None and rate["after"] is not None and not pd.isna(rate["before"])
+    series = found.series[(found.series["metric"] == "employment_rate") & (found.series["group"] == "paired")]
+    before = [v for p, v in zip(series["period"], series["value"]) if p < "2025" and v is not None]
+    assert rate["before"] == pytest.approx(sum(before) / len(before), abs=0.01)
+    assert rate["change"] == pytest.approx(rate["after"] - rate["before"], abs=0.01)
+    assert found.peers  # 广东省's counties are not 浙江省's: they are the peers
+    peers = summary.loc[("employment_rate", "peers")]
+    assert rate["difference"] == pytest.approx(rate["change"] - peers["change"], abs=0.01)
 
 
 # -- the API (tiny database on SQLite, signed in through the form) -------------------------------------------

@@ -349,3 +349,58 @@ def test_the_page_and_its_sections_in_english_have_no_chinese_but_proper_names(a
     plain = json.loads(json.dumps(bodies, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o)))
     found = chinese_left(tree, proper_names) + chinese_left(plain, proper_names)
     assert not found, found[:10]
+
+
+def test_the_ledger_shows_the_agreement_indicators_and_every_indicator_on_request(app, as_user):
+    """A 60-region ledger stays light: by default the indicators the agreement sets targets for, one link adds
+    the others (``show=all``, in the URL and the page's store, so sorting keeps them)."""
+    from callbacks import collaboration_callbacks as callbacks
+    from data.read import collaboration as collab
+    from layouts import collaboration_ids as cids
+    from layouts import collaboration_page
+
+    def indicators_of(table) -> set[str]:
+        return {c["id"].split("__")[0] for c in table.columns if "__" in c["id"]}
+
+    with as_user("demo_collaboration") as access:
+        storage = app.storage.snapshot()
+        ledger = collab.ledger(storage, access, "440000000000", 2025)
+        agreement = set(ledger.rows.loc[ledger.rows["target"].notna(), "indicator"])
+        assert 0 < len(agreement) < len(ledger.indicators)
+        page = collaboration_page.layout(storage, access, east="440000000000", year="2025")
+        assert indicators_of(_find(page, cids.LEDGER)) == agreement
+        toggle = _find(page, cids.SHOW_ALL)
+        assert "show=all" in toggle.href and str(len(ledger.indicators)) in toggle.children
+        page = collaboration_page.layout(storage, access, east="440000000000", year="2025", show="all")
+        assert indicators_of(_find(page, cids.LEDGER)) == set(ledger.indicators)
+        assert "show=all" not in _find(page, cids.SHOW_ALL).href
+        state = _find(page, cids.STATE).data
+        assert state["show"] == "all"
+        reading = lambda: (app.storage.snapshot(), access)  # noqa: E731
+        rows = callbacks.sorted_rows(reading, state, fc.WORST_FIRST)
+        extra = sorted(set(ledger.indicators) - agreement)[0]
+        assert f"{extra}__result" in rows[0]
+        assert f"{extra}__result" not in callbacks.sorted_rows(reading, {**state, "show": None}, [])[0]
+        styles = collaboration_page.ledger_table(ledger, "zh")["style_data_conditional"]
+        assert len(styles) == len(agreement) + 2  # one per completion column, the overall one and the totals row
+
+
+def test_outcomes_of_a_pair_older_than_the_data_say_so_and_compare_the_change_since_the_data_began(app, as_user):
+    from layouts import collaboration_ids as cids
+    from layouts import collaboration_page
+
+    with as_user("demo_collaboration") as access:
+        body = collaboration_page.outcomes_body(app.storage.snapshot(), access, "440000000000", "zh")
+    text = _texts(html_div(body))
+    assert "结对早于数据起始年份" in text and "2021" in text and "不是因果" in text
+    table = next(c for c in body if getattr(c, "id", None) == cids.OUTCOMES_TABLE)
+    headers = [c["name"] for c in table.columns]
+    assert "首期" in headers and "最新一期" in headers and "结对前" not in headers and "变化之差（结对 − 未结对）" in headers
+    figure = next(c for c in body if getattr(c, "id", None) == cids.OUTCOMES).figure
+    assert figure["data"] and "首期" in figure["data"][0]["x"][0]
+
+
+def html_div(children):
+    from dash import html
+
+    return html.Div(children)

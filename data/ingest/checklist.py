@@ -108,6 +108,10 @@ def to_xlsx(sample: dict, lang: str = "zh") -> bytes:
     return spreadsheet.save(book)
 
 
+# Column widths (mm) of the PDF's list and of each check column, per language: English words are longer.
+PDF_WIDTHS = {"zh": ((18, 20, 30, 12, 20, 30, 18), 14), "en": ((18, 20, 28, 16, 22, 28, 18), 17)}
+
+
 def to_pdf(sample: dict, lang: str = "zh") -> bytes:
     from fpdf import FPDF
     font = next((path for path in FONT_PATHS if path.exists()), None)
@@ -127,8 +131,8 @@ def to_pdf(sample: dict, lang: str = "zh") -> bytes:
                    new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     shown = [i for i in range(len(COLUMNS)) if i not in (6, 8)]  # not the status nor the measures
-    widths = ((18, 20, 30, 12, 20, 30, 18) + (14,) * len(checks) if language(lang) == "zh"  # longer English words
-              else (18, 20, 28, 16, 22, 28, 18) + (17,) * len(checks))
+    columns_mm, check_mm = PDF_WIDTHS[language(lang)]
+    widths = columns_mm + (check_mm,) * len(checks)
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=5) as table:
         header = table.row()
         for i in shown:

@@ -47,6 +47,11 @@ OUTCOME_METRICS = ("income_growth_former_poor", "employment_rate", "risk_elimina
 CAVEAT = N_("collab_outcomes_caveat")
 KEY_SHARE_RULE = N_("collab_key_share_rule")  # its "{tilt}" is policy.KEY_COUNTY_TILT
 PEER_RULES = ("same_tier", "province", "none")
+# How the outcomes compare (per metric: ``basis``; for the whole answer: ``comparison``): "before_after" when
+# the pair's start year lies inside the data (periods before it and from it), "since_data" when the pair is
+# older than the data (or its start unknown): each group's change from the first period both groups have a
+# value for to the latest, and the difference of the two changes — no start year is invented.
+COMPARISONS = ("before_after", "since_data", "mixed")
 FLOW_METRICS = {"paired_east": "employed_paired_east", "in_county": "employed_in_county",
                 "in_province": "employed_in_province", "out_of_province": "employed_out_of_province"}
 DESTINATIONS = tuple(FLOW_METRICS)
@@ -708,10 +713,14 @@ class Outcomes:
     summary: pd.DataFrame
     caveat: str = CAVEAT
     metric_codes: tuple[str, ...] = OUTCOME_METRICS
+    comparison: str = "since_data"  # one of COMPARISONS
+    data_start: str | None = None  # the first period with data (of any outcome metric)
+    data_end: str | None = None  # the latest
 
     def to_dict(self) -> dict:
         return {"east": self.east, "start_year": self.start_year, "paired": self.paired, "peers": self.peers,
                 "peer_rule": self.peer_rule, "caveat": self.caveat, "metrics": list(self.metric_codes),
+                "comparison": self.comparison, "data_start": self.data_start, "data_end": self.data_end,
                 "series": _records(self.series), "summary": _records(self.summary)}
 
 
@@ -720,8 +729,12 @@ def outcomes(storage: Storage, access: Access, east: str,
     """The counties this partner supports (the ledger's counties, every year, the caller's own) against peer
     counties of the same provinces and tier (the narrowest of national key, provincial key, former poverty,
     all counties) that it does not support — if there are none, the provinces' other counties — on outcome
-    metrics: each group's median per period, and its mean before and from the pair's start year. A
-    comparison, not a causal estimate (:data:`CAVEAT`): pairs were not drawn at random."""
+    metrics: each group's median per period, and its mean before and from the pair's start year when that
+    year lies inside the data (``basis`` "before_after"); when the pair is older than the data (``basis``
+    "since_data"), ``before``/``after`` stay empty and each group's ``first`` and ``latest`` values (the first
+    and latest period both groups have a value for), their ``change`` and the ``difference`` of the changes
+    (paired − peers) compare instead. A comparison, not a causal estimate (:data:`CAVEAT`): pairs were not
+    drawn at random."""
     for code in metric_codes:
         metrics.get(code)
     found = _pair_rows(storage, access, east)
@@ -744,31 +757,69 @@ def outcomes(storage: Storage, access: Access, east: str,
     if not peers:
         peers = _with_figures(storage, {c for c, _, _ in in_provinces} - everything)
         rule = "province" if peers else "none"
-    series_rows, summary_rows = [], []
+    series_rows, summary_rows, bases, periods = [], [], set(), []
     for metric_code in metric_codes:
         metric = metrics.get(metric_code)
         try:
             known = set(cube.available(cube.info(storage), metric))
         except cube.NotBuilt:
             known = set()
+        found_points = {}
         for group, codes in (("paired", supported), ("peers", peers)):
             points = [p for p in cube.median_series(storage, access, metric_code, codes) if p["period"] in known] \
                 if codes else []
             series_rows += [{"metric": metric_code, "period": p["period"], "group": group, "value": p["value"],
                              "count": p["count"]} for p in points]
-            before = [p["value"] for p in points if p["value"] is not None and start and int(p["period"][:4]) < start]
-            after = [p["value"] for p in points if p["value"] is not None and (not start or int(p["period"][:4]) >= start)]
-            mean_before = round(statistics.fmean(before), metric.decimals) if before else None
-            mean_after = round(statistics.fmean(after), metric.decimals) if after else None
-            summary_rows.append({"metric": metric_code, "group": group, "before": mean_before, "after": mean_after,
-                                 "change": None if mean_before is None or mean_after is None
-                                 else round(mean_after - mean_before, metric.decimals),
-                                 "before_periods": len(before), "after_periods": len(after)})
+            found_points[group] = {p["period"]: p["value"] for p in points if p["value"] is not None}
+        rows, basis = _compare(found_points, start, metric.decimals)
+        if any(found_points.values()):
+            bases.add(basis)
+            periods += [p for values in found_points.values() for p in values]
+        summary_rows += [{"metric": metric_code, **row} for row in rows]
+    comparison = bases.pop() if len(bases) == 1 else ("mixed" if bases else "since_data")
     return Outcomes(found.east.to_dict(), start, supported, peers, rule,
                     pd.DataFrame(series_rows, columns=["metric", "period", "group", "value", "count"]),
-                    pd.DataFrame(summary_rows, columns=["metric", "group", "before", "after", "change",
-                                                        "before_periods", "after_periods"]),
-                    metric_codes=tuple(metric_codes))
+                    pd.DataFrame(summary_rows, columns=list(SUMMARY_COLUMNS)),
+                    metric_codes=tuple(metric_codes), comparison=comparison,
+                    data_start=min(periods) if periods else None, data_end=max(periods) if periods else None)
+
+
+SUMMARY_COLUMNS = ("metric", "group", "basis", "before", "after", "change", "before_periods", "after_periods",
+                   "first", "latest", "first_period", "latest_period", "difference")
+
+
+def _compare(points: dict[str, dict[str, float]], start: int | None, decimals: int) -> tuple[list[dict], str]:
+    """One metric's summary rows (paired, peers) from each group's values by period, and the basis: before
+    against after the start year when the paired counties have periods on both sides of it, else the change
+    from the first to the latest period both groups have (the paired group's alone without peers)."""
+    paired = points.get("paired", {})
+    inside = start is not None and any(int(p[:4]) < start for p in paired) and any(int(p[:4]) >= start for p in paired)
+    basis = "before_after" if inside else "since_data"
+    common = sorted(set(paired) & set(points.get("peers", {}))) if points.get("peers") else sorted(paired)
+    first_period = common[0] if common else None
+    latest_period = common[-1] if len(common) > 1 else None  # one period alone has no change
+    rows = []
+    for group in ("paired", "peers"):
+        values = points.get(group, {})
+        before = [v for p, v in values.items() if inside and int(p[:4]) < start]
+        after = [v for p, v in values.items() if not inside or int(p[:4]) >= start] if inside else []
+        mean_before = round(statistics.fmean(before), decimals) if before else None
+        mean_after = round(statistics.fmean(after), decimals) if after else None
+        first = values.get(first_period) if first_period else None
+        latest = values.get(latest_period) if latest_period else None
+        if inside:
+            change = None if mean_before is None or mean_after is None else round(mean_after - mean_before, decimals)
+        else:
+            change = None if first is None or latest is None else round(latest - first, decimals)
+        rows.append({"group": group, "basis": basis, "before": mean_before, "after": mean_after, "change": change,
+                     "before_periods": len(before), "after_periods": len(after),
+                     "first": first, "latest": latest, "first_period": first_period,
+                     "latest_period": latest_period})
+    both = [r["change"] for r in rows]
+    difference = None if None in both else round(both[0] - both[1], decimals)
+    for row in rows:
+        row["difference"] = difference
+    return rows, basis
 
 
 def _supported_by(storage: Storage, east: East) -> list[str]:
