@@ -44,11 +44,14 @@ _SHOWN = 40  # characters of a refused value repeated in the message
 
 
 def _parameters() -> dict:
-    """This request's parameters, checked against the description of its route: unknown, repeated or
-    empty ones are refused, required ones must be given, each value must have the described type, pattern,
-    closed set and bounds. Numbers come back as int or float; an optional parameter left out is its
-    described default, or None."""
-    operation = OPERATIONS[request.url_rule.rule]
+    return parameters_of(OPERATIONS[request.url_rule.rule])
+
+
+def parameters_of(operation: dict) -> dict:
+    """This request's parameters, checked against ``operation`` (its route's description; every blueprint
+    under /api/v1 checks its own with this): unknown, repeated or empty ones are refused, required ones must
+    be given, each value must have the described type, pattern, length, closed set and bounds. Numbers come
+    back as int or float; an optional parameter left out is its described default, or None."""
     described = [p["name"] for p in operation["parameters"] if p["in"] == "query"]
     unknown = sorted(set(request.args) - set(described))
     if unknown:
@@ -65,6 +68,8 @@ def _parameters() -> dict:
                 about = parameter.get("description") or schema.get("description")
                 raise cube.BadParameter(f"需要 {name} 参数 / give ?{name}=…" + (f" ({about})" if about else ""))
             values[name] = schema.get("default")
+        elif "maxLength" in schema and len(given[0]) > schema["maxLength"]:
+            raise cube.BadParameter(f"{name} 过长 / {name} is longer than {schema['maxLength']} characters")
         else:
             values[name] = _value(name, given[0], schema, parameter["in"])
     return values

@@ -17,7 +17,7 @@ from flask_caching import Cache
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
-from dashboard import api, assessment_api, auth, collaboration_api, geo_routes, headers, report_routes
+from dashboard import api, assessment_api, auth, collaboration_api, collaboration_routes, geo_routes, headers, report_routes
 from dashboard.cache import FallbackRedisCache
 from dashboard.config import MAX_REQUEST_BYTES, PROJECT_DIR, Config
 from dashboard.errors import RETRY_AFTER_SECONDS, api_error, fault_answers
@@ -100,8 +100,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     dash.register_page("data", path=data_page.PATH, name=t("nav_data"), layout=page(data_page.layout))
     dash.register_page("upload", path=upload_page.PATH, name=t("nav_upload"), layout=page(upload_page.layout))
     dash.register_page("admin", path=admin_page.PATH, name=t("nav_admin"), layout=page(admin_page.layout))
-    from dashboard import collaboration_routes  # /collaboration, its guard and report (issue 18)
-    collaboration_routes.init(app, storage, page)
+    collaboration_routes.init(app, storage, page)  # /collaboration, its guard and report (issue 18)
     assessment_api.register(app, storage)  # /assessment, its API /api/v1/assessment/ and packs (issue 19)
     shell.localized_titles(dash.page_registry)  # each tab's title in the page's language
     _prefetch_geometry(app, storage)

@@ -19,7 +19,7 @@ import io
 from flask import Blueprint, abort, jsonify, request, send_file
 
 from dashboard import auth
-from dashboard.api import _csv, _value
+from dashboard.api import _csv, parameters_of
 from dashboard.errors import api_error
 from dashboard.openapi import QUERY_LIMIT, SPEC
 from data.definitions import codes, schemes
@@ -44,27 +44,7 @@ def _operation(method: str) -> dict:
 
 
 def _parameters() -> dict:
-    """This request's parameters checked against its route's description (as dashboard/api.py does)."""
-    operation = _operation(request.method)
-    described = [p["name"] for p in operation["parameters"] if p["in"] == "query"]
-    unknown = sorted(set(request.args) - set(described))
-    if unknown:
-        raise BadParameter(f"未知参数 / unknown parameter(s) {', '.join(unknown)}; allowed: {', '.join(described) or 'none'}")
-    values = {}
-    for parameter in operation["parameters"]:
-        name, schema = parameter["name"], parameter["schema"]
-        given = request.args.getlist(name) if parameter["in"] == "query" else [request.view_args[name]]
-        if len(given) > 1:
-            raise BadParameter(f"参数 {name} 重复 / parameter {name} is given more than once")
-        if not given:
-            if parameter["required"]:
-                raise BadParameter(f"需要 {name} 参数 / give ?{name}=…")
-            values[name] = schema.get("default")
-            continue
-        if "maxLength" in schema and len(given[0]) > schema["maxLength"]:
-            raise BadParameter(f"{name} 过长 / {name} is longer than {schema['maxLength']} characters")
-        values[name] = _value(name, given[0], schema, parameter["in"])
-    return values
+    return parameters_of(_operation(request.method))
 
 
 def _weights(storage, access, args) -> dict | None:

@@ -39,29 +39,9 @@ def _operation() -> dict:
 
 
 def _parameters() -> dict:
-    """This request's parameters checked against its route's description, as dashboard/api.py checks its own:
-    unknown, repeated, empty, missing required and malformed values get 400."""
-    from dashboard.api import _value
+    from dashboard.api import parameters_of
 
-    operation = _operation()
-    described = [p["name"] for p in operation["parameters"]]
-    unknown = sorted(set(request.args) - set(described))
-    if unknown:
-        raise BadParameter(f"未知参数 / unknown parameter(s) {', '.join(unknown)}; allowed: {', '.join(described) or 'none'}")
-    values = {}
-    for parameter in operation["parameters"]:
-        name, schema = parameter["name"], parameter["schema"]
-        given = request.args.getlist(name)
-        if len(given) > 1:
-            raise BadParameter(f"参数 {name} 重复 / parameter {name} is given more than once")
-        if not given:
-            if parameter["required"]:
-                raise BadParameter(f"需要 {name} 参数 / give ?{name}=…" + (
-                    f" ({parameter['description']})" if parameter.get("description") else ""))
-            values[name] = schema.get("default")
-        else:
-            values[name] = _value(name, given[0], schema, "query")
-    return values
+    return parameters_of(_operation())
 
 
 def _csv(storage: Storage, frame, name: str, region: str | None):
