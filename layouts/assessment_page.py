@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from dash import dash_table, dcc, html
 
-from data.definitions import policy
+from data.definitions import contract, labels, policy
 from data.definitions.messages import N_, language, localized, t
 from data.read import assessment, cube
 from data.store.storage import NotFound, Storage
 from layouts import assessment_report
 from layouts import figures_assessment as charts
-from layouts import shell
+from layouts import monitoring_page, profile_tables, shell
 
 PATH = "/assessment"
 GRAPH_CONFIG = {"displayModeBar": False, "displaylogo": False}
@@ -285,6 +285,22 @@ def indicator_table(dimension: dict, state: dict, lang: str) -> html.Table:
     return html.Table([html.Thead(header), html.Tbody(rows)], className="evidence-table")
 
 
+def record_header(kind: str, column: str, lang: str) -> str:
+    """The header of a column of the records behind an indicator, as the page that lists them names it: the
+    monitoring page's cases, the profile's projects and funds, the contract's fields; the code otherwise."""
+    case = dict(monitoring_page.CASE_COLUMNS).get(column)
+    if case:
+        return t(case, lang)
+    if kind in ("idle_projects", "projects") and column in profile_tables.PROJECT_COLUMNS:
+        return t(f"col_project_{column}", lang)
+    if kind == "funds" and column in profile_tables.FUNDS_COLUMNS:
+        return t(f"col_funds_{column}", lang)
+    table = "teams" if kind == "teams" else "monitoring"
+    if column in {c.name for c in contract.spec_of(table).all_columns}:
+        return labels.field_label(table, column, lang)
+    return column
+
+
 def indicator_detail(item: dict, lang: str) -> html.Div:
     found = item.get("records") or {}
     rows = found.get("rows") or []
@@ -301,7 +317,8 @@ def indicator_detail(item: dict, lang: str) -> html.Div:
         # a field with a Chinese twin (``x`` and ``x_zh``) shown once, in the page's language
         columns = [c for c in rows[0] if not c.endswith(("_zh", "_en"))]
         listing = dash_table.DataTable(
-            id=RECORDS, columns=[{"name": c, "id": c} for c in columns], page_size=15, sort_action="native",
+            id=RECORDS, columns=[{"name": record_header(found["kind"], c, lang), "id": c} for c in columns],
+            page_size=15, sort_action="native",
             data=[{c: _cell(localized(r, lang, zh=f"{c}_zh", en=c) if f"{c}_zh" in r else r.get(c), lang)
                    for c in columns} for r in rows], **TABLE_STYLE)
     return html.Div(id=INDICATORS, className="indicator-detail", children=[

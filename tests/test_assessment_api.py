@@ -300,3 +300,28 @@ def test_the_checklist_states_the_design_then_villages_then_households_inside_an
     assert evaluator.get(f"/assessment/{COUNTY}/checklist.pdf?seed=x").status_code == 400
     assert evaluator.get("/assessment/52/checklist.pdf").status_code == 404
     assert evaluator.get(f"/assessment/{COUNTY}/checklist.doc").status_code == 404
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_records_behind_an_indicator_have_the_headers_of_the_pages_that_list_them(lang):
+    from layouts import assessment_page
+
+    item = {"zh": "闲置项目", "en": "Idle projects", "definition_zh": "", "definition_en": "", "description_zh": "",
+            "description_en": "", "trend": [], "peers_trend": [], "records": {
+        "kind": "idle_projects", "count": 1, "mode": "full",
+        "rows": [{"project_id": "p1", "name": "蔬菜基地", "funds_total": 10, "status": "idle", "flagged": True}]}}
+    table = next(c for c in _walk(assessment_page.indicator_detail(item, lang)) if getattr(c, "id", None)
+                 == assessment_page.RECORDS)
+    from data.definitions.messages import t
+
+    columns = ["project_id", "name", "funds_total", "status", "flagged"]
+    assert [c["name"] for c in table.columns] == [t(f"col_project_{c}", lang) for c in columns]  # as on the profile
+    assert [c["name"] for c in table.columns] != columns
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children] if children is not None else []:
+        if hasattr(child, "children") or hasattr(child, "id"):
+            yield from _walk(child)
