@@ -127,8 +127,10 @@ def proper_names(app) -> list[str]:
                 if column.kind == "str" and not column.identifier:
                     names |= {r[0] for r in connection.execute(sa.text(
                         f"SELECT DISTINCT {column.name} FROM {table} WHERE {column.name} IS NOT NULL LIMIT 2000"))}
-        # the audit log's details are stored as they were written (a refusal's bilingual message, a file name)
+        # the audit log's details are stored as they were written (a refusal's bilingual message, a file name),
         names |= {r[0] for r in connection.execute(sa.text("SELECT DISTINCT detail FROM audit_log"))}
+        # and so are the labels evaluators give their saved assessment runs
+        names |= {r[0] for r in connection.execute(sa.text("SELECT DISTINCT label FROM assessment_runs"))}
     return sorted((n for n in names if isinstance(n, str) and CJK.search(n)), key=len, reverse=True)
 
 
