@@ -125,15 +125,17 @@ def _csv(storage: Storage, rows: list[dict], columns: tuple[str, ...], name: str
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
+def short_query():
+    """414 for a query string over ``QUERY_LIMIT`` bytes (every blueprint under /api/v1 runs it first)."""
+    if len(request.query_string) > QUERY_LIMIT:
+        return api_error(414, f"查询串超过 {QUERY_LIMIT} 字节 / the query string is longer than {QUERY_LIMIT} "
+                              f"bytes ({len(request.query_string)})")
+    return None
+
+
 def make_blueprint(storage: Storage) -> Blueprint:
     blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
-
-    @blueprint.before_request
-    def short_query():
-        if len(request.query_string) > QUERY_LIMIT:
-            return api_error(414, f"查询串超过 {QUERY_LIMIT} 字节 / the query string is longer than {QUERY_LIMIT} "
-                                  f"bytes ({len(request.query_string)})")
-        return None
+    blueprint.before_request(short_query)
 
     @blueprint.get("/openapi.json")
     def openapi():

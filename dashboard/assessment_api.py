@@ -19,9 +19,9 @@ import io
 from flask import Blueprint, abort, jsonify, request, send_file
 
 from dashboard import auth
-from dashboard.api import _csv, parameters_of
+from dashboard.api import _csv, parameters_of, short_query
 from dashboard.errors import api_error
-from dashboard.openapi import QUERY_LIMIT, SPEC
+from dashboard.openapi import SPEC
 from data.definitions import codes, schemes
 from data.definitions.messages import language
 from data.read import assessment
@@ -56,12 +56,7 @@ def _weights(storage, access, args) -> dict | None:
 
 def make_api(storage: Storage) -> Blueprint:
     blueprint = Blueprint("assessment_api", __name__, url_prefix=PREFIX)
-
-    @blueprint.before_request
-    def short_query():
-        if len(request.query_string) > QUERY_LIMIT:
-            return api_error(414, f"查询串超过 {QUERY_LIMIT} 字节 / the query string is longer than {QUERY_LIMIT} bytes")
-        return None
+    blueprint.before_request(short_query)
 
     @blueprint.get("/schemes")
     def schemes():

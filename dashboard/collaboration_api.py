@@ -51,19 +51,14 @@ def _csv(storage: Storage, frame, name: str, region: str | None):
 
 
 def make_blueprint(storage: Storage) -> Blueprint:
-    from dashboard.openapi import QUERY_LIMIT
+    from dashboard.api import short_query
 
     blueprint = Blueprint("collaboration_api", __name__, url_prefix=PREFIX)
     for error, status in ((InvalidCode, 400), (InvalidLevel, 400), (BadParameter, 400), (UnknownMetric, 400),
                           (NotFound, 404), (NotBuilt, 503)):
         blueprint.register_error_handler(error, lambda e, status=status: api_error(status, str(e)))
 
-    @blueprint.before_request
-    def short_query():
-        if len(request.query_string) > QUERY_LIMIT:
-            return api_error(414, f"查询串超过 {QUERY_LIMIT} 字节 / the query string is longer than {QUERY_LIMIT} "
-                                  f"bytes ({len(request.query_string)})")
-        return None
+    blueprint.before_request(short_query)
 
     @blueprint.get("/pairs")
     def pairs():
